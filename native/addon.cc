@@ -1,0 +1,50 @@
+// Module entry: the functions of NativeAddon (src/native.ts).
+#include <napi.h>
+
+#include "init.h"
+#include "marshal.h"
+#include "process.h"
+
+namespace ocirt {
+namespace {
+
+Napi::Value SpawnInitJs(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
+  SpawnResult r = SpawnInit(plan);
+  if (r.failed) {
+    Napi::Error e = Napi::Error::New(env, "container init failed");
+    Napi::Object failure = Napi::Object::New(env);
+    failure.Set("phase", r.report.phase);
+    failure.Set("step", r.report.step);
+    failure.Set("errno", r.report.err);
+    r.report.message[sizeof(r.report.message) - 1] = '\0';
+    failure.Set("message", Napi::String::New(env, r.report.message));
+    e.Set("failure", failure);
+    throw e;
+  }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("pid", r.pid);
+  return out;
+}
+
+Napi::Object Register(Napi::Env env, Napi::Object exports) {
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper));
+  exports.Set("waitPid", Napi::Function::New(env, WaitPid));
+  exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync));
+  exports.Set("flock", Napi::Function::New(env, Flock));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal));
+  exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
+  exports.Set("spawnInit", Napi::Function::New(env, SpawnInitJs));
+  exports.Set("releaseInit", Napi::Function::New(env, ReleaseInit));
+  exports.Set("strerror", Napi::Function::New(env, StrError));
+  return exports;
+}
+
+}  // namespace
+}  // namespace ocirt
+
+static Napi::Object InitModule(Napi::Env env, Napi::Object exports) { return ocirt::Register(env, exports); }
+
+NODE_API_MODULE(ocirt, InitModule)

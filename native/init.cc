@@ -1,0 +1,765 @@
+// The container init: clone3 and the child's side of the plan.
+//
+// The parent is a multi-threaded JS runtime. After clone3 the child is a copy
+// of one thread of it, so it must not call the allocator or anything that may
+// take a lock another thread held: it uses raw syscalls, the stack and the
+// plan (allocated before the clone), and reports failure as a fixed-size
+// record over a close-on-exec pipe.
+#include "init.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/magic.h>
+#include <linux/openat2.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+
+namespace ocirt {
+namespace {
+
+// ---- raw syscalls glibc does not wrap (or wraps with locking) ----
+
+long Clone3(struct clone_args* args) { return syscall(SYS_clone3, args, sizeof(*args)); }
+
+int OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
+  struct open_how how {};
+  how.flags = flags;
+  how.resolve = resolve;
+  return static_cast<int>(syscall(SYS_openat2, dirfd, path, &how, sizeof(how)));
+}
+
+int PivotRoot(const char* new_root, const char* put_old) {
+  return static_cast<int>(syscall(SYS_pivot_root, new_root, put_old));
+}
+
+int CloseRange(unsigned first, unsigned last) {
+  return static_cast<int>(syscall(SYS_close_range, first, last, 0));
+}
+
+int CapSet(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
+  struct __user_cap_header_struct header {};
+  header.version = _LINUX_CAPABILITY_VERSION_3;
+  header.pid = 0;
+  struct __user_cap_data_struct data[2] {};
+  data[0].effective = static_cast<uint32_t>(effective);
+  data[1].effective = static_cast<uint32_t>(effective >> 32);
+  data[0].permitted = static_cast<uint32_t>(permitted);
+  data[1].permitted = static_cast<uint32_t>(permitted >> 32);
+  data[0].inheritable = static_cast<uint32_t>(inheritable);
+  data[1].inheritable = static_cast<uint32_t>(inheritable >> 32);
+  return static_cast<int>(syscall(SYS_capset, &header, data));
+}
+
+// ---- allocation-free string helpers for the child ----
+
+// Writes "/proc/self/fd/<fd>" into buf (at least 32 bytes).
+const char* FdPath(int fd, char* buf) {
+  static const char kPrefix[] = "/proc/self/fd/";
+  memcpy(buf, kPrefix, sizeof(kPrefix) - 1);
+  char digits[16];
+  int n = 0;
+  unsigned v = static_cast<unsigned>(fd);
+  do { digits[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+  char* p = buf + sizeof(kPrefix) - 1;
+  while (n > 0) *p++ = digits[--n];
+  *p = '\0';
+  return buf;
+}
+
+// Copies a and b joined by '/' into out; false if it does not fit.
+bool JoinPath(char* out, size_t size, const char* a, const char* b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la + 1 + lb + 1 > size) return false;
+  memcpy(out, a, la);
+  size_t pos = la;
+  if (la == 0 || a[la - 1] != '/') out[pos++] = '/';
+  memcpy(out + pos, b, lb + 1);
+  return true;
+}
+
+// Splits path into its parent directory and last component, in buffers.
+bool SplitPath(const char* path, char* dir, char* base) {
+  size_t len = strlen(path);
+  while (len > 1 && path[len - 1] == '/') len--;
+  if (len >= PATH_MAX) return false;
+  size_t slash = len;
+  while (slash > 0 && path[slash - 1] != '/') slash--;
+  if (slash == len) return false;  // empty last component
+  memcpy(dir, path, slash);
+  dir[slash] = '\0';
+  if (slash == 0) { dir[0] = '/'; dir[1] = '\0'; }
+  memcpy(base, path + slash, len - slash);
+  base[len - slash] = '\0';
+  return true;
+}
+
+// ---- the child ----
+
+struct Child {
+  InitPlan* plan;
+  int status_fd;
+  int sync_fd;
+  int listen_fd;
+  char exec_path[PATH_MAX];
+};
+
+[[noreturn]] void Fail(Child& c, int32_t phase, int32_t step, int err, const char* message = nullptr) {
+  InitReport report {};
+  report.kind = kReportFailure;
+  report.phase = phase;
+  report.step = step;
+  report.err = err;
+  if (message != nullptr) {
+    size_t n = strlen(message);
+    if (n >= sizeof(report.message)) n = sizeof(report.message) - 1;
+    memcpy(report.message, message, n);
+  }
+  ssize_t ignored = write(c.status_fd, &report, sizeof(report));
+  (void)ignored;
+  _exit(1);
+}
+
+// Resolution that keeps every lookup inside the root: symlinks (absolute or
+// with "..") are resolved as if the root were "/", and magic links such as
+// /proc/self/root are refused. This is what stops a hostile image from
+// pointing a mount target at the host (runc CVE-2021-30465 class).
+constexpr uint64_t kInRoot = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+
+int OpenInRoot(int rootfd, const char* path, uint64_t flags) {
+  int fd;
+  do { fd = OpenAt2(rootfd, path, flags | O_CLOEXEC, kInRoot); } while (fd < 0 && errno == EAGAIN);
+  return fd;
+}
+
+// mkdir -p inside the root; the last component is made a directory or an
+// empty file as `last` says. Returns an O_PATH fd of the result, or -1/errno.
+// A dangling symlink on the way is followed inside the root (its target is
+// created there), as runc's MkdirAllInRoot does; 40 hops at most, as ELOOP.
+int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
+  int fd = OpenInRoot(rootfd, path, O_PATH);
+  if (fd >= 0 || errno != ENOENT || last == kCreateNone) return fd;
+
+  char prefix[PATH_MAX];
+  size_t len = strlen(path);
+  if (len >= sizeof(prefix)) { errno = ENAMETOOLONG; return -1; }
+  memcpy(prefix, path, len + 1);
+
+  int parent = OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY);
+  if (parent < 0) return -1;
+  int hops = 0;
+  size_t pos = 0;
+  while (pos < len) {
+    while (pos < len && prefix[pos] == '/') pos++;
+    if (pos >= len) break;
+    size_t end = pos;
+    while (end < len && prefix[end] != '/') end++;
+    bool is_last = true;
+    for (size_t k = end; k < len; k++) if (prefix[k] != '/') { is_last = false; break; }
+
+    char saved = prefix[end];
+    prefix[end] = '\0';
+    int next = OpenInRoot(rootfd, prefix, O_PATH);
+    if (next < 0 && errno == ENOENT) {
+      const char* name = prefix + pos;
+      int rc;
+      if (is_last && last == kCreateFile) {
+        rc = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (rc >= 0) close(rc);
+      } else {
+        rc = mkdirat(parent, name, 0755);
+      }
+      if (rc < 0 && errno != EEXIST) { int e = errno; close(parent); errno = e; return -1; }
+      // Open what is there now, through the same in-root resolution.
+      next = OpenInRoot(rootfd, prefix, O_PATH);
+      if (next < 0 && errno == ENOENT) {
+        // A dangling symlink: continue with its target, resolved in the root.
+        char link[PATH_MAX];
+        ssize_t n = readlinkat(parent, name, link, sizeof(link) - 1);
+        if (n <= 0 || ++hops > 40) { close(parent); errno = n <= 0 ? ENOENT : ELOOP; return -1; }
+        link[n] = '\0';
+        char rewritten[PATH_MAX];
+        size_t dir_len = link[0] == '/' ? 0 : pos;
+        size_t rest_len = len - end;
+        if (dir_len + static_cast<size_t>(n) + rest_len + 1 > sizeof(rewritten)) { close(parent); errno = ENAMETOOLONG; return -1; }
+        memcpy(rewritten, prefix, dir_len);
+        memcpy(rewritten + dir_len, link, static_cast<size_t>(n));
+        prefix[end] = saved;
+        memcpy(rewritten + dir_len + n, prefix + end, rest_len + 1);
+        memcpy(prefix, rewritten, dir_len + static_cast<size_t>(n) + rest_len + 1);
+        len = strlen(prefix);
+        close(parent);
+        parent = OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY);
+        if (parent < 0) return -1;
+        pos = 0;
+        continue;
+      }
+    }
+    if (next < 0) { int e = errno; close(parent); errno = e; return -1; }
+    close(parent);
+    parent = next;
+    prefix[end] = saved;
+    pos = end;
+  }
+  return parent;
+}
+
+// Opens the parent directory of `path` inside the root (creating it) and
+// leaves the last component in `base`.
+int OpenParentInRoot(int rootfd, const char* path, char* base) {
+  char dir[PATH_MAX];
+  if (!SplitPath(path, dir, base)) { errno = EINVAL; return -1; }
+  return MkdirAllInRoot(rootfd, dir, kCreateDirectory);
+}
+
+// A remount in a user namespace may not clear flags that the mount's owner
+// locked (nosuid, nodev, noexec, ro, atime flags): keep those and retry.
+int RemountKeepingLockedFlags(const char* target, unsigned long flags, const char* data) {
+  if (mount("", target, nullptr, flags | MS_REMOUNT, data) == 0) return 0;
+  if (errno != EPERM) return -1;
+  struct statvfs st {};
+  if (statvfs(target, &st) != 0) return -1;
+  unsigned long locked = 0;
+  if (st.f_flag & ST_NOSUID) locked |= MS_NOSUID;
+  if (st.f_flag & ST_NODEV) locked |= MS_NODEV;
+  if (st.f_flag & ST_NOEXEC) locked |= MS_NOEXEC;
+  if (st.f_flag & ST_NOATIME) locked |= MS_NOATIME;
+  if (st.f_flag & ST_NODIRATIME) locked |= MS_NODIRATIME;
+  if (st.f_flag & ST_RELATIME) locked |= MS_RELATIME;
+  if (st.f_flag & ST_RDONLY) locked |= MS_RDONLY;
+  errno = EPERM;
+  return mount("", target, nullptr, flags | locked | MS_REMOUNT, data);
+}
+
+// Runs one mount step against `rootfd`; returns 0 or -1/errno.
+int RunMountStep(int rootfd, const MountStep& s) {
+  char fdpath[32];
+  char base[PATH_MAX];
+  const char* target = s.target.c_str();
+  const char* data = s.has_data ? s.data.c_str() : nullptr;
+  int fd = -1, rc = 0;
+
+  switch (s.op) {
+    case kMount:
+    case kBindDevice: {
+      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (fd < 0) return -1;
+      const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
+      unsigned long flags = static_cast<unsigned long>(s.flags);
+      if (s.op == kBindDevice) { fstype = nullptr; flags = MS_BIND; }
+      rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd, fdpath), fstype, flags, data);
+      break;
+    }
+    case kRemount:
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return -1;
+      rc = RemountKeepingLockedFlags(FdPath(fd, fdpath), static_cast<unsigned long>(s.flags), data);
+      break;
+    case kPropagate:
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return -1;
+      rc = mount("", FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+      break;
+    case kMknod: {
+      fd = OpenParentInRoot(rootfd, target, base);
+      if (fd < 0) return -1;
+      dev_t dev = makedev(s.major, s.minor);
+      rc = mknodat(fd, base, s.mode, dev);
+      if (rc < 0 && errno == EEXIST) {
+        // The image has something there: replace it unless it is a directory.
+        struct stat st {};
+        if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+            unlinkat(fd, base, 0) == 0) {
+          rc = mknodat(fd, base, s.mode, dev);
+        } else {
+          errno = EEXIST;
+        }
+      }
+      if (rc == 0) rc = fchownat(fd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW);
+      break;
+    }
+    case kSymlink:
+      fd = OpenParentInRoot(rootfd, target, base);
+      if (fd < 0) return -1;
+      rc = symlinkat(s.source.c_str(), fd, base);
+      if (rc < 0 && errno == EEXIST) rc = 0;
+      break;
+    case kMask: {
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return errno == ENOENT ? 0 : -1;
+      struct stat st {};
+      if (fstat(fd, &st) != 0) { rc = -1; break; }
+      if (S_ISDIR(st.st_mode)) {
+        rc = mount("tmpfs", FdPath(fd, fdpath), "tmpfs", MS_RDONLY, nullptr);
+      } else {
+        rc = mount("/dev/null", FdPath(fd, fdpath), nullptr, MS_BIND, nullptr);
+      }
+      break;
+    }
+    case kReadOnly: {
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return errno == ENOENT ? 0 : -1;
+      FdPath(fd, fdpath);
+      rc = mount(fdpath, fdpath, nullptr, MS_BIND | MS_REC, nullptr);
+      if (rc != 0) break;
+      close(fd);
+      // Reopen: the old fd names the directory under the new bind mount.
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return -1;
+      rc = RemountKeepingLockedFlags(FdPath(fd, fdpath), MS_BIND | MS_RDONLY | MS_REC, nullptr);
+      break;
+    }
+    case kMkdir:
+      fd = MkdirAllInRoot(rootfd, target, kCreateDirectory);
+      if (fd < 0) return -1;
+      break;
+    case kSetAttr: {
+      fd = OpenInRoot(rootfd, target, O_PATH);
+      if (fd < 0) return -1;
+      struct mount_attr attr {};
+      attr.attr_set = s.attr_set;
+      attr.attr_clr = s.attr_clr;
+      rc = static_cast<int>(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (s.recursive ? AT_RECURSIVE : 0),
+                                    &attr, sizeof(attr)));
+      break;
+    }
+    default:
+      errno = EINVAL;
+      return -1;
+  }
+  int e = errno;
+  if (fd >= 0) close(fd);
+  errno = e;
+  return rc;
+}
+
+// Opens /proc/sys/<key> for writing, refusing anything that is not procfs:
+// a rootfs or mount that puts something else there must not receive the write.
+int OpenSysctl(const char* relative) {
+  char path[PATH_MAX];
+  if (!JoinPath(path, sizeof(path), "/proc/sys", relative)) { errno = ENAMETOOLONG; return -1; }
+  int fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY,
+                   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  if (fd < 0) return -1;
+  struct statfs fs {};
+  if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) { close(fd); errno = EXDEV; return -1; }
+  return fd;
+}
+
+bool IsExecutableFile(int dirfd, const char* path) {
+  struct stat st {};
+  return fstatat(dirfd, path, &st, 0) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111) != 0;
+}
+
+// runc's rule (Go's exec.LookPath): a name with a slash is used as it is
+// (relative to the cwd); otherwise the first executable in the container's PATH.
+// The error texts are runc's, which podman maps to exit codes 127 and 126.
+void LookUpExecutable(Child& c) {
+  const ProcessPlan& p = c.plan->process;
+  const char* name = p.args[0].c_str();
+  int cwdfd = open(p.cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cwdfd < 0) Fail(c, kPhaseCwd, 0, errno, p.cwd.c_str());
+  if (strchr(name, '/') != nullptr) {
+    struct stat st {};
+    if (fstatat(cwdfd, name, &st, 0) != 0) Fail(c, kPhaseExecLookup, 1, errno, name);
+    if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0) Fail(c, kPhaseExecLookup, 1, EACCES, name);
+    size_t n = strlen(name);
+    if (n >= sizeof(c.exec_path)) Fail(c, kPhaseExecLookup, 1, ENAMETOOLONG, name);
+    memcpy(c.exec_path, name, n + 1);
+    close(cwdfd);
+    return;
+  }
+  for (const std::string& dir : p.search_path) {
+    const char* d = dir.empty() ? "." : dir.c_str();
+    if (!JoinPath(c.exec_path, sizeof(c.exec_path), d, name)) continue;
+    if (IsExecutableFile(cwdfd, c.exec_path)) { close(cwdfd); return; }
+  }
+  Fail(c, kPhaseExecLookup, 0, ENOENT, name);
+}
+
+void ApplyIdentity(Child& c) {
+  const ProcessPlan& p = c.plan->process;
+  const Capabilities& caps = p.caps;
+  if (caps.present) {
+    // Keep the permitted set across setuid so capset can grant what the config asks for.
+    if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0) Fail(c, kPhaseCapabilities, 0, errno);
+    for (int cap = 0; cap <= p.last_cap; cap++) {
+      if ((caps.bounding >> cap) & 1) continue;
+      if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 && errno != EINVAL) Fail(c, kPhaseCapabilities, 1, errno);
+    }
+  }
+  if (!c.plan->setgroups_deny) {
+    // The vector holds uint32_t, which is gid_t on Linux.
+    if (setgroups(p.additional_gids.size(), reinterpret_cast<const gid_t*>(p.additional_gids.data())) != 0)
+      Fail(c, kPhaseIdentity, 0, errno);
+  }
+  if (setresgid(p.gid, p.gid, p.gid) != 0) Fail(c, kPhaseIdentity, 1, errno);
+  if (setresuid(p.uid, p.uid, p.uid) != 0) Fail(c, kPhaseIdentity, 2, errno);
+  if (caps.present) {
+    if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) Fail(c, kPhaseCapabilities, 0, errno);
+    if (CapSet(caps.effective, caps.permitted, caps.inheritable) != 0) Fail(c, kPhaseCapabilities, 2, errno);
+    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+    for (int cap = 0; cap <= p.last_cap; cap++) {
+      if (((caps.ambient >> cap) & 1) == 0) continue;
+      // Like runc: an ambient capability the kernel refuses (not also
+      // permitted and inheritable) is not fatal.
+      prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0);
+    }
+  }
+  if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(c, kPhaseNoNewPrivileges, 0, errno);
+}
+
+[[noreturn]] void ExecUserProgram(Child& c, int conn) {
+  InitPlan& plan = *c.plan;
+  const unsigned first_closed = 3u + static_cast<unsigned>(plan.preserve_fds);
+  // Only stdio, the preserved fds and the connection to `start` stay open
+  // (runtime-linux.md "File descriptors"). The cwd is entered only after
+  // this, so no host directory fd can become the cwd (CVE-2024-21626).
+  if (static_cast<unsigned>(conn) > first_closed) CloseRange(first_closed, static_cast<unsigned>(conn) - 1);
+  CloseRange(static_cast<unsigned>(conn) + 1, ~0u);
+  for (int fd = 0; fd < static_cast<int>(first_closed); fd++) fcntl(fd, F_SETFD, 0);
+
+  const char* error = nullptr;
+  int err = 0;
+  if (chdir(plan.process.cwd.c_str()) != 0) {
+    err = errno;
+    error = "chdir to cwd set in config.json failed";
+  } else {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(c.exec_path, const_cast<char* const*>(plan.process.argv.data()),
+           const_cast<char* const*>(plan.process.envp.data()));
+    err = errno;
+    error = "exec failed";
+  }
+  // Tell `start` what went wrong; it is waiting on the other end.
+  const char* reason = strerrordesc_np(err);
+  ssize_t ignored = write(conn, error, strlen(error));
+  ignored = write(conn, ": ", 2);
+  ignored = write(conn, reason != nullptr ? reason : "unknown error", strlen(reason != nullptr ? reason : "unknown error"));
+  (void)ignored;
+  _exit(127);
+}
+
+[[noreturn]] void ChildMain(Child& c) {
+  InitPlan& plan = *c.plan;
+
+  // Signals were blocked before clone3, so no handler of the JS runtime can
+  // run here. Reset every disposition: the runtime ignores SIGPIPE and
+  // SIGXFSZ, and ignored signals would survive execve.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+
+  // Die with the parent while being set up; cleared before reporting ready.
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // Not dumpable: processes already in the container cannot open our
+  // /proc/PID/exe (the ocirt binary) or our fds (CVE-2019-5736 class).
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  umask(0);
+
+  // Wait for the parent to write the id maps and oom_score_adj.
+  char go = 0;
+  ssize_t n;
+  do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
+  if (n != 1) _exit(1);
+  close(c.sync_fd);
+
+  for (size_t i = 0; i < plan.joins.size(); i++) {
+    if (setns(plan.joins[i].fd, plan.joins[i].type) != 0) Fail(c, kPhaseSetns, static_cast<int32_t>(i), errno);
+    close(plan.joins[i].fd);
+  }
+  if (plan.unshare_flags != 0 && unshare(static_cast<int>(plan.unshare_flags)) != 0)
+    Fail(c, kPhaseUnshare, 0, errno);
+  if ((plan.clone_flags | plan.unshare_flags) & CLONE_NEWUSER) {
+    // Become root of the new user namespace (the maps are written by now).
+    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) Fail(c, kPhaseIdentity, 3, errno);
+  }
+
+  if (plan.has_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
+    Fail(c, kPhaseHostname, 0, errno);
+  if (plan.has_domainname && setdomainname(plan.domainname.data(), plan.domainname.size()) != 0)
+    Fail(c, kPhaseHostname, 1, errno);
+
+  // Nothing mounted from here on may propagate back to the host.
+  if (mount("", "/", nullptr, static_cast<unsigned long>(plan.root_propagation), nullptr) != 0)
+    Fail(c, kPhaseRootPropagation, 0, errno);
+  const char* rootfs = plan.rootfs.c_str();
+  if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0) Fail(c, kPhaseRootBind, 0, errno);
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) Fail(c, kPhaseRootBind, 1, errno);
+
+  for (size_t i = 0; i < plan.mount_steps.size(); i++) {
+    if (RunMountStep(rootfd, plan.mount_steps[i]) != 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), errno);
+  }
+
+  if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
+  if (plan.no_pivot) {
+    if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);
+    if (chroot(".") != 0) Fail(c, kPhasePivot, 2, errno);
+  } else {
+    // pivot_root(".", "."): the old root ends up stacked on the new one and
+    // is detached at once, so no directory for it is needed in the image.
+    if (PivotRoot(".", ".") != 0) Fail(c, kPhasePivot, 3, errno);
+    if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) Fail(c, kPhasePivot, 4, errno);
+    if (umount2(".", MNT_DETACH) != 0) Fail(c, kPhasePivot, 5, errno);
+  }
+  if (chdir("/") != 0) Fail(c, kPhasePivot, 6, errno);
+  close(rootfd);
+  rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) Fail(c, kPhasePivot, 7, errno);
+
+  for (size_t i = 0; i < plan.sysctls.size(); i++) {
+    int fd = OpenSysctl(plan.sysctls[i].first.c_str());
+    if (fd < 0) Fail(c, kPhaseSysctl, static_cast<int32_t>(i), errno);
+    const std::string& value = plan.sysctls[i].second;
+    if (write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) Fail(c, kPhaseSysctl, static_cast<int32_t>(i), errno);
+    close(fd);
+  }
+  for (size_t i = 0; i < plan.post_pivot_steps.size(); i++) {
+    if (RunMountStep(rootfd, plan.post_pivot_steps[i]) != 0) Fail(c, kPhasePostPivotStep, static_cast<int32_t>(i), errno);
+  }
+  close(rootfd);
+
+  for (size_t i = 0; i < plan.rlimits.size(); i++) {
+    struct rlimit rl {};
+    rl.rlim_cur = plan.rlimits[i].soft;
+    rl.rlim_max = plan.rlimits[i].hard;
+    if (setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &rl) != 0)
+      Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
+  }
+
+  ApplyIdentity(c);
+  umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
+  LookUpExecutable(c);
+
+  // Ready: from here the parent may exit, and we wait for `start`.
+  prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+  InitReport ready {};
+  ready.kind = kReportReady;
+  ssize_t ignored = write(c.status_fd, &ready, sizeof(ready));
+  (void)ignored;
+  close(c.status_fd);
+
+  int conn;
+  do { conn = accept4(c.listen_fd, nullptr, nullptr, SOCK_CLOEXEC); } while (conn < 0 && errno == EINTR);
+  if (conn < 0) _exit(1);
+  close(c.listen_fd);
+  ExecUserProgram(c, conn);
+}
+
+bool WriteProcFile(int pid, const char* name, const std::string& content) {
+  char path[64];
+  char pidbuf[16];
+  int n = 0;
+  char digits[16];
+  unsigned v = static_cast<unsigned>(pid);
+  do { digits[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+  int k = 0;
+  while (n > 0) pidbuf[k++] = digits[--n];
+  pidbuf[k] = '\0';
+  char dir[32];
+  if (!JoinPath(dir, sizeof(dir), "/proc", pidbuf) || !JoinPath(path, sizeof(path), dir, name)) return false;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ok;
+}
+
+// Binds the exec socket in the state dir. The path goes through
+// /proc/self/fd/<dirfd> so that a long --root cannot overflow sun_path.
+int ListenExecSocket(const std::string& state_dir) {
+  int dirfd = open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) return -1;
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  char fdpath[32];
+  JoinPath(addr.sun_path, sizeof(addr.sun_path), FdPath(dirfd, fdpath), "exec.sock");
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int rc = fd < 0 ? -1 : bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+  if (rc == 0) rc = listen(fd, 1);
+  int e = errno;
+  close(dirfd);
+  if (rc != 0) {
+    if (fd >= 0) close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
+void RemoveExecSocket(const std::string& state_dir) {
+  char path[PATH_MAX];
+  if (JoinPath(path, sizeof(path), state_dir.c_str(), "exec.sock")) unlink(path);
+}
+
+}  // namespace
+
+SpawnResult SpawnInit(InitPlan& plan) {
+  SpawnResult result;
+  // The pointer arrays for execve are built here, where the strings have
+  // reached their final place (a moved std::string may move its characters).
+  plan.process.argv.clear();
+  plan.process.envp.clear();
+  for (const auto& s : plan.process.args) plan.process.argv.push_back(s.c_str());
+  plan.process.argv.push_back(nullptr);
+  for (const auto& s : plan.process.env) plan.process.envp.push_back(s.c_str());
+  plan.process.envp.push_back(nullptr);
+  auto fail = [&](int32_t phase, int32_t step, int err) {
+    result.failed = true;
+    result.report.kind = kReportFailure;
+    result.report.phase = phase;
+    result.report.step = step;
+    result.report.err = err;
+    return result;
+  };
+  auto close_joins = [&]() {
+    for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
+  };
+
+  for (size_t i = 0; i < plan.joins.size(); i++) {
+    plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+  }
+  if (!plan.join_pid_namespace.empty()) {
+    // setns on a pid namespace changes where this thread's children are born.
+    int fd = open(plan.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC);
+    int rc = fd < 0 ? -1 : setns(fd, CLONE_NEWPID);
+    int e = errno;
+    if (fd >= 0) close(fd);
+    if (rc != 0) { close_joins(); return fail(kPhaseSetns, -1, e); }
+  }
+
+  int status_pipe[2], sync_pipe[2];
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) { int e = errno; close_joins(); return fail(kPhaseClone, 0, e); }
+  if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(status_pipe[0]); close(status_pipe[1]); close_joins();
+    return fail(kPhaseClone, 0, e);
+  }
+  int listen_fd = ListenExecSocket(plan.state_dir);
+  if (listen_fd < 0) {
+    int e = errno;
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close_joins();
+    return fail(kPhaseListen, 0, e);
+  }
+
+  Child child {};
+  child.plan = &plan;
+  child.status_fd = status_pipe[1];
+  child.sync_fd = sync_pipe[0];
+  child.listen_fd = listen_fd;
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  struct clone_args args {};
+  args.flags = plan.clone_flags | CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  long pid = Clone3(&args);
+  if (pid == 0) ChildMain(child);
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+
+  close(status_pipe[1]);
+  close(sync_pipe[0]);
+  close(listen_fd);
+  close_joins();
+  if (pid < 0) {
+    close(status_pipe[0]); close(sync_pipe[1]);
+    RemoveExecSocket(plan.state_dir);
+    return fail(kPhaseClone, 1, clone_errno);
+  }
+  result.pid = static_cast<int>(pid);
+
+  auto abort_child = [&](int32_t phase, int err) {
+    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    close(sync_pipe[1]);
+    close(status_pipe[0]);
+    waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    close(pidfd);
+    RemoveExecSocket(plan.state_dir);
+    fail(phase, 0, err);
+    result.pid = -1;
+    return result;
+  };
+
+  if (plan.clone_flags & CLONE_NEWUSER) {
+    if (plan.setgroups_deny && !WriteProcFile(static_cast<int>(pid), "setgroups", "deny")) return abort_child(kPhaseUserMap, errno);
+    if (!plan.uid_map.empty() && !WriteProcFile(static_cast<int>(pid), "uid_map", plan.uid_map)) return abort_child(kPhaseUserMap, errno);
+    if (!plan.gid_map.empty() && !WriteProcFile(static_cast<int>(pid), "gid_map", plan.gid_map)) return abort_child(kPhaseUserMap, errno);
+  }
+  if (plan.has_oom_score_adj) {
+    char buf[16];
+    int n = 0;
+    long v = plan.oom_score_adj;
+    bool negative = v < 0;
+    if (negative) v = -v;
+    char digits[16];
+    int d = 0;
+    do { digits[d++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
+    if (negative) buf[n++] = '-';
+    while (d > 0) buf[n++] = digits[--d];
+    if (!WriteProcFile(static_cast<int>(pid), "oom_score_adj", std::string(buf, static_cast<size_t>(n))))
+      return abort_child(kPhaseOomScoreAdj, errno);
+  }
+
+  char go = 1;
+  if (write(sync_pipe[1], &go, 1) != 1) return abort_child(kPhaseSync, errno);
+  close(sync_pipe[1]);
+
+  InitReport report {};
+  size_t got = 0;
+  while (got < sizeof(report)) {
+    ssize_t n = read(status_pipe[0], reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(status_pipe[0]);
+  if (got == sizeof(report) && report.kind == kReportReady) {
+    close(pidfd);
+    return result;
+  }
+  // The child failed (it has _exit'ed or is about to) or died: reap it.
+  syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  waitpid(static_cast<pid_t>(pid), nullptr, 0);
+  close(pidfd);
+  RemoveExecSocket(plan.state_dir);
+  result.pid = -1;
+  result.failed = true;
+  if (got == sizeof(report)) {
+    result.report = report;
+  } else {
+    result.report.kind = kReportFailure;
+    result.report.phase = kPhaseSync;
+    result.report.step = 1;
+    result.report.err = ECHILD;
+  }
+  return result;
+}
+
+}  // namespace ocirt

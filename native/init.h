@@ -1,0 +1,107 @@
+// The container init: a flat plan built by the parent (TypeScript, marshalled
+// here into plain C++ containers) and executed by the cloned child with raw
+// syscalls only. After clone the child runs no JS and calls no allocator:
+// it only reads the plan, whose strings were all allocated before clone.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace ocirt {
+
+// Mirrors InitPhase in src/native.ts.
+enum Phase : int32_t {
+  kPhaseSync = 1, kPhaseSetns = 2, kPhaseUnshare = 3, kPhaseHostname = 4,
+  kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
+  kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
+  kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20,
+};
+
+// Mirrors MountOp in src/native.ts.
+enum MountOp : int32_t {
+  kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
+  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10,
+};
+
+enum CreateKind : int32_t { kCreateNone = 0, kCreateDirectory = 1, kCreateFile = 2 };
+
+struct MountStep {
+  int32_t op = 0;
+  std::string target, source, fstype, data;
+  bool has_source = false, has_fstype = false, has_data = false;
+  uint64_t flags = 0;
+  int32_t create = kCreateNone;
+  uint32_t mode = 0, major = 0, minor = 0, uid = 0, gid = 0;
+  uint64_t attr_set = 0, attr_clr = 0;
+  bool recursive = false;
+};
+
+struct Rlimit { int32_t resource; uint64_t soft, hard; };
+
+struct Capabilities {
+  bool present = false;
+  uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+};
+
+struct ProcessPlan {
+  std::vector<std::string> args, env, search_path;
+  std::vector<const char*> argv, envp;  // NULL-terminated views of args/env, built before clone
+  std::string cwd;
+  uint32_t uid = 0, gid = 0;
+  std::vector<uint32_t> additional_gids;
+  int32_t umask = -1;
+  bool no_new_privileges = false;
+  Capabilities caps;
+  int32_t last_cap = 40;
+};
+
+struct NamespaceJoin { int32_t type; std::string path; int fd = -1; };
+
+struct InitPlan {
+  uint64_t clone_flags = 0, unshare_flags = 0;
+  std::vector<NamespaceJoin> joins;
+  std::string join_pid_namespace;
+  std::string uid_map, gid_map;
+  bool setgroups_deny = false;
+  bool has_oom_score_adj = false;
+  int32_t oom_score_adj = 0;
+  bool has_hostname = false, has_domainname = false;
+  std::string hostname, domainname;
+  std::string rootfs;
+  uint64_t root_propagation = 0;
+  std::vector<MountStep> mount_steps;
+  bool no_pivot = false;
+  std::vector<MountStep> post_pivot_steps;
+  std::vector<std::pair<std::string, std::string>> sysctls;
+  std::vector<Rlimit> rlimits;
+  ProcessPlan process;
+  int32_t preserve_fds = 0;
+  std::string state_dir;
+};
+
+// What the child reports on the status pipe. A failure carries where and why;
+// `message` holds extra text (e.g. the program name for an exec lookup).
+struct InitReport {
+  int32_t kind;   // kReportReady or kReportFailure
+  int32_t phase;
+  int32_t step;
+  int32_t err;
+  char message[512];
+};
+constexpr int32_t kReportReady = 1;
+constexpr int32_t kReportFailure = 2;
+
+struct SpawnResult {
+  int pid = -1;
+  bool failed = false;
+  InitReport report{};
+};
+
+// Clones the init and drives it to the point where it waits for `start`.
+// Everything it needs is in `plan`; nothing is allocated after the clone.
+SpawnResult SpawnInit(InitPlan& plan);
+
+}  // namespace ocirt

@@ -1,0 +1,146 @@
+#include "marshal.h"
+
+namespace ocirt {
+namespace {
+
+bool Has(const Napi::Object& o, const char* key) {
+  if (!o.Has(key)) return false;
+  Napi::Value v = o.Get(key);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+std::string String(const Napi::Object& o, const char* key) {
+  return Has(o, key) ? o.Get(key).As<Napi::String>().Utf8Value() : std::string();
+}
+
+int64_t Int(const Napi::Object& o, const char* key, int64_t fallback = 0) {
+  return Has(o, key) ? o.Get(key).As<Napi::Number>().Int64Value() : fallback;
+}
+
+bool Bool(const Napi::Object& o, const char* key) {
+  return Has(o, key) && o.Get(key).As<Napi::Boolean>().Value();
+}
+
+uint64_t BigUint(const Napi::Object& o, const char* key) {
+  if (!Has(o, key)) return 0;
+  bool lossless = true;
+  return o.Get(key).As<Napi::BigInt>().Uint64Value(&lossless);
+}
+
+std::vector<std::string> Strings(const Napi::Object& o, const char* key) {
+  std::vector<std::string> out;
+  if (!Has(o, key)) return out;
+  Napi::Array a = o.Get(key).As<Napi::Array>();
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  return out;
+}
+
+std::vector<MountStep> Steps(const Napi::Object& o, const char* key) {
+  std::vector<MountStep> out;
+  if (!Has(o, key)) return out;
+  Napi::Array a = o.Get(key).As<Napi::Array>();
+  out.reserve(a.Length());
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Object js = a.Get(i).As<Napi::Object>();
+    MountStep s;
+    s.op = static_cast<int32_t>(Int(js, "op"));
+    s.target = String(js, "target");
+    s.has_source = Has(js, "source");
+    s.source = String(js, "source");
+    s.has_fstype = Has(js, "fstype");
+    s.fstype = String(js, "fstype");
+    s.has_data = Has(js, "data");
+    s.data = String(js, "data");
+    s.flags = static_cast<uint64_t>(Int(js, "flags"));
+    s.create = static_cast<int32_t>(Int(js, "create"));
+    s.mode = static_cast<uint32_t>(Int(js, "mode"));
+    s.major = static_cast<uint32_t>(Int(js, "major"));
+    s.minor = static_cast<uint32_t>(Int(js, "minor"));
+    s.uid = static_cast<uint32_t>(Int(js, "uid"));
+    s.gid = static_cast<uint32_t>(Int(js, "gid"));
+    s.attr_set = static_cast<uint64_t>(Int(js, "attrSet"));
+    s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
+    s.recursive = Bool(js, "recursive");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+ProcessPlan Process(const Napi::Object& js) {
+  ProcessPlan p;
+  p.args = Strings(js, "args");
+  p.env = Strings(js, "env");
+  p.search_path = Strings(js, "searchPath");
+  p.cwd = String(js, "cwd");
+  p.uid = static_cast<uint32_t>(Int(js, "uid"));
+  p.gid = static_cast<uint32_t>(Int(js, "gid"));
+  if (Has(js, "additionalGids")) {
+    Napi::Array a = js.Get("additionalGids").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) p.additional_gids.push_back(a.Get(i).As<Napi::Number>().Uint32Value());
+  }
+  p.umask = static_cast<int32_t>(Int(js, "umask", -1));
+  p.no_new_privileges = Bool(js, "noNewPrivileges");
+  p.last_cap = static_cast<int32_t>(Int(js, "lastCap", 40));
+  if (Has(js, "capabilities")) {
+    Napi::Object c = js.Get("capabilities").As<Napi::Object>();
+    p.caps.present = true;
+    p.caps.bounding = BigUint(c, "bounding");
+    p.caps.effective = BigUint(c, "effective");
+    p.caps.inheritable = BigUint(c, "inheritable");
+    p.caps.permitted = BigUint(c, "permitted");
+    p.caps.ambient = BigUint(c, "ambient");
+  }
+  if (p.args.empty()) throw Napi::Error::New(js.Env(), "plan.process.args is empty");
+  return p;
+}
+
+}  // namespace
+
+InitPlan PlanFromJs(const Napi::Object& js) {
+  InitPlan plan;
+  plan.clone_flags = static_cast<uint64_t>(Int(js, "cloneFlags"));
+  plan.unshare_flags = static_cast<uint64_t>(Int(js, "unshareFlags"));
+  if (Has(js, "joinNamespaces")) {
+    Napi::Array a = js.Get("joinNamespaces").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object j = a.Get(i).As<Napi::Object>();
+      plan.joins.push_back(NamespaceJoin {static_cast<int32_t>(Int(j, "type")), String(j, "path")});
+    }
+  }
+  plan.join_pid_namespace = String(js, "joinPidNamespace");
+  plan.uid_map = String(js, "uidMap");
+  plan.gid_map = String(js, "gidMap");
+  plan.setgroups_deny = Bool(js, "setgroupsDeny");
+  plan.has_oom_score_adj = Has(js, "oomScoreAdj");
+  plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
+  plan.has_hostname = Has(js, "hostname");
+  plan.hostname = String(js, "hostname");
+  plan.has_domainname = Has(js, "domainname");
+  plan.domainname = String(js, "domainname");
+  plan.rootfs = String(js, "rootfs");
+  plan.root_propagation = static_cast<uint64_t>(Int(js, "rootPropagation"));
+  plan.mount_steps = Steps(js, "mountSteps");
+  plan.no_pivot = Bool(js, "noPivot");
+  plan.post_pivot_steps = Steps(js, "postPivotSteps");
+  if (Has(js, "sysctls")) {
+    Napi::Array a = js.Get("sysctls").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Array kv = a.Get(i).As<Napi::Array>();
+      plan.sysctls.emplace_back(kv.Get(0u).As<Napi::String>().Utf8Value(), kv.Get(1u).As<Napi::String>().Utf8Value());
+    }
+  }
+  if (Has(js, "rlimits")) {
+    Napi::Array a = js.Get("rlimits").As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      Napi::Object r = a.Get(i).As<Napi::Object>();
+      plan.rlimits.push_back(Rlimit {static_cast<int32_t>(Int(r, "resource")), BigUint(r, "soft"), BigUint(r, "hard")});
+    }
+  }
+  plan.process = Process(js.Get("process").As<Napi::Object>());
+  plan.preserve_fds = static_cast<int32_t>(Int(js, "preserveFds"));
+  plan.state_dir = String(js, "stateDir");
+  return plan;
+}
+
+}  // namespace ocirt

@@ -1,0 +1,160 @@
+// Small process and file-descriptor syscalls for the commands: reaping,
+// locking, signalling through pidfds, and releasing a created init.
+#include "process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+namespace ocirt {
+
+Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
+  Napi::Error e = Napi::Error::New(env, std::string(what) + ": " + strerror(err));
+  e.Set("errno", Napi::Number::New(env, err));
+  const char* name = strerrorname_np(err);
+  if (name != nullptr) e.Set("code", Napi::String::New(env, name));
+  return e;
+}
+
+Napi::Value ExitStatusToJs(Napi::Env env, int status) {
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("status", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());
+  o.Set("signal", WIFSIGNALED(status) ? Napi::Number::New(env, WTERMSIG(status)) : env.Null());
+  return o;
+}
+
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0) throw ErrnoError(info.Env(), "prctl(PR_SET_CHILD_SUBREAPER)", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value WaitPid(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  bool no_hang = info[1].As<Napi::Boolean>().Value();
+  int status = 0;
+  pid_t rc;
+  do { rc = waitpid(pid, &status, no_hang ? WNOHANG : 0); } while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw ErrnoError(info.Env(), "waitpid", errno);
+  if (rc == 0) return info.Env().Null();
+  return ExitStatusToJs(info.Env(), status);
+}
+
+namespace {
+
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+  void Execute() override {
+    pid_t rc;
+    do { rc = waitpid(pid_, &status_, 0); } while (rc < 0 && errno == EINTR);
+    if (rc < 0) err_ = errno;
+  }
+  void OnOK() override {
+    if (err_ != 0) deferred_.Reject(ErrnoError(Env(), "waitpid", err_).Value());
+    else deferred_.Resolve(ExitStatusToJs(Env(), status_));
+  }
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+}  // namespace
+
+Napi::Value WaitPidAsync(const Napi::CallbackInfo& info) {
+  auto* worker = new WaitWorker(info.Env(), info[0].As<Napi::Number>().Int32Value());
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int op = info[1].As<Napi::Boolean>().Value() ? LOCK_EX : LOCK_SH;
+  if (info[2].As<Napi::Boolean>().Value()) op |= LOCK_NB;
+  int rc;
+  do { rc = flock(fd, op); } while (rc < 0 && errno == EINTR);
+  if (rc == 0) return Napi::Boolean::New(info.Env(), true);
+  if (errno == EWOULDBLOCK) return Napi::Boolean::New(info.Env(), false);
+  throw ErrnoError(info.Env(), "flock", errno);
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  pid_t pid = info[0].As<Napi::Number>().Int32Value();
+  long fd = syscall(SYS_pidfd_open, pid, 0);
+  if (fd < 0 && errno != ESRCH) throw ErrnoError(info.Env(), "pidfd_open", errno);
+  if (fd >= 0) fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+  return Napi::Number::New(info.Env(), fd < 0 ? -1 : static_cast<double>(fd));
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  int sig = info[1].As<Napi::Number>().Int32Value();
+  if (syscall(SYS_pidfd_send_signal, fd, sig, nullptr, 0) != 0) throw ErrnoError(info.Env(), "pidfd_send_signal", errno);
+  return info.Env().Undefined();
+}
+
+Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
+  struct pollfd p {};
+  p.fd = info[0].As<Napi::Number>().Int32Value();
+  p.events = POLLIN;
+  int rc;
+  do { rc = poll(&p, 1, info[1].As<Napi::Number>().Int32Value()); } while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw ErrnoError(info.Env(), "poll(pidfd)", errno);
+  return Napi::Boolean::New(info.Env(), rc > 0);
+}
+
+// Connects to <stateDir>/exec.sock (through /proc/self/fd so that long paths
+// fit in sun_path) and reads until the init closes it: EOF means the user
+// program has been exec'd, text is the init's error.
+Napi::Value ReleaseInit(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir = info[0].As<Napi::String>().Utf8Value();
+  int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (dirfd < 0) throw ErrnoError(env, "open state dir", errno);
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/exec.sock", dirfd);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int rc = fd < 0 ? -1 : connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+  int e = errno;
+  close(dirfd);
+  if (rc != 0) {
+    if (fd >= 0) close(fd);
+    throw ErrnoError(env, "connect exec.sock", e);
+  }
+  std::string text;
+  char buf[512];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      // ECONNRESET: the init died with our connection still in its backlog.
+      int err = errno;
+      close(fd);
+      throw ErrnoError(env, "read exec.sock", err);
+    }
+    if (n == 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return Napi::String::New(env, text);
+}
+
+Napi::Value StrError(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
+}
+
+}  // namespace ocirt

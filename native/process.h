@@ -1,0 +1,19 @@
+// Process and fd syscalls exposed to TypeScript (see NativeAddon in src/native.ts).
+#pragma once
+
+#include <napi.h>
+
+namespace ocirt {
+
+Napi::Error ErrnoError(Napi::Env env, const char* what, int err);
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
+Napi::Value WaitPid(const Napi::CallbackInfo& info);
+Napi::Value WaitPidAsync(const Napi::CallbackInfo& info);
+Napi::Value Flock(const Napi::CallbackInfo& info);
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
+Napi::Value PidfdWait(const Napi::CallbackInfo& info);
+Napi::Value ReleaseInit(const Napi::CallbackInfo& info);
+Napi::Value StrError(const Napi::CallbackInfo& info);
+
+}  // namespace ocirt

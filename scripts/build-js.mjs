@@ -1,0 +1,29 @@
+// Builds the two forms of ocirt from src/main.ts with bun's bundler:
+//   dist/ocirt      one executable (bun --compile --bytecode), the product;
+//   dist/ocirt.mjs  one ESM file for node (node dist/ocirt.mjs ...).
+// The addon is not embedded: it is loaded from dist/ocirt.node beside them.
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+
+/** bun from the npm registry; the baseline build where the CPU lacks AVX2. */
+function findBun () {
+  for (const pkg of ['@oven/bun-linux-x64', '@oven/bun-linux-x64-baseline']) {
+    const bin = join(root, 'node_modules', pkg, 'bin', 'bun')
+    if (!existsSync(bin)) continue
+    try {
+      execFileSync(bin, ['--version'], { stdio: 'ignore' })
+      return bin
+    } catch { /* illegal instruction: try the next */ }
+  }
+  throw new Error('bun not found: run npm ci')
+}
+
+const bun = findBun()
+const common = ['--format=esm', '--minify-syntax', '--minify-whitespace', join(root, 'src/main.ts')]
+const env = { ...process.env, NODE_EXTRA_CA_CERTS: '' }
+execFileSync(bun, ['build', '--target=node', ...common, '--outfile', join(root, 'dist/ocirt.mjs')], { stdio: 'inherit', env, cwd: root })
+execFileSync(bun, ['build', '--compile', '--bytecode', ...common, '--outfile', join(root, 'dist/ocirt')], { stdio: 'inherit', env, cwd: root })

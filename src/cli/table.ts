@@ -1,0 +1,125 @@
+/**
+ * Every command and flag of ocirt, defined once. Parsing (parse.ts), help
+ * (help.ts) and shell completion (commands/completion.ts) all read this
+ * table, and a command's code is imported only when that command runs, so
+ * the hot path (create, start, state, kill, delete) loads nothing it does not use.
+ */
+import type { Logger } from '../log.js'
+
+export interface Flag {
+  name: string
+  short?: string
+  type: 'string' | 'boolean'
+  description: string
+  /** Shown in help: --bundle DIR */
+  valueName?: string
+  default?: string
+}
+
+export interface Globals {
+  root: string
+  log: string | undefined
+  logFormat: 'text' | 'json'
+  debug: boolean
+  systemdCgroup: boolean
+}
+
+export interface CommandContext {
+  globals: Globals
+  flags: Record<string, string | boolean | undefined>
+  args: string[]
+  log: Logger
+}
+
+export interface CommandModule {
+  /** Returns the exit code. */
+  run: (ctx: CommandContext) => Promise<number> | number
+}
+
+export interface Command {
+  name: string
+  summary: string
+  /** Positional arguments, for help: "<container-id> [signal]" */
+  usage: string
+  minArgs: number
+  maxArgs: number
+  flags: Flag[]
+  /** Everything after the first positional argument is arguments (exec's command line). */
+  stopAtFirstArgument?: boolean
+  load: () => Promise<CommandModule>
+}
+
+export const GLOBAL_FLAGS: Flag[] = [
+  { name: 'root', type: 'string', valueName: 'DIR', default: '/run/ocirt', description: 'directory for the state of containers' },
+  { name: 'log', type: 'string', valueName: 'FILE', description: 'write log messages to FILE instead of stderr' },
+  { name: 'log-format', type: 'string', valueName: 'text|json', default: 'text', description: 'format of the log' },
+  { name: 'debug', type: 'boolean', description: 'log debug messages' },
+  { name: 'systemd-cgroup', type: 'boolean', description: 'manage cgroups through systemd (cgroupsPath is slice:prefix:name)' },
+  { name: 'rootless', type: 'string', valueName: 'true|false|auto', description: 'accepted for runc compatibility' },
+  { name: 'criu', type: 'string', valueName: 'PATH', description: 'accepted for runc compatibility' },
+  { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
+  { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
+]
+
+const bundle: Flag = { name: 'bundle', short: 'b', type: 'string', valueName: 'DIR', description: 'the bundle directory (default: the current directory)' }
+const pidFile: Flag = { name: 'pid-file', type: 'string', valueName: 'FILE', description: 'write the pid of the container process to FILE' }
+const consoleSocket: Flag = { name: 'console-socket', type: 'string', valueName: 'PATH', description: 'unix socket that receives the pty master when process.terminal is true' }
+const preserveFds: Flag = { name: 'preserve-fds', type: 'string', valueName: 'N', default: '0', description: 'pass N fds after stdio (3 .. 3+N-1) to the container' }
+const noPivot: Flag = { name: 'no-pivot', type: 'boolean', description: 'use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)' }
+const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'accepted for runc compatibility' }
+const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'show help for the command' }
+
+export const COMMANDS: Command[] = [
+  {
+    name: 'create', summary: 'create a container that waits for start', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [bundle, pidFile, consoleSocket, preserveFds, noPivot, noNewKeyring, help],
+    load: async () => await import('../commands/create.js'),
+  },
+  {
+    name: 'start', summary: 'run the user program of a created container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/start.js'),
+  },
+  {
+    name: 'state', summary: 'print the state of a container as JSON', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/state.js'),
+  },
+  {
+    name: 'kill', summary: 'send a signal (default SIGTERM) to a container', usage: '<container-id> [signal]', minArgs: 1, maxArgs: 2,
+    flags: [{ name: 'all', short: 'a', type: 'boolean', description: 'signal every process of the container' }, help],
+    load: async () => await import('../commands/kill.js'),
+  },
+  {
+    name: 'delete', summary: 'delete a stopped (or, with --force, any) container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [{ name: 'force', short: 'f', type: 'boolean', description: 'kill the container first if it is running' }, help],
+    load: async () => await import('../commands/delete.js'),
+  },
+  {
+    name: 'run', summary: 'create and start a container, wait for it and delete it', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [bundle, pidFile, consoleSocket, preserveFds, noPivot, noNewKeyring,
+      { name: 'detach', short: 'd', type: 'boolean', description: 'return once the container runs' },
+      { name: 'keep', type: 'boolean', description: 'do not delete the container after it exits' }, help],
+    load: async () => await import('../commands/run.js'),
+  },
+  {
+    name: 'list', summary: 'list the containers under --root', usage: '', minArgs: 0, maxArgs: 0,
+    flags: [{ name: 'format', short: 'f', type: 'string', valueName: 'table|json', default: 'table', description: 'output format' },
+      { name: 'quiet', short: 'q', type: 'boolean', description: 'print only the ids' }, help],
+    load: async () => await import('../commands/list.js'),
+  },
+  {
+    name: 'spec', summary: 'write a default config.json', usage: '', minArgs: 0, maxArgs: 0,
+    flags: [bundle, { name: 'rootless', type: 'boolean', description: 'a config for a container run without root' }, help],
+    load: async () => await import('../commands/spec.js'),
+  },
+  {
+    name: 'completion', summary: 'print a bash completion script', usage: '[bash]', minArgs: 0, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/completion.js'),
+  },
+]
+
+export function findCommand (name: string): Command | undefined {
+  return COMMANDS.find(c => c.name === name)
+}

@@ -1,0 +1,26 @@
+/** ocirt completion: a bash completion script generated from the command table. */
+import type { CommandContext } from '../cli/table.js'
+import { COMMANDS, GLOBAL_FLAGS } from '../cli/table.js'
+import { UsageError } from '../errors.js'
+import { print } from '../output.js'
+
+export function run (ctx: CommandContext): number {
+  const shell = ctx.args[0] ?? 'bash'
+  if (shell !== 'bash') throw new UsageError(`completion: only bash is supported, not "${shell}"`)
+  const flagWords = (flags: typeof GLOBAL_FLAGS) => flags.map(f => `--${f.name}`).join(' ')
+  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags)}" ;;`).join('\n')
+  print(`# bash completion for ocirt (source it, or put it in /etc/bash_completion.d/ocirt)
+_ocirt() {
+  local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" words i
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case "\${COMP_WORDS[i]}" in -*) ;; *) cmd=\${COMP_WORDS[i]}; break ;; esac
+  done
+  case "$cmd" in
+    "") words="${COMMANDS.map(c => c.name).join(' ')} ${flagWords(GLOBAL_FLAGS)}" ;;
+${cases}
+  esac
+  COMPREPLY=($(compgen -W "$words" -- "$cur"))
+}
+complete -F _ocirt ocirt`)
+  return 0
+}

@@ -1,0 +1,14 @@
+/** ocirt kill: runtime.md "Kill". */
+import type { CommandContext } from '../cli/table.js'
+import { findContainer } from '../container/lookup.js'
+import { killContainer, parseSignal } from '../container/signal.js'
+import { OcirtError } from '../errors.js'
+
+export function run (ctx: CommandContext): number {
+  const signal = parseSignal(ctx.args[1] ?? 'SIGTERM')
+  const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
+  // runtime.md: only a created or running container may be signalled.
+  if (status !== 'created' && status !== 'running') throw new OcirtError(`container "${state.id}" is not running (${status})`)
+  killContainer(state, signal, ctx.flags.all === true)
+  return 0
+}

@@ -1,0 +1,55 @@
+/**
+ * ocirt run: create + start, then (unless --detach) wait for the container,
+ * forwarding signals to it, delete it and exit with its status (128+N for a
+ * signal, as runc and shells do).
+ */
+import type { CommandContext } from '../cli/table.js'
+import { createContainer } from '../container/create.js'
+import { deleteContainer } from '../container/delete.js'
+import { signalInit } from '../container/signal.js'
+import { startContainer } from '../container/start.js'
+import { SIGNALS } from '../linux/constants.js'
+import { loadNative } from '../native.js'
+import { preserveFdsFlag } from './flags.js'
+
+/** Signals passed on to the container (SIGUSR1 stays node's: it starts the inspector). */
+const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCONT'] as const
+
+export async function run (ctx: CommandContext): Promise<number> {
+  const root = ctx.globals.root
+  const id = ctx.args[0]
+  const state = createContainer({
+    root,
+    id,
+    bundle: ctx.flags.bundle as string | undefined,
+    pidFile: ctx.flags['pid-file'] as string | undefined,
+    consoleSocket: ctx.flags['console-socket'] as string | undefined,
+    preserveFds: preserveFdsFlag(ctx.flags),
+    noPivot: ctx.flags['no-pivot'] === true,
+    log: ctx.log,
+  })
+  if (ctx.flags.detach === true) {
+    try {
+      startContainer(root, id)
+    } catch (e) {
+      deleteContainer(root, id, true)
+      throw e
+    }
+    return 0
+  }
+
+  const exited = loadNative().waitPidAsync(state.pid)
+  for (const name of FORWARDED) {
+    process.on(name, () => { signalInit(state, SIGNALS[name]) })
+  }
+  try {
+    startContainer(root, id)
+  } catch (e) {
+    deleteContainer(root, id, true)
+    await exited
+    throw e
+  }
+  const result = await exited
+  if (ctx.flags.keep !== true) deleteContainer(root, id, true)
+  return result.status ?? 128 + (result.signal ?? 0)
+}

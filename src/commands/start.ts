@@ -1,0 +1,8 @@
+/** ocirt start: see container/start.ts. */
+import type { CommandContext } from '../cli/table.js'
+import { startContainer } from '../container/start.js'
+
+export function run (ctx: CommandContext): number {
+  startContainer(ctx.globals.root, ctx.args[0])
+  return 0
+}

@@ -1,0 +1,11 @@
+/** ocirt state: the state JSON of runtime.md "Query State". */
+import type { CommandContext } from '../cli/table.js'
+import { findContainer } from '../container/lookup.js'
+import { stateJson } from '../container/state.js'
+import { print } from '../output.js'
+
+export function run (ctx: CommandContext): number {
+  const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
+  print(JSON.stringify(stateJson(state, status), null, 2))
+  return 0
+}

@@ -1,0 +1,91 @@
+/**
+ * runtime.md "Create": validate, plan, clone the init and leave it waiting
+ * for start. A failure at any point leaves nothing behind: no process (the
+ * init dies with us until it reports ready, and is killed on failure), no
+ * mounts (they live in the init's mount namespace) and no state dir.
+ */
+import { renameSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { OcirtError } from '../errors.js'
+import { buildPlan, describeFailure } from '../linux/plan.js'
+import type { InitFailure } from '../native.js'
+import { loadNative } from '../native.js'
+import type { Logger } from '../log.js'
+import { readProcStat } from '../state/status.js'
+import type { StoredState } from '../state/store.js'
+import { StateStore, validateId } from '../state/store.js'
+import { loadBundle } from './bundle.js'
+
+export interface CreateOptions {
+  root: string
+  id: string
+  bundle: string | undefined
+  pidFile: string | undefined
+  consoleSocket: string | undefined
+  preserveFds: number
+  noPivot: boolean
+  log: Logger
+}
+
+/** Writes the pid file whole or not at all (containerd reads it as soon as create returns). */
+export function writePidFile (path: string, pid: number): void {
+  const abs = resolve(path)
+  const tmp = join(dirname(abs), `.${process.pid}.pid.tmp`)
+  writeFileSync(tmp, String(pid))
+  renameSync(tmp, abs)
+}
+
+export function createContainer (opts: CreateOptions): StoredState {
+  const id = validateId(opts.id)
+  if (opts.consoleSocket !== undefined) {
+    throw new OcirtError('--console-socket is not supported yet (process.terminal)')
+  }
+  const { dir: bundle, spec } = loadBundle(opts.bundle)
+  const store = new StateStore(opts.root)
+  const stateDir = store.dir(id)
+  // Everything that can be checked before touching the system is checked here.
+  const plan = buildPlan(spec, { bundle, stateDir, preserveFds: opts.preserveFds, noPivot: opts.noPivot })
+  for (const w of plan.warnings) opts.log.warn(w)
+
+  store.reserve(id)
+  const native = loadNative()
+  let pid = 0
+  try {
+    try {
+      pid = native.spawnInit(plan.init).pid
+    } catch (e) {
+      const failure = (e as { failure?: InitFailure }).failure
+      if (failure === undefined) throw e
+      throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
+    }
+    const stat = readProcStat(pid)
+    if (stat === null) throw new OcirtError('container init exited right after create')
+    const state: StoredState = {
+      ociVersion: spec.ociVersion,
+      id,
+      pid,
+      bundle,
+      rootfs: plan.init.rootfs,
+      annotations: spec.annotations,
+      created: new Date().toISOString(),
+      initStartTime: stat.startTime,
+      config: spec,
+      owner: '',
+    }
+    store.write(state)
+    if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
+    return state
+  } catch (e) {
+    if (pid > 0) {
+      const fd = native.pidfdOpen(pid)
+      if (fd >= 0) {
+        native.pidfdSendSignal(fd, 9)
+        native.pidfdWait(fd, 5000)
+      }
+      try { native.waitPid(pid, false) } catch { /* reaped elsewhere */ }
+    }
+    if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
+    store.remove(id)
+    throw e
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * runtime.md "Delete": undo what create did. The spec allows deleting only a
+ * stopped container; like runc and crun, ocirt also deletes a created one
+ * (containerd's shim deletes never-started tasks this way: see
+ * conformance/deviations.md), and a running one only with --force.
+ */
+import { OcirtError } from '../errors.js'
+import { containerStatus } from '../state/status.js'
+import { StateStore, validateId } from '../state/store.js'
+import { killContainer, waitForExit } from './signal.js'
+
+const SIGKILL = 9
+const EXIT_TIMEOUT_MS = 10_000
+
+export function deleteContainer (root: string, id: string, force: boolean): void {
+  validateId(id)
+  const store = new StateStore(root)
+  if (!store.exists(id)) {
+    // runc: with --force a missing container is not an error.
+    if (force) return
+    throw new OcirtError(`container "${id}" does not exist`)
+  }
+  store.withLock(id, () => {
+    const state = store.read(id)
+    if (state === null) {
+      // A create that died before writing state.json: nothing runs.
+      if (!force) throw new OcirtError(`container "${id}" is being created; use delete --force to remove what is left`)
+      store.remove(id)
+      return
+    }
+    const status = containerStatus(state, store.dir(id))
+    if (status === 'running' && !force) {
+      throw new OcirtError(`cannot delete container "${id}" that is not stopped: running (use --force)`)
+    }
+    if (status === 'running' || status === 'created') {
+      killContainer(state, SIGKILL, true)
+      if (!waitForExit(state, EXIT_TIMEOUT_MS)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
+    }
+    store.remove(id)
+  })
+}

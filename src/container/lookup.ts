@@ -1,0 +1,20 @@
+/** Finding a container and its status, for the commands that act on one. */
+import { OcirtError } from '../errors.js'
+import type { Status } from '../state/status.js'
+import { containerStatus } from '../state/status.js'
+import type { StoredState } from '../state/store.js'
+import { StateStore, validateId } from '../state/store.js'
+
+export interface Found { store: StateStore, state: StoredState, status: Status, dir: string }
+
+export function findContainer (root: string, id: string): Found {
+  validateId(id)
+  const store = new StateStore(root)
+  const state = store.read(id)
+  if (state === null) {
+    if (store.exists(id)) throw new OcirtError(`container "${id}" is being created`)
+    throw new OcirtError(`container "${id}" does not exist`)
+  }
+  const dir = store.dir(id)
+  return { store, state, status: containerStatus(state, dir), dir }
+}

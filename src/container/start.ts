@@ -1,0 +1,37 @@
+/**
+ * runtime.md "Start": release the created init, which execs process.args.
+ * A container whose init died while created cannot be connected to
+ * (ECONNREFUSED), so start fails at once instead of hanging.
+ */
+import { rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { OcirtError } from '../errors.js'
+import { loadNative } from '../native.js'
+import { containerStatus } from '../state/status.js'
+import { findContainer } from './lookup.js'
+
+export function startContainer (root: string, id: string): void {
+  const { store, dir } = findContainer(root, id)
+  store.withLock(id, () => {
+    const state = store.read(id)
+    if (state === null) throw new OcirtError(`container "${id}" does not exist`)
+    const status = containerStatus(state, dir)
+    if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped')
+    if (status === 'running') throw new OcirtError('cannot start an already running container')
+    if (status !== 'created') throw new OcirtError(`cannot start a container in the ${status} state`)
+    if (state.config.process === undefined) throw new OcirtError('config.json has no process to start')
+    let error: string
+    try {
+      error = loadNative().releaseInit(dir)
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET') {
+        throw new OcirtError('cannot start a container that has stopped (its init exited before start)')
+      }
+      throw e
+    } finally {
+      rmSync(join(dir, 'exec.sock'), { force: true })
+    }
+    if (error !== '') throw new OcirtError(error)
+  })
+}

@@ -1,0 +1,26 @@
+/**
+ * Errors that ocirt reports to its caller. Every failure the user can cause
+ * (bad flags, bad config.json, a container in the wrong state) is an
+ * OcirtError: main() prints its message (and logs it to --log) and exits 1,
+ * without a stack trace. Anything else is a bug and keeps its stack.
+ */
+export class OcirtError extends Error {
+  override name = 'OcirtError'
+}
+
+/** A flag or argument on the command line is wrong. Names the flag. */
+export class UsageError extends OcirtError {
+  override name = 'UsageError'
+}
+
+/**
+ * config.json (or a process.json) breaks the schema or a MUST of the spec.
+ * `pointer` is the JSON Pointer (RFC 6901) of the offending value, '' for the root.
+ * The message reads `config.json: /linux/namespaces/2/type: must be one of ...`.
+ */
+export class ConfigError extends OcirtError {
+  override name = 'ConfigError'
+  constructor (readonly file: string, readonly pointer: string, readonly detail: string) {
+    super(`${file}: ${pointer === '' ? '/' : pointer}: ${detail}`)
+  }
+}

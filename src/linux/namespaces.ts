@@ -1,0 +1,99 @@
+/**
+ * linux.namespaces → which namespaces the init is cloned into, which it
+ * unshares afterwards and which it joins (config-linux.md "Namespaces").
+ */
+import { ConfigError } from '../errors.js'
+import type { Spec, LinuxIDMapping } from '../spec/types.js'
+import type { NamespaceJoin } from '../native.js'
+import {
+  CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
+} from './constants.js'
+
+export const NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
+  pid: CLONE_NEWPID,
+  network: CLONE_NEWNET,
+  mount: CLONE_NEWNS,
+  ipc: CLONE_NEWIPC,
+  uts: CLONE_NEWUTS,
+  user: CLONE_NEWUSER,
+  cgroup: CLONE_NEWCGROUP,
+  time: CLONE_NEWTIME,
+}
+
+/** Joined before the others: a joined user namespace owns what is unshared after it. */
+const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
+
+export interface NamespacePlan {
+  cloneFlags: number
+  unshareFlags: number
+  joinNamespaces: NamespaceJoin[]
+  joinPidNamespace: string
+  uidMap: string
+  gidMap: string
+  /** Types the container gets a namespace of its own for (new or joined), e.g. to check sysctls. */
+  privateTypes: Set<string>
+  /** Types created new (not joined). */
+  newTypes: Set<string>
+}
+
+function mapText (mappings: LinuxIDMapping[] | undefined): string {
+  return (mappings ?? []).map(m => `${m.containerID} ${m.hostID} ${m.size}\n`).join('')
+}
+
+export function planNamespaces (spec: Spec): NamespacePlan {
+  const namespaces = spec.linux?.namespaces ?? []
+  const newTypes = new Set<string>()
+  const joins = new Map<string, string>()
+  namespaces.forEach((ns, i) => {
+    if (ns.path !== undefined && ns.path !== '') joins.set(ns.type, ns.path)
+    else newTypes.add(ns.type)
+    if (NAMESPACE_FLAGS[ns.type] === undefined) throw new ConfigError('config.json', `/linux/namespaces/${i}/type`, `unknown namespace type "${ns.type}"`)
+  })
+  if (!newTypes.has('mount') && !joins.has('mount')) {
+    // Every mount, the pivot_root and the masked paths happen in it; without
+    // one they would happen on the host.
+    throw new ConfigError('config.json', '/linux/namespaces', 'a mount namespace is required (add {"type": "mount"})')
+  }
+
+  let cloneFlags = 0
+  let unshareFlags = 0
+  const userJoined = joins.has('user')
+  for (const type of newTypes) {
+    const flag = NAMESPACE_FLAGS[type]
+    if (type === 'cgroup') {
+      // Unshared by the child after the parent has placed it in its cgroup,
+      // so that the container sees its own cgroup as the root.
+      unshareFlags |= flag
+    } else if (userJoined) {
+      if (type === 'pid' || type === 'time') {
+        throw new ConfigError('config.json', '/linux/namespaces',
+          `a new ${type} namespace inside a joined user namespace needs an extra process, which ocirt does not support yet`)
+      }
+      unshareFlags |= flag
+    } else {
+      cloneFlags |= flag
+    }
+  }
+
+  const joinNamespaces: NamespaceJoin[] = []
+  for (const type of JOIN_ORDER) {
+    const path = joins.get(type)
+    if (path !== undefined) joinNamespaces.push({ type: NAMESPACE_FLAGS[type], path })
+  }
+
+  const user = newTypes.has('user')
+  const linux = spec.linux
+  if (user && ((linux?.uidMappings ?? []).length === 0 || (linux?.gidMappings ?? []).length === 0)) {
+    throw new ConfigError('config.json', '/linux/uidMappings', 'a new user namespace needs linux.uidMappings and linux.gidMappings')
+  }
+  return {
+    cloneFlags,
+    unshareFlags,
+    joinNamespaces,
+    joinPidNamespace: joins.get('pid') ?? '',
+    uidMap: user ? mapText(linux?.uidMappings) : '',
+    gidMap: user ? mapText(linux?.gidMappings) : '',
+    privateTypes: new Set([...newTypes, ...joins.keys()]),
+    newTypes,
+  }
+}

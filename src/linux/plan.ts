@@ -1,0 +1,154 @@
+/**
+ * config.json → InitPlan: everything the container's init does between
+ * clone3 and exec, decided here so that native/ only executes it.
+ */
+import { ConfigError } from '../errors.js'
+import type { InitPlan, InitFailure } from '../native.js'
+import { InitPhase } from '../native.js'
+import type { Spec } from '../spec/types.js'
+import { planNamespaces } from './namespaces.js'
+import { planProcess } from './process.js'
+import type { PlannedStep } from './rootfs.js'
+import { planRootfs } from './rootfs.js'
+import { planSysctls } from './sysctl.js'
+
+export interface PlanOptions {
+  bundle: string
+  stateDir: string
+  preserveFds: number
+  noPivot: boolean
+}
+
+/** The plan and what each of its steps came from, to explain a failure. */
+export interface ContainerPlan {
+  init: InitPlan
+  mountOrigins: string[]
+  postPivotOrigins: string[]
+  warnings: string[]
+}
+
+export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
+  if (spec.process === undefined) {
+    // runtime.md "Start": start MUST fail without process; runc refuses at create already.
+    throw new ConfigError('config.json', '/process', 'missing: the container has nothing to run')
+  }
+  const ns = planNamespaces(spec)
+  if (spec.hostname !== undefined && spec.hostname !== '' && !ns.privateTypes.has('uts')) {
+    throw new ConfigError('config.json', '/hostname', 'setting the hostname needs a uts namespace of the container\'s own')
+  }
+  if (spec.domainname !== undefined && spec.domainname !== '' && !ns.privateTypes.has('uts')) {
+    throw new ConfigError('config.json', '/domainname', 'setting the domainname needs a uts namespace of the container\'s own')
+  }
+  if (spec.linux?.seccomp !== undefined) {
+    throw new ConfigError('config.json', '/linux/seccomp', 'seccomp is not supported yet by this build of ocirt')
+  }
+  if (spec.process.terminal === true) {
+    throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
+  }
+  const rootfs = planRootfs(spec, {
+    bundle: opts.bundle,
+    userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
+    cgroupNamespace: ns.privateTypes.has('cgroup'),
+  })
+  const processPlan = planProcess(spec.process)
+  const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
+  const init: InitPlan = {
+    cloneFlags: ns.cloneFlags,
+    unshareFlags: ns.unshareFlags,
+    joinNamespaces: ns.joinNamespaces,
+    joinPidNamespace: ns.joinPidNamespace,
+    uidMap: ns.uidMap,
+    gidMap: ns.gidMap,
+    setgroupsDeny: false,
+    oomScoreAdj: spec.process.oomScoreAdj ?? null,
+    hostname: spec.hostname ?? null,
+    domainname: spec.domainname ?? null,
+    rootfs: rootfs.rootfs,
+    rootPropagation: rootfs.rootPropagation,
+    mountSteps: steps(rootfs.mountSteps),
+    noPivot: opts.noPivot,
+    postPivotSteps: steps(rootfs.postPivotSteps),
+    sysctls: planSysctls(spec.linux?.sysctl, ns.privateTypes),
+    rlimits: processPlan.rlimits,
+    process: processPlan.process,
+    preserveFds: opts.preserveFds,
+    stateDir: opts.stateDir,
+  }
+  return {
+    init,
+    mountOrigins: rootfs.mountSteps.map(p => p.origin),
+    postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
+    warnings: processPlan.warnings,
+  }
+}
+
+const PHASE_TEXT: Readonly<Record<number, string>> = {
+  [InitPhase.Sync]: 'container init exited during setup',
+  [InitPhase.Setns]: 'joining namespace',
+  [InitPhase.Unshare]: 'creating namespaces',
+  [InitPhase.Hostname]: 'setting hostname',
+  [InitPhase.RootPropagation]: 'making / private to the container',
+  [InitPhase.RootBind]: 'bind-mounting the rootfs',
+  [InitPhase.Pivot]: 'pivot_root into the rootfs',
+  [InitPhase.Rlimit]: 'setting rlimit',
+  [InitPhase.Identity]: 'setting user and groups',
+  [InitPhase.Capabilities]: 'setting capabilities',
+  [InitPhase.NoNewPrivileges]: 'setting no_new_privs',
+  [InitPhase.UserMap]: 'writing the user namespace id maps',
+  [InitPhase.Listen]: 'creating exec.sock in the state dir',
+  [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
+  [InitPhase.Clone]: 'clone3',
+}
+
+/** Turns the init's failure record into a message that names the config path it came from. */
+export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: (errno: number) => string): string {
+  const reason = strerror(f.errno).toLowerCase()
+  const init = plan.init
+  switch (f.phase) {
+    case InitPhase.MountStep: {
+      const step = init.mountSteps[f.step]
+      return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
+    }
+    case InitPhase.PostPivotStep: {
+      const step = init.postPivotSteps[f.step]
+      return `config.json ${plan.postPivotOrigins[f.step]}: ${describeStep(step)}: ${reason}`
+    }
+    case InitPhase.Sysctl: {
+      const [path, value] = init.sysctls[f.step]
+      return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
+    }
+    case InitPhase.Rlimit:
+      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}`
+    case InitPhase.Setns: {
+      const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
+      return `config.json /linux/namespaces: joining ${join}: ${reason}`
+    }
+    case InitPhase.ExecLookup: {
+      // runc's wording: podman maps these texts to exit codes 127 and 126.
+      const name = f.message
+      if (f.step === 0) return `exec: "${name}": executable file not found in $PATH`
+      if (f.errno === 13) return `exec: "${name}": permission denied`
+      return `exec: "${name}": stat ${name}: ${reason}`
+    }
+    case InitPhase.Cwd:
+      return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
+    default:
+      return `${PHASE_TEXT[f.phase] ?? `container init failed (phase ${f.phase})`}: ${reason}`
+  }
+}
+
+function describeStep (step: { op: number, target: string, source?: string, fstype?: string }): string {
+  const names: Record<number, string> = {
+    1: `mount ${step.fstype ?? 'bind'} ${step.source ?? ''} on ${step.target}`,
+    2: `remount ${step.target}`,
+    3: `set propagation of ${step.target}`,
+    4: `mknod ${step.target}`,
+    5: `bind device ${step.source} on ${step.target}`,
+    6: `symlink ${step.target} -> ${step.source}`,
+    7: `mask ${step.target}`,
+    8: `make ${step.target} read-only`,
+    9: `mkdir ${step.target}`,
+    10: `set mount attributes on ${step.target}`,
+  }
+  return names[step.op] ?? `step on ${step.target}`
+}

@@ -1,0 +1,201 @@
+/**
+ * The root filesystem: root.path, mounts (in the listed order, config.md
+ * "Mounts"), /dev with the default devices (config-linux.md "Default
+ * Devices") and its symlinks (runtime-linux.md "Dev symbolic links"),
+ * and what happens after pivot_root: masked and read-only paths,
+ * root.readonly, rootfsPropagation.
+ *
+ * Every path here is a path inside the container; the init resolves it
+ * inside the rootfs and never follows a symlink out of it.
+ */
+import { statSync } from 'node:fs'
+import { isAbsolute, posix, resolve } from 'node:path'
+import { ConfigError } from '../errors.js'
+import type { MountStep } from '../native.js'
+import { CreateKind, MountOp } from '../native.js'
+import type { LinuxDevice, Mount, Spec } from '../spec/types.js'
+import { cgroupMountSteps } from './cgroup-mount.js'
+import * as c from './constants.js'
+import { parseMountOptions } from './mount-options.js'
+
+/** A step and where it comes from, for the error message if it fails. */
+export interface PlannedStep { step: MountStep, origin: string }
+
+export interface RootfsPlan {
+  rootfs: string
+  rootPropagation: number
+  mountSteps: PlannedStep[]
+  postPivotSteps: PlannedStep[]
+}
+
+export interface RootfsOptions {
+  bundle: string
+  /** The user namespace is new: device nodes cannot be made, host nodes are bind-mounted instead. */
+  userNamespace: boolean
+  cgroupNamespace: boolean
+}
+
+const DEFAULT_DEVICES: ReadonlyArray<{ path: string, major: number, minor: number }> = [
+  { path: '/dev/null', major: 1, minor: 3 },
+  { path: '/dev/zero', major: 1, minor: 5 },
+  { path: '/dev/full', major: 1, minor: 7 },
+  { path: '/dev/random', major: 1, minor: 8 },
+  { path: '/dev/urandom', major: 1, minor: 9 },
+  { path: '/dev/tty', major: 5, minor: 0 },
+]
+
+const DEVICE_TYPE_BITS: Readonly<Record<string, number>> = { c: c.S_IFCHR, u: c.S_IFCHR, b: c.S_IFBLK, p: c.S_IFIFO }
+
+/** config.md: a relative destination "MUST be interpreted as relative to /". */
+export function containerPath (destination: string): string {
+  return posix.normalize(destination.startsWith('/') ? destination : `/${destination}`)
+}
+
+function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string): MountStep[] {
+  const source = isAbsolute(m.source ?? '') ? m.source! : resolve(bundle, m.source ?? '')
+  let isDirectory: boolean
+  try {
+    isDirectory = statSync(source).isDirectory()
+  } catch (e) {
+    throw new ConfigError('config.json', `/mounts/${index}/source`, `${source}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`)
+  }
+  const target = containerPath(m.destination)
+  const steps: MountStep[] = [{
+    op: MountOp.Mount,
+    source,
+    target,
+    flags: c.MS_BIND | (options.recursiveBind ? c.MS_REC : 0),
+    create: isDirectory ? CreateKind.Directory : CreateKind.File,
+  }]
+  // A bind mount ignores every other flag; they take effect in a remount.
+  const extra = options.flags & ~(c.MS_BIND | c.MS_REC | c.MS_REMOUNT)
+  if (extra !== 0) steps.push({ op: MountOp.Remount, target, flags: c.MS_BIND | extra })
+  return steps
+}
+
+function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] {
+  const options = parseMountOptions(m.options)
+  if (options.idmap) {
+    throw new ConfigError('config.json', `/mounts/${index}/options`, 'idmap/ridmap mounts are not supported yet')
+  }
+  const target = containerPath(m.destination)
+  let steps: MountStep[]
+  if (options.bind || m.type === 'bind') {
+    steps = bindMountSteps(m, index, options, opts.bundle)
+  } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace)
+  } else {
+    steps = [{
+      op: MountOp.Mount,
+      source: m.source ?? m.type ?? 'none',
+      fstype: m.type,
+      target,
+      flags: options.flags,
+      data: options.data.length > 0 ? options.data.join(',') : undefined,
+      create: CreateKind.Directory,
+    }]
+  }
+  if (options.propagation !== 0) steps.push({ op: MountOp.Propagate, target, flags: options.propagation })
+  if (options.attrSet !== 0 || options.attrClr !== 0) {
+    steps.push({ op: MountOp.SetAttr, target, attrSet: options.attrSet, attrClr: options.attrClr, recursive: true })
+  }
+  return steps
+}
+
+function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedStep[] {
+  const configured = new Set(devices.map(d => containerPath(d.path)))
+  const all = [
+    ...DEFAULT_DEVICES.filter(d => !configured.has(d.path)).map(d => ({ ...d, type: 'c', fileMode: 0o666, uid: 0, gid: 0, origin: `default device ${d.path}` })),
+    ...devices.map((d, i) => ({ ...d, origin: `/linux/devices/${i}` })),
+  ]
+  return all.map(d => {
+    const target = containerPath(d.path)
+    if (userNamespace) {
+      // mknod is not allowed in a user namespace: bind the host's node, as runc does.
+      return { step: { op: MountOp.BindDevice, source: target, target, create: CreateKind.File }, origin: d.origin }
+    }
+    return {
+      step: {
+        op: MountOp.Mknod,
+        target,
+        mode: DEVICE_TYPE_BITS[d.type] | ((d.fileMode ?? 0o666) & 0o7777),
+        major: d.major ?? 0,
+        minor: d.minor ?? 0,
+        uid: d.uid ?? 0,
+        gid: d.gid ?? 0,
+      },
+      origin: d.origin,
+    }
+  })
+}
+
+function isMountOf (m: Mount, destination: string, type: string): boolean {
+  return containerPath(m.destination) === destination && m.type === type
+}
+
+export function planRootfs (spec: Spec, opts: RootfsOptions): RootfsPlan {
+  if (spec.root === undefined) throw new ConfigError('config.json', '/root', 'missing: a Linux container needs root.path')
+  const rootfs = resolve(opts.bundle, spec.root.path)
+  let rootStat
+  try {
+    rootStat = statSync(rootfs)
+  } catch {
+    throw new ConfigError('config.json', '/root/path', `${rootfs}: no such directory (config.md: a directory MUST exist at root.path)`)
+  }
+  if (!rootStat.isDirectory()) throw new ConfigError('config.json', '/root/path', `${rootfs}: not a directory`)
+
+  const mounts = spec.mounts ?? []
+  const planned: PlannedStep[] = []
+  mounts.forEach((m, i) => {
+    for (const step of mountSteps(m, i, opts)) planned.push({ step, origin: `/mounts/${i}` })
+  })
+
+  // /dev is ours to populate unless it is bound from the host (runc's rule).
+  const devFromHost = mounts.some(m => containerPath(m.destination) === '/dev' && parseMountOptions(m.options).bind)
+  if (!devFromHost) {
+    planned.push(...deviceSteps(spec.linux?.devices ?? [], opts.userNamespace))
+    if (mounts.some(m => isMountOf(m, '/proc', 'proc'))) {
+      // runtime-linux.md "Dev symbolic links": only if the source exists after the mounts.
+      for (const [target, source] of [['/dev/fd', '/proc/self/fd'], ['/dev/stdin', '/proc/self/fd/0'], ['/dev/stdout', '/proc/self/fd/1'], ['/dev/stderr', '/proc/self/fd/2']]) {
+        planned.push({ step: { op: MountOp.Symlink, source, target }, origin: 'runtime-linux.md dev symbolic links' })
+      }
+    }
+    if (mounts.some(m => isMountOf(m, '/dev/pts', 'devpts'))) {
+      planned.push({ step: { op: MountOp.Symlink, source: 'pts/ptmx', target: '/dev/ptmx' }, origin: 'default device /dev/ptmx' })
+    }
+  }
+  if (spec.process?.cwd !== undefined) {
+    // runc creates a missing cwd rather than failing.
+    planned.push({ step: { op: MountOp.Mkdir, target: spec.process.cwd }, origin: '/process/cwd' })
+  }
+
+  const post: PlannedStep[] = []
+  ;(spec.linux?.readonlyPaths ?? []).forEach((path, i) => post.push({ step: { op: MountOp.ReadOnly, target: path }, origin: `/linux/readonlyPaths/${i}` }))
+  ;(spec.linux?.maskedPaths ?? []).forEach((path, i) => post.push({ step: { op: MountOp.Mask, target: path }, origin: `/linux/maskedPaths/${i}` }))
+  if (spec.root.readonly === true) post.push({ step: { op: MountOp.Remount, target: '/', flags: c.MS_BIND | c.MS_RDONLY }, origin: '/root/readonly' })
+
+  const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation)
+  if (propagation !== 0) post.push({ step: { op: MountOp.Propagate, target: '/', flags: propagation }, origin: '/linux/rootfsPropagation' })
+  const privateRoot = (propagation & c.MS_PRIVATE) !== 0
+  return {
+    rootfs,
+    rootPropagation: (privateRoot ? c.MS_PRIVATE : c.MS_SLAVE) | c.MS_REC,
+    mountSteps: planned,
+    postPivotSteps: post,
+  }
+}
+
+function rootfsPropagationFlags (value: string | undefined): number {
+  switch (value) {
+    case undefined: case '': return 0
+    case 'private': return c.MS_PRIVATE
+    case 'rprivate': return c.MS_PRIVATE | c.MS_REC
+    case 'shared': return c.MS_SHARED
+    case 'rshared': return c.MS_SHARED | c.MS_REC
+    case 'slave': return c.MS_SLAVE
+    case 'rslave': return c.MS_SLAVE | c.MS_REC
+    case 'unbindable': return c.MS_UNBINDABLE
+    case 'runbindable': return c.MS_UNBINDABLE | c.MS_REC
+    default: throw new ConfigError('config.json', '/linux/rootfsPropagation', `must be one of private, rprivate, shared, rshared, slave, rslave, unbindable, runbindable (got "${value}")`)
+  }
+}

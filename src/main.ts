@@ -1,0 +1,41 @@
+/**
+ * ocirt's entry point: parse argv against the command table, load only the
+ * command that runs, and turn errors into a message and exit code 1.
+ */
+import { commandHelp, mainHelp } from './cli/help.js'
+import { parseArgv } from './cli/parse.js'
+import { OcirtError } from './errors.js'
+import { Logger } from './log.js'
+import { print } from './output.js'
+import { OCIRT_VERSION, SPEC_VERSION } from './version.js'
+
+async function main (argv: string[]): Promise<number> {
+  let log = new Logger(undefined, 'text', false)
+  try {
+    const parsed = parseArgv(argv)
+    log = new Logger(parsed.globals.log, parsed.globals.logFormat, parsed.globals.debug)
+    if (parsed.globalFlags.version === true) {
+      print(`ocirt version ${OCIRT_VERSION}\nspec: ${SPEC_VERSION}`)
+      return 0
+    }
+    if (parsed.command === undefined) {
+      print(mainHelp())
+      return 0
+    }
+    if (parsed.flags.help === true) {
+      print(commandHelp(parsed.command))
+      return 0
+    }
+    const module = await parsed.command.load()
+    return await module.run({ globals: parsed.globals, flags: parsed.flags, args: parsed.args, log })
+  } catch (e) {
+    if (e instanceof OcirtError) {
+      log.error(e.message)
+    } else {
+      log.error(`internal error: ${(e as Error)?.stack ?? String(e)}`)
+    }
+    return 1
+  }
+}
+
+main(process.argv.slice(2)).then(code => process.exit(code), () => process.exit(1))

@@ -1,0 +1,193 @@
+/**
+ * The typed surface of the C++ addon (native/). The addon does syscalls and
+ * nothing else: every decision about what to mount, which namespaces to make
+ * or what to report is taken in TypeScript, and handed to it as an InitPlan.
+ *
+ * The addon is loaded with process.dlopen from a path next to the executable
+ * (dist/ocirt.node beside dist/ocirt) and never extracted into a temp dir:
+ * a runtime that runs as root must not dlopen from a directory others can write.
+ */
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+/** One step of the mount phase, executed in order by the init child. */
+export interface MountStep {
+  op: MountOp
+  /** Path of the target. Before pivot_root: relative to the rootfs (resolved inside it, never following a symlink out); after: absolute in the container. */
+  target: string
+  source?: string
+  fstype?: string
+  /** MS_* flags for mount(2). */
+  flags?: number
+  data?: string
+  /** What to create at the target if it is missing. */
+  create?: CreateKind
+  /** For MKNOD: st_mode (type bits | permissions), dev_t, owner. */
+  mode?: number
+  major?: number
+  minor?: number
+  uid?: number
+  gid?: number
+  /** For SETATTR: mount_setattr attributes to set and clear (MOUNT_ATTR_*), and whether recursively. */
+  attrSet?: number
+  attrClr?: number
+  recursive?: boolean
+}
+
+// Plain objects rather than enums: they survive every transpiler (bun, ts-node) unchanged.
+export const MountOp = {
+  /** mount(source, target, fstype, flags, data) */
+  Mount: 1,
+  /** mount(NULL, target, NULL, flags | MS_REMOUNT, data); keeps locked flags in a user namespace */
+  Remount: 2,
+  /** mount(NULL, target, NULL, propagation flags, NULL) */
+  Propagate: 3,
+  /** mknod(target, mode, makedev(major, minor)) then chown(uid, gid), replacing a non-directory */
+  Mknod: 4,
+  /** Bind-mount the host device `source` onto the target (where mknod is not allowed: user namespaces) */
+  BindDevice: 5,
+  /** symlink(source, target); an existing target is left alone */
+  Symlink: 6,
+  /** Mask: /dev/null over a file, a read-only empty tmpfs over a directory; missing targets are skipped */
+  Mask: 7,
+  /** Bind the target onto itself and remount it read-only; missing targets are skipped */
+  ReadOnly: 8,
+  /** mkdir -p inside the root */
+  Mkdir: 9,
+  /** mount_setattr(target, attrSet, attrClr) for the recursive r* options */
+  SetAttr: 10,
+} as const
+export type MountOp = typeof MountOp[keyof typeof MountOp]
+
+export const CreateKind = { None: 0, Directory: 1, File: 2 } as const
+export type CreateKind = typeof CreateKind[keyof typeof CreateKind]
+
+export interface NamespaceJoin { type: number, path: string }
+
+export interface Rlimit { resource: number, soft: bigint, hard: bigint }
+
+export interface Capabilities {
+  bounding: bigint
+  effective: bigint
+  inheritable: bigint
+  permitted: bigint
+  ambient: bigint
+}
+
+export interface ProcessPlan {
+  args: string[]
+  env: string[]
+  cwd: string
+  /** Directories of the container's PATH, searched for args[0] when it has no slash (as runc's LookPath). */
+  searchPath: string[]
+  uid: number
+  gid: number
+  additionalGids: number[]
+  /** -1 to leave the umask alone. */
+  umask: number
+  noNewPrivileges: boolean
+  /** null: keep what the process has (no capabilities object in the config means none, which the plan says explicitly). */
+  capabilities: Capabilities | null
+  /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
+  lastCap: number
+}
+
+export interface InitPlan {
+  /** CLONE_NEW* flags given to clone3. */
+  cloneFlags: number
+  /** CLONE_NEW* flags unshared by the child after it has joined namespaces and the parent has released it. */
+  unshareFlags: number
+  /** Namespaces the child joins with setns, in this order. */
+  joinNamespaces: NamespaceJoin[]
+  /** A pid namespace the parent joins for its children before clone3 (setns on a pid namespace applies to children only). */
+  joinPidNamespace: string
+  uidMap: string
+  gidMap: string
+  /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
+  setgroupsDeny: boolean
+  /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */
+  oomScoreAdj: number | null
+  hostname: string | null
+  domainname: string | null
+  /** Absolute host path of the root filesystem. */
+  rootfs: string
+  /** Propagation applied recursively to / of the new mount namespace before anything else, so nothing leaks to the host. */
+  rootPropagation: number
+  mountSteps: MountStep[]
+  noPivot: boolean
+  /** Steps after pivot_root: sysctls are separate; these are masked and read-only paths, root read-only, rootfs propagation. */
+  postPivotSteps: MountStep[]
+  /** [path under /proc/sys, value] written after pivot_root. */
+  sysctls: Array<[string, string]>
+  rlimits: Rlimit[]
+  process: ProcessPlan
+  /** How many fds after stdio are passed to the container (--preserve-fds). */
+  preserveFds: number
+  /** Directory in which the init listens on exec.sock for `start`. */
+  stateDir: string
+}
+
+/** Where the init child failed; the TS side turns this into a message naming the config path. */
+export interface InitFailure { phase: InitPhase, step: number, errno: number, message: string }
+
+/** Mirrors enum Phase in native/init.h. */
+export const InitPhase = {
+  Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
+  MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
+  Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
+  OomScoreAdj: 19, Clone: 20,
+} as const
+export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
+
+export interface ExitStatus { status: number | null, signal: number | null }
+
+export interface NativeAddon {
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children become ours, as with containerd-shim and conmon. */
+  setChildSubreaper (): void
+  /** waitpid(pid): null if noHang and still running; throws on ECHILD. */
+  waitPid (pid: number, noHang: boolean): ExitStatus | null
+  /** waitpid(pid) on a worker thread, so that the event loop can forward signals meanwhile. */
+  waitPidAsync (pid: number): Promise<ExitStatus>
+  /** flock(fd): false if nonBlocking and the lock is held elsewhere. */
+  flock (fd: number, exclusive: boolean, nonBlocking: boolean): boolean
+  /** pidfd_open(pid); -1 with errno ESRCH if the process is gone. */
+  pidfdOpen (pid: number): number
+  /** pidfd_send_signal: signals exactly the process the pidfd was opened for, never a recycled pid. */
+  pidfdSendSignal (pidfd: number, signal: number): void
+  /** Waits up to timeoutMs for the process behind pidfd to exit; true if it has. */
+  pidfdWait (pidfd: number, timeoutMs: number): boolean
+  /** Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure). */
+  spawnInit (plan: InitPlan): { pid: number }
+  /**
+   * Connects to the init's exec.sock in stateDir, which lets it exec the user program.
+   * Returns '' once the program is exec'd, or the init's error text. Throws with code ECONNREFUSED/ENOENT if no init listens.
+   */
+  releaseInit (stateDir: string): string
+  /** errno → strerror text, for messages. */
+  strerror (errno: number): string
+}
+
+let loaded: NativeAddon | undefined
+
+function addonCandidates (): string[] {
+  const candidates = [join(dirname(process.execPath), 'ocirt.node')]
+  try {
+    const here = dirname(fileURLToPath(import.meta.url))
+    // dist/ocirt.mjs → dist/ocirt.node; src/native.ts (tests) → ../dist/ocirt.node
+    candidates.push(join(here, 'ocirt.node'), join(here, '..', 'dist', 'ocirt.node'), join(here, '..', 'build', 'Release', 'ocirt.node'))
+  } catch {
+    // import.meta.url is not a file: URL inside a compiled executable; the execPath candidate covers it.
+  }
+  return candidates
+}
+
+export function loadNative (): NativeAddon {
+  if (loaded !== undefined) return loaded
+  const path = addonCandidates().find(p => existsSync(p))
+  if (path === undefined) throw new Error(`ocirt.node not found (looked in ${addonCandidates().join(', ')}); run npm run build`)
+  const module = { exports: {} as NativeAddon }
+  process.dlopen(module, path)
+  loaded = module.exports
+  return loaded
+}

@@ -1,0 +1,38 @@
+/**
+ * A container's status (runtime.md "State") is read off the kernel every
+ * time: the init is alive (same pid and start time, not a zombie) or not,
+ * and exec.sock exists until `start` has released it.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { StoredState } from './store.js'
+
+export type Status = 'creating' | 'created' | 'running' | 'stopped'
+
+interface ProcStat { state: string, startTime: string }
+
+/** Fields of /proc/PID/stat after the command name (which may itself contain spaces and parentheses). */
+export function readProcStat (pid: number): ProcStat | null {
+  let text: string
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return null
+  }
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+  // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
+  return { state: fields[0], startTime: fields[19] }
+}
+
+/** The init is still the process we created and has not exited. */
+export function initIsAlive (state: StoredState): boolean {
+  if (state.pid <= 0) return false
+  const stat = readProcStat(state.pid)
+  return stat !== null && stat.startTime === state.initStartTime && stat.state !== 'Z' && stat.state !== 'X'
+}
+
+export function containerStatus (state: StoredState, stateDir: string): Status {
+  if (state.pid <= 0) return 'creating'
+  if (!initIsAlive(state)) return 'stopped'
+  return existsSync(join(stateDir, 'exec.sock')) ? 'created' : 'running'
+}

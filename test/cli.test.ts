@@ -1,0 +1,107 @@
+// The command line as runc's users call it: version, help, flags defined once,
+// and clear errors that name the flag or argument that is wrong.
+import t from 'tap'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Runtime } from '../conformance/lib/runtime.js'
+import { OCIRT } from './lib/ocirt.js'
+
+t.test('--version prints runc\'s layout with the spec version', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const r = await rt.run(['--version'], { noRoot: true })
+  t.equal(r.code, 0)
+  t.match(r.stdout, /^ocirt version \d+\.\d+\.\d+\nspec: 1\.3\.0\n$/)
+})
+
+t.test('help lists every command and a command\'s flags', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const main = await rt.run(['--help'], { noRoot: true })
+  t.equal(main.code, 0)
+  for (const c of ['create', 'start', 'state', 'kill', 'delete', 'run', 'list', 'spec']) t.match(main.stdout, new RegExp(`\\n  ${c} `), `lists ${c}`)
+  const create = await rt.run(['create', '--help'], { noRoot: true })
+  t.equal(create.code, 0)
+  for (const f of ['--bundle', '--pid-file', '--console-socket', '--preserve-fds']) t.match(create.stdout, f)
+})
+
+t.test('unknown flags, commands and missing arguments are named', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const flag = await rt.run(['create', '--bundel', '/x', 'id1'])
+  t.equal(flag.code, 1)
+  t.match(flag.stderr, /unknown flag --bundel for "create"/)
+  const global = await rt.run(['--rooot', '/x', 'list'], { noRoot: true })
+  t.equal(global.code, 1)
+  t.match(global.stderr, /unknown flag --rooot/)
+  const command = await rt.run(['crate', 'x'])
+  t.equal(command.code, 1)
+  t.match(command.stderr, /unknown command "crate"/)
+  const missing = await rt.run(['start'])
+  t.equal(missing.code, 1)
+  t.match(missing.stderr, /"start" needs <container-id>/)
+  const value = await rt.run(['create', 'id1', '--bundle'])
+  t.equal(value.code, 1)
+  t.match(value.stderr, /flag --bundle needs a value/)
+  const badId = await rt.run(['state', '../etc'])
+  t.equal(badId.code, 1)
+  t.match(badId.stderr, /invalid container id/)
+})
+
+t.test('--log with --log-format json gets the error as containerd reads it', async t => {
+  const rt = await Runtime.open(OCIRT)
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-log-'))
+  t.teardown(async () => { await rt.cleanup(); rmSync(dir, { recursive: true, force: true }) })
+  const log = join(dir, 'log.json')
+  const r = await rt.run(['--log', log, '--log-format', 'json', 'state', 'no-such-container'])
+  t.equal(r.code, 1)
+  const lines = readFileSync(log, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { level: string, msg: string, time: string })
+  t.equal(lines.length, 1)
+  t.equal(lines[0].level, 'error')
+  t.match(lines[0].msg, /container "no-such-container" does not exist/)
+  t.ok(!Number.isNaN(Date.parse(lines[0].time)), 'time is a timestamp')
+  t.match(r.stderr, /does not exist/, 'and on stderr too')
+})
+
+t.test('spec writes a config that ocirt itself accepts and refuses to overwrite', async t => {
+  const rt = await Runtime.open(OCIRT)
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-spec-'))
+  t.teardown(async () => { await rt.cleanup(); rmSync(dir, { recursive: true, force: true }) })
+  t.equal((await rt.run(['spec', '--bundle', dir])).code, 0)
+  const spec = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'))
+  t.equal(spec.ociVersion, '1.3.0')
+  t.same(spec.process.args, ['sh'])
+  t.equal(spec.root.path, 'rootfs')
+  const again = await rt.run(['spec', '--bundle', dir])
+  t.equal(again.code, 1)
+  t.match(again.stderr, /already exists/)
+  const rootless = mkdtempSync(join(tmpdir(), 'ocirt-spec-'))
+  t.teardown(() => rmSync(rootless, { recursive: true, force: true }))
+  t.equal((await rt.run(['spec', '--rootless', '--bundle', rootless])).code, 0)
+  const r = JSON.parse(readFileSync(join(rootless, 'config.json'), 'utf8'))
+  t.ok(r.linux.namespaces.some((n: { type: string }) => n.type === 'user'), 'rootless spec has a user namespace')
+  t.equal(r.linux.uidMappings.length, 1)
+})
+
+t.test('list shows nothing for an empty root, in both formats', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const table = await rt.run(['list'])
+  t.equal(table.code, 0)
+  t.match(table.stdout, /^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\n$/)
+  const json = await rt.run(['list', '--format', 'json'])
+  t.same(JSON.parse(json.stdout), [])
+  const bad = await rt.run(['list', '--format', 'yaml'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /--format must be table or json/)
+})
+
+t.test('completion is generated from the same command table', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const r = await rt.run(['completion', 'bash'], { noRoot: true })
+  t.equal(r.code, 0)
+  t.match(r.stdout, /complete -F _ocirt ocirt/)
+  t.match(r.stdout, /create\) words="--bundle --pid-file --console-socket --preserve-fds/)
+})
