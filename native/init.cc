@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/statvfs.h>
+#include <sys/statvfs.h>  // ST_* flags, which statfs' f_flags shares
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
@@ -53,6 +53,14 @@ int PivotRoot(const char* new_root, const char* put_old) {
 int CloseRange(unsigned first, unsigned last) {
   return static_cast<int>(syscall(SYS_close_range, first, last, 0));
 }
+
+// glibc's setresuid/setresgid/setgroups broadcast the change to every thread
+// of the process it believes it has (the "setxid" protocol), taking locks a
+// thread of the parent may have held at clone time. The child has one thread:
+// it makes the system calls directly.
+int SetResUid(uid_t id) { return static_cast<int>(syscall(SYS_setresuid, id, id, id)); }
+int SetResGid(gid_t id) { return static_cast<int>(syscall(SYS_setresgid, id, id, id)); }
+int SetGroups(size_t n, const gid_t* groups) { return static_cast<int>(syscall(SYS_setgroups, n, groups)); }
 
 int CapSet(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
   struct __user_cap_header_struct header {};
@@ -234,16 +242,17 @@ int OpenParentInRoot(int rootfd, const char* path, char* base) {
 int RemountKeepingLockedFlags(const char* target, unsigned long flags, const char* data) {
   if (mount("", target, nullptr, flags | MS_REMOUNT, data) == 0) return 0;
   if (errno != EPERM) return -1;
-  struct statvfs st {};
-  if (statvfs(target, &st) != 0) return -1;
+  // statfs, not statvfs: glibc's statvfs may read /proc/mounts with malloc.
+  struct statfs st {};
+  if (statfs(target, &st) != 0) return -1;
   unsigned long locked = 0;
-  if (st.f_flag & ST_NOSUID) locked |= MS_NOSUID;
-  if (st.f_flag & ST_NODEV) locked |= MS_NODEV;
-  if (st.f_flag & ST_NOEXEC) locked |= MS_NOEXEC;
-  if (st.f_flag & ST_NOATIME) locked |= MS_NOATIME;
-  if (st.f_flag & ST_NODIRATIME) locked |= MS_NODIRATIME;
-  if (st.f_flag & ST_RELATIME) locked |= MS_RELATIME;
-  if (st.f_flag & ST_RDONLY) locked |= MS_RDONLY;
+  if (st.f_flags & ST_NOSUID) locked |= MS_NOSUID;
+  if (st.f_flags & ST_NODEV) locked |= MS_NODEV;
+  if (st.f_flags & ST_NOEXEC) locked |= MS_NOEXEC;
+  if (st.f_flags & ST_NOATIME) locked |= MS_NOATIME;
+  if (st.f_flags & ST_NODIRATIME) locked |= MS_NODIRATIME;
+  if (st.f_flags & ST_RELATIME) locked |= MS_RELATIME;
+  if (st.f_flags & ST_RDONLY) locked |= MS_RDONLY;
   errno = EPERM;
   return mount("", target, nullptr, flags | locked | MS_REMOUNT, data);
 }
@@ -407,11 +416,11 @@ void ApplyIdentity(Child& c) {
   }
   if (!c.plan->setgroups_deny) {
     // The vector holds uint32_t, which is gid_t on Linux.
-    if (setgroups(p.additional_gids.size(), reinterpret_cast<const gid_t*>(p.additional_gids.data())) != 0)
+    if (SetGroups(p.additional_gids.size(), reinterpret_cast<const gid_t*>(p.additional_gids.data())) != 0)
       Fail(c, kPhaseIdentity, 0, errno);
   }
-  if (setresgid(p.gid, p.gid, p.gid) != 0) Fail(c, kPhaseIdentity, 1, errno);
-  if (setresuid(p.uid, p.uid, p.uid) != 0) Fail(c, kPhaseIdentity, 2, errno);
+  if (SetResGid(p.gid) != 0) Fail(c, kPhaseIdentity, 1, errno);
+  if (SetResUid(p.uid) != 0) Fail(c, kPhaseIdentity, 2, errno);
   if (caps.present) {
     if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0) Fail(c, kPhaseCapabilities, 0, errno);
     if (CapSet(caps.effective, caps.permitted, caps.inheritable) != 0) Fail(c, kPhaseCapabilities, 2, errno);
@@ -491,7 +500,7 @@ void ApplyIdentity(Child& c) {
     Fail(c, kPhaseUnshare, 0, errno);
   if ((plan.clone_flags | plan.unshare_flags) & CLONE_NEWUSER) {
     // Become root of the new user namespace (the maps are written by now).
-    if (setresgid(0, 0, 0) != 0 || setresuid(0, 0, 0) != 0) Fail(c, kPhaseIdentity, 3, errno);
+    if (SetResGid(0) != 0 || SetResUid(0) != 0) Fail(c, kPhaseIdentity, 3, errno);
   }
 
   if (plan.has_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)

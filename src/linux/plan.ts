@@ -42,6 +42,12 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   if (spec.linux?.seccomp !== undefined) {
     throw new ConfigError('config.json', '/linux/seccomp', 'seccomp is not supported yet by this build of ocirt')
   }
+  const resources = spec.linux?.resources ?? {}
+  for (const key of Object.keys(resources)) {
+    // Device rules are accepted: without cgroups, /dev holds only the default
+    // and configured nodes, which is what a deny-all-but-these rule allows.
+    if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
+  }
   if (spec.process.terminal === true) {
     throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
   }
@@ -74,11 +80,13 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     preserveFds: opts.preserveFds,
     stateDir: opts.stateDir,
   }
+  const warnings = [...processPlan.warnings]
+  if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
-    warnings: processPlan.warnings,
+    warnings,
   }
 }
 
