@@ -468,6 +468,8 @@ void ApplyIdentity(Child& c) {
   _exit(127);
 }
 
+void ExitOnSignal(int sig) { _exit(128 + sig); }
+
 [[noreturn]] void ChildMain(Child& c) {
   InitPlan& plan = *c.plan;
 
@@ -568,9 +570,28 @@ void ApplyIdentity(Child& c) {
   (void)ignored;
   close(c.status_fd);
 
+  // While created, a signal whose default is to terminate terminates the
+  // init (as with runc, whose init is a Go program with handlers): pid 1 of a
+  // pid namespace would otherwise ignore it, since its disposition is SIG_DFL.
+  struct sigaction exit_on_signal {};
+  exit_on_signal.sa_handler = ExitOnSignal;
+  sigfillset(&exit_on_signal.sa_mask);
+  for (int sig = 1; sig < NSIG; sig++) {
+    if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
+        sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) continue;
+    sigaction(sig, &exit_on_signal, nullptr);
+  }
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+
   int conn;
   do { conn = accept4(c.listen_fd, nullptr, nullptr, SOCK_CLOEXEC); } while (conn < 0 && errno == EINTR);
   if (conn < 0) _exit(1);
+  // From here a signal waits (blocked) for the program, which gets it with the default disposition.
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
   close(c.listen_fd);
   ExecUserProgram(c, conn);
 }

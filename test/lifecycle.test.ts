@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { waitFor } from '../conformance/lib/harness.js'
 import { spawnTracked } from '../conformance/lib/reaper.js'
-import { ocirt } from './lib/ocirt.js'
+import { ocirt, REPO } from './lib/ocirt.js'
 
 t.test('run exits with the program\'s status, and 128+N when a signal kills it', async t => {
   const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sh', '-c', 'exit 42'] })
@@ -121,4 +121,21 @@ t.test('delete: created is deleted (as runc), running needs --force, missing nee
   t.equal((await rt.delete(id, true)).code, 0)
   t.equal((await rt.delete(id)).code, 1, 'a missing container is an error')
   t.equal((await rt.delete(id, true)).code, 0, 'but not with --force')
+})
+
+t.test('node dist/ocirt.mjs runs the same code as the compiled executable', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sh', '-c', 'echo under-node; exit 3'] })
+  const { execFileSync } = await import('node:child_process')
+  const version = execFileSync('node', [join(REPO, 'dist', 'ocirt.mjs'), '--version'], { encoding: 'utf8' })
+  t.match(version, /^ocirt version /)
+  let code = 0
+  let out = ''
+  try {
+    out = execFileSync('node', [join(REPO, 'dist', 'ocirt.mjs'), '--root', rt.root, 'run', '--bundle', bundle.dir, id], { encoding: 'utf8' })
+  } catch (e) {
+    code = (e as { status: number }).status
+    out = (e as { stdout: string }).stdout
+  }
+  t.equal(code, 3)
+  t.equal(out, 'under-node\n')
 })
