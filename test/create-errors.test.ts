@@ -30,7 +30,7 @@ const cases: Case[] = [
   { name: 'a program path that does not exist', configure: s => { s.process!.args = ['/bin/nope'] }, error: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
   { name: 'a program that is not executable', configure: s => { s.process!.args = ['/etc/passwd'] }, error: /exec: "\/etc\/passwd": permission denied/ },
   { name: 'a missing rootfs', configure: s => { s.root!.path = 'no-rootfs' }, error: /\/root\/path: .*no-rootfs: no such directory/ },
-  { name: 'no process', configure: s => { delete s.process }, error: /\/process/ },
+  { name: 'no process', configure: s => { delete s.process }, error: /missing required property "process"/ },
 ]
 
 for (const c of cases) {

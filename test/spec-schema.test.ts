@@ -509,3 +509,14 @@ t.test('validateProcess is the Process definition of the config schema', async t
   t.notOk(validateProcess({ cwd: 1 }))
   t.equal(validateProcess.errors?.[0].instancePath, '/cwd')
 })
+
+t.test('the config `ocirt spec` writes is valid and follows every SHOULD', async t => {
+  const { defaultConfig } = await import('../src/spec/default-config.js')
+  for (const rootless of [false, true]) {
+    const text = JSON.stringify(defaultConfig(rootless))
+    t.ok(official('config-schema.json')(JSON.parse(text)), `rootless=${rootless}: official schema`)
+    let spec: Spec | undefined
+    t.doesNotThrow(() => { spec = parseConfig(text) }, `rootless=${rootless}: parseConfig`)
+    if (spec !== undefined) t.same(lintConfig(spec), [], `rootless=${rootless}: no warnings`)
+  }
+})

@@ -3,6 +3,7 @@
  * clone3 and exec, decided here so that native/ only executes it.
  */
 import { ConfigError } from '../errors.js'
+import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase } from '../native.js'
 import type { Spec } from '../spec/types.js'
@@ -28,17 +29,9 @@ export interface ContainerPlan {
 }
 
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
-  if (spec.process === undefined) {
-    // runtime.md "Start": start MUST fail without process; runc refuses at create already.
-    throw new ConfigError('config.json', '/process', 'missing: the container has nothing to run')
-  }
+  // runtime.md "Start": start MUST fail without process; runc refuses at create already.
+  const containerProcess = requireProcess(spec)
   const ns = planNamespaces(spec)
-  if (spec.hostname !== undefined && spec.hostname !== '' && !ns.privateTypes.has('uts')) {
-    throw new ConfigError('config.json', '/hostname', 'setting the hostname needs a uts namespace of the container\'s own')
-  }
-  if (spec.domainname !== undefined && spec.domainname !== '' && !ns.privateTypes.has('uts')) {
-    throw new ConfigError('config.json', '/domainname', 'setting the domainname needs a uts namespace of the container\'s own')
-  }
   if (spec.linux?.seccomp !== undefined) {
     throw new ConfigError('config.json', '/linux/seccomp', 'seccomp is not supported yet by this build of ocirt')
   }
@@ -48,7 +41,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // and configured nodes, which is what a deny-all-but-these rule allows.
     if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
   }
-  if (spec.process.terminal === true) {
+  if (containerProcess.terminal === true) {
     throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
   }
   const rootfs = planRootfs(spec, {
@@ -56,7 +49,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
     cgroupNamespace: ns.privateTypes.has('cgroup'),
   })
-  const processPlan = planProcess(spec.process)
+  const processPlan = planProcess(containerProcess)
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
   const init: InitPlan = {
     cloneFlags: ns.cloneFlags,
@@ -66,7 +59,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
     setgroupsDeny: false,
-    oomScoreAdj: spec.process.oomScoreAdj ?? null,
+    oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
     rootfs: rootfs.rootfs,
@@ -74,7 +67,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     mountSteps: steps(rootfs.mountSteps),
     noPivot: opts.noPivot,
     postPivotSteps: steps(rootfs.postPivotSteps),
-    sysctls: planSysctls(spec.linux?.sysctl, ns.privateTypes),
+    sysctls: planSysctls(spec.linux?.sysctl),
     rlimits: processPlan.rlimits,
     process: processPlan.process,
     preserveFds: opts.preserveFds,
