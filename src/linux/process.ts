@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
 import type { Capabilities, ProcessPlan, Rlimit } from '../native.js'
 import type { LinuxCapabilities, Process } from '../spec/types.js'
-import { CAPABILITIES, RLIMITS } from './constants.js'
+import { CAPABILITIES } from '../spec/linux-names.js'
+import { RLIMITS } from './constants.js'
 
 /** runc's fallback when the container's env has no PATH. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
