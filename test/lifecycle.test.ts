@@ -139,3 +139,17 @@ t.test('node dist/ocirt.mjs runs the same code as the compiled executable', asyn
   t.equal(code, 3)
   t.equal(out, 'under-node\n')
 })
+
+t.test('what a create that was killed midway leaves is "creating" and delete --force removes it', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sleep', '30'] }, { shared: false })
+  // The state dir as a create leaves it between its first state.json and the spawn of the init.
+  const { mkdirSync, writeFileSync } = await import('node:fs')
+  mkdirSync(join(rt.root, id))
+  writeFileSync(join(rt.root, id, 'state.json'), JSON.stringify({ ociVersion: '1.3.0', id, pid: 0, bundle: bundle.dir, rootfs: bundle.rootfs, created: new Date().toISOString(), initStartTime: '', config: bundle.spec, owner: '' }))
+  t.equal((await rt.state(id)).status, 'creating')
+  const plain = await rt.delete(id)
+  t.equal(plain.code, 1)
+  t.match(plain.stderr, /is being created/)
+  t.equal((await rt.delete(id, true)).code, 0)
+  t.same(await rt.list(), [])
+})

@@ -49,8 +49,22 @@ export function createContainer (opts: CreateOptions): StoredState {
 
   store.reserve(id)
   const native = loadNative()
+  const state: StoredState = {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    bundle,
+    rootfs: plan.init.rootfs,
+    annotations: spec.annotations,
+    created: new Date().toISOString(),
+    initStartTime: '',
+    config: spec,
+    owner: '',
+  }
   let pid = 0
   try {
+    // pid 0: `state` and `list` report the container as "creating" meanwhile.
+    store.write(state)
     try {
       pid = native.spawnInit(plan.init).pid
     } catch (e) {
@@ -60,18 +74,8 @@ export function createContainer (opts: CreateOptions): StoredState {
     }
     const stat = readProcStat(pid)
     if (stat === null) throw new OcirtError('container init exited right after create')
-    const state: StoredState = {
-      ociVersion: spec.ociVersion,
-      id,
-      pid,
-      bundle,
-      rootfs: plan.init.rootfs,
-      annotations: spec.annotations,
-      created: new Date().toISOString(),
-      initStartTime: stat.startTime,
-      config: spec,
-      owner: '',
-    }
+    state.pid = pid
+    state.initStartTime = stat.startTime
     store.write(state)
     if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
     return state

@@ -29,6 +29,9 @@ export function deleteContainer (root: string, id: string, force: boolean): void
       return
     }
     const status = containerStatus(state, store.dir(id))
+    if (status === 'creating' && !force) {
+      throw new OcirtError(`container "${id}" is being created; use delete --force to remove what a failed create left`)
+    }
     if (status === 'running' && !force) {
       throw new OcirtError(`cannot delete container "${id}" that is not stopped: running (use --force)`)
     }

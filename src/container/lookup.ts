@@ -11,10 +11,7 @@ export function findContainer (root: string, id: string): Found {
   validateId(id)
   const store = new StateStore(root)
   const state = store.read(id)
-  if (state === null) {
-    if (store.exists(id)) throw new OcirtError(`container "${id}" is being created`)
-    throw new OcirtError(`container "${id}" does not exist`)
-  }
+  if (state === null) throw new OcirtError(`container "${id}" does not exist`)
   const dir = store.dir(id)
   return { store, state, status: containerStatus(state, dir), dir }
 }
