@@ -13,8 +13,8 @@ status=0
 echo "== typecheck"
 npx --no-install tsc --noEmit -p . || status=1
 
-echo "== tap test/ conformance/ (RUNTIME=dist/ocirt)"
-RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/ conformance/ > "$out/tap.txt" 2>&1
+echo "== tap test/*.test.ts conformance/*.test.ts (RUNTIME=dist/ocirt)"
+RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts conformance/*.test.ts > "$out/tap.txt" 2>&1
 tap_status=$?
 cat "$out/tap.txt"
 [ $tap_status -eq 0 ] || status=1

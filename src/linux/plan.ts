@@ -41,6 +41,9 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // and configured nodes, which is what a deny-all-but-these rule allows.
     if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
   }
+  for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {
+    if (Array.isArray(hooks) && hooks.length > 0) throw new ConfigError('config.json', `/hooks/${name}`, 'hooks are not supported yet by this build of ocirt')
+  }
   if (containerProcess.terminal === true) {
     throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
   }
