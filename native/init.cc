@@ -126,6 +126,9 @@ struct Child {
   int status_fd;
   int sync_fd;
   int listen_fd;
+  // The parent's ends of the two pipes, closed at once in the child.
+  int parent_status_fd;
+  int parent_sync_fd;
   char exec_path[PATH_MAX];
 };
 
@@ -438,6 +441,14 @@ void ApplyIdentity(Child& c) {
 [[noreturn]] void ExecUserProgram(Child& c, int conn) {
   InitPlan& plan = *c.plan;
   const unsigned first_closed = 3u + static_cast<unsigned>(plan.preserve_fds);
+  if (static_cast<unsigned>(conn) < first_closed) {
+    // A gap in the preserved range gave the connection a number the program
+    // would inherit: move it above the range.
+    int moved = fcntl(conn, F_DUPFD_CLOEXEC, static_cast<int>(first_closed));
+    if (moved < 0) _exit(127);
+    close(conn);
+    conn = moved;
+  }
   // Only stdio, the preserved fds and the connection to `start` stay open
   // (runtime-linux.md "File descriptors"). The cwd is entered only after
   // this, so no host directory fd can become the cwd (CVE-2024-21626).
@@ -479,6 +490,12 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+
+  // Only the parent reads the status pipe and writes the sync pipe; keeping
+  // those ends would also hand them to the program if they fell inside the
+  // preserved fd range.
+  close(c.parent_status_fd);
+  close(c.parent_sync_fd);
 
   // Die with the parent while being set up; cleared before reporting ready.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -700,6 +717,8 @@ SpawnResult SpawnInit(InitPlan& plan) {
   child.status_fd = status_pipe[1];
   child.sync_fd = sync_pipe[0];
   child.listen_fd = listen_fd;
+  child.parent_status_fd = status_pipe[0];
+  child.parent_sync_fd = sync_pipe[1];
 
   sigset_t all, old;
   sigfillset(&all);

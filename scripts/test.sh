@@ -19,9 +19,11 @@ tap_status=$?
 cat "$out/tap.txt"
 [ $tap_status -eq 0 ] || status=1
 
-# tap's own summary is not a line CI reads: count the top-level results.
-passed=$(grep -cE '^ok [0-9]+' "$out/tap.txt" || true)
-failed=$(grep -cE '^not ok [0-9]+' "$out/tap.txt" || true)
+# tap's summary ("# { total: N, pass: N, fail: N, skip: N }") is not a line CI
+# reads: restate it as "tests: N passed, N failed, N skipped".
+summary=$(grep -E '^# \{ total: ' "$out/tap.txt" | tail -1)
+count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
 echo
-echo "tests: $passed passed, $failed failed"
+echo "tests: $(count pass) passed, $(count fail) failed, $(( $(count skip) + $(count todo) )) skipped"
+[ -n "$summary" ] || { echo "no tap summary: the test run did not complete"; status=1; }
 exit $status
