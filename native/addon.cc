@@ -38,6 +38,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInitJs));
   exports.Set("releaseInit", Napi::Function::New(env, ReleaseInit));
+  exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
   exports.Set("strerror", Napi::Function::New(env, StrError));
   return exports;
 }

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/sched.h>
@@ -521,6 +522,10 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
     // Become root of the new user namespace (the maps are written by now).
     if (SetResGid(0) != 0 || SetResUid(0) != 0) Fail(c, kPhaseIdentity, 3, errno);
   }
+
+  if (!plan.session_keyring.empty() &&
+      syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, plan.session_keyring.c_str(), 0, 0, 0) < 0 && errno != ENOSYS)
+    Fail(c, kPhaseKeyring, 0, errno);
 
   if (plan.has_hostname && sethostname(plan.hostname.data(), plan.hostname.size()) != 0)
     Fail(c, kPhaseHostname, 0, errno);

@@ -17,7 +17,7 @@ enum Phase : int32_t {
   kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -80,6 +80,7 @@ struct InitPlan {
   ProcessPlan process;
   int32_t preserve_fds = 0;
   std::string state_dir;
+  std::string session_keyring;
 };
 
 // What the child reports on the status pipe. A failure carries where and why;

@@ -140,6 +140,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.process = Process(js.Get("process").As<Napi::Object>());
   plan.preserve_fds = static_cast<int32_t>(Int(js, "preserveFds"));
   plan.state_dir = String(js, "stateDir");
+  plan.session_keyring = String(js, "sessionKeyring");
   return plan;
 }
 

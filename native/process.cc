@@ -3,6 +3,8 @@
 #include "process.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
 #include <poll.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -150,6 +152,41 @@ Napi::Value ReleaseInit(const Napi::CallbackInfo& info) {
     text.append(buf, static_cast<size_t>(n));
   }
   close(fd);
+  return Napi::String::New(env, text);
+}
+
+// Reads a regular file of the rootfs, resolving the path inside it
+// (RESOLVE_IN_ROOT): an image whose /etc/passwd is a symlink to a host file
+// gets that path looked up in the image, never on the host. null if missing.
+Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string root = info[0].As<Napi::String>().Utf8Value();
+  std::string path = info[1].As<Napi::String>().Utf8Value();
+  size_t limit = info[2].As<Napi::Number>().Uint32Value();
+  int rootfd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) throw ErrnoError(env, "open rootfs", errno);
+  struct open_how how {};
+  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof(how)));
+  int e = errno;
+  close(rootfd);
+  if (fd < 0) {
+    if (e == ENOENT || e == ENOTDIR || e == ELOOP) return env.Null();
+    throw ErrnoError(env, "open in rootfs", e);
+  }
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return env.Null(); }
+  std::string text;
+  char buf[4096];
+  while (text.size() < limit) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  if (text.size() > limit) text.resize(limit);
   return Napi::String::New(env, text);
 }
 

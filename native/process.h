@@ -14,6 +14,7 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value PidfdWait(const Napi::CallbackInfo& info);
 Napi::Value ReleaseInit(const Napi::CallbackInfo& info);
+Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info);
 Napi::Value StrError(const Napi::CallbackInfo& info);
 
 }  // namespace ocirt

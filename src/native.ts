@@ -126,6 +126,8 @@ export interface InitPlan {
   preserveFds: number
   /** Directory in which the init listens on exec.sock for `start`. */
   stateDir: string
+  /** Name of a new session keyring for the init to join; '' to keep the caller's. */
+  sessionKeyring: string
 }
 
 /** Where the init child failed; the TS side turns this into a message naming the config path. */
@@ -136,7 +138,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -164,6 +166,8 @@ export interface NativeAddon {
    * Returns '' once the program is exec'd, or the init's error text. Throws with code ECONNREFUSED/ENOENT if no init listens.
    */
   releaseInit (stateDir: string): string
+  /** A regular file of the rootfs, its path resolved inside the rootfs; null if there is none. At most `limit` bytes. */
+  readFileInRoot (rootfs: string, path: string, limit: number): string | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string
 }

@@ -197,3 +197,44 @@ t.test('rootfsPropagation and cgroup mount', async t => {
   t.notMatch(r.stdout.split('\n')[0], /shared:|master:/, 'the root mount is private')
   t.match(r.stdout, /memory/, '/sys/fs/cgroup shows the hierarchies')
 })
+
+t.test('HOME comes from the container\'s /etc/passwd when process.env has none', async t => {
+  const root = await runShell(t, 'echo "$HOME"', spec => { spec.process!.env = ['PATH=/bin'] })
+  t.equal(root.stdout, '/root\n', 'uid 0 → /root')
+  const nobody = await runShell(t, 'echo "$HOME"', spec => { spec.process!.env = ['PATH=/bin']; spec.process!.user = { uid: 65534, gid: 65534 } })
+  t.equal(nobody.stdout, '/nonexistent\n', 'uid 65534 → its passwd entry')
+  const unknown = await runShell(t, 'echo "$HOME"', spec => { spec.process!.env = ['PATH=/bin']; spec.process!.user = { uid: 4242, gid: 4242 } })
+  t.equal(unknown.stdout, '/\n', 'a uid without an entry → / (runc\'s default)')
+  const given = await runShell(t, 'echo "$HOME"', spec => { spec.process!.env = ['PATH=/bin', 'HOME=/data'] })
+  t.equal(given.stdout, '/data\n', 'a HOME in process.env is kept')
+})
+
+t.test('an /etc/passwd symlink in the image is resolved in the image, not on the host', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sh', '-c', 'echo "$HOME"']; spec.process!.env = ['PATH=/bin'] })
+  const { rmSync: rm, symlinkSync, writeFileSync: write } = await import('node:fs')
+  // A link to itself: the lookup fails inside the image, and HOME falls back to "/".
+  rm(join(bundle.rootfs, 'etc', 'passwd'))
+  symlinkSync('/etc/passwd', join(bundle.rootfs, 'etc', 'passwd'))
+  const r1 = await rt.run(['run', '--bundle', bundle.dir, id])
+  t.equal(r1.code, 0, r1.stderr)
+  t.equal(r1.stdout, '/\n', 'not the host\'s /etc/passwd (whose root entry says /root)')
+  // Point it at an absolute path that exists only on the host: in-root resolution finds nothing.
+  rm(join(bundle.rootfs, 'etc', 'passwd'))
+  const hostOnly = join(bundle.dir, 'host-passwd')
+  write(hostOnly, 'root:x:0:0:root:/host-secret:/bin/sh\n')
+  symlinkSync(hostOnly, join(bundle.rootfs, 'etc', 'passwd'))
+  const r2 = await rt.run(['run', '--bundle', bundle.dir, rt.newId('ocirt')])
+  t.equal(r2.code, 0, r2.stderr)
+  t.equal(r2.stdout, '/\n', 'the host file was not read')
+})
+
+t.test('a session keyring of the container\'s own, unless --no-new-keyring', async t => {
+  const script = 'grep -o "_ses[^ ]*" /proc/keys || echo none'
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sh', '-c', script]; spec.linux!.maskedPaths = [] })
+  const r = await rt.run(['run', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, r.stderr)
+  t.match(r.stdout, new RegExp(`^_ses\\.${id}:`, 'm'))
+  const other = rt.newId('ocirt')
+  const kept = await rt.run(['run', '--no-new-keyring', '--bundle', bundle.dir, other])
+  t.notMatch(kept.stdout, new RegExp(`_ses\\.${other}`))
+})

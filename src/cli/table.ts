@@ -66,7 +66,7 @@ const pidFile: Flag = { name: 'pid-file', type: 'string', valueName: 'FILE', des
 const consoleSocket: Flag = { name: 'console-socket', type: 'string', valueName: 'PATH', description: 'unix socket that receives the pty master when process.terminal is true' }
 const preserveFds: Flag = { name: 'preserve-fds', type: 'string', valueName: 'N', default: '0', description: 'pass N fds after stdio (3 .. 3+N-1) to the container' }
 const noPivot: Flag = { name: 'no-pivot', type: 'boolean', description: 'use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)' }
-const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'accepted for runc compatibility' }
+const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'keep the caller\'s session keyring instead of a new one named _ses.ID' }
 const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'show help for the command' }
 
 export const COMMANDS: Command[] = [

@@ -12,6 +12,7 @@ export function run (ctx: CommandContext): number {
     consoleSocket: ctx.flags['console-socket'] as string | undefined,
     preserveFds: preserveFdsFlag(ctx.flags),
     noPivot: ctx.flags['no-pivot'] === true,
+    noNewKeyring: ctx.flags['no-new-keyring'] === true,
     log: ctx.log,
   })
   return 0

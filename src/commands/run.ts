@@ -26,6 +26,7 @@ export async function run (ctx: CommandContext): Promise<number> {
     consoleSocket: ctx.flags['console-socket'] as string | undefined,
     preserveFds: preserveFdsFlag(ctx.flags),
     noPivot: ctx.flags['no-pivot'] === true,
+    noNewKeyring: ctx.flags['no-new-keyring'] === true,
     log: ctx.log,
   })
   if (ctx.flags.detach === true) {

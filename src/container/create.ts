@@ -24,6 +24,7 @@ export interface CreateOptions {
   consoleSocket: string | undefined
   preserveFds: number
   noPivot: boolean
+  noNewKeyring: boolean
   log: Logger
 }
 
@@ -44,7 +45,7 @@ export function createContainer (opts: CreateOptions): StoredState {
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
-  const plan = buildPlan(spec, { bundle, stateDir, preserveFds: opts.preserveFds, noPivot: opts.noPivot })
+  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring })
   for (const w of plan.warnings) opts.log.warn(w)
 
   store.reserve(id)

@@ -18,6 +18,9 @@ export interface PlanOptions {
   stateDir: string
   preserveFds: number
   noPivot: boolean
+  /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
+  id: string
+  noNewKeyring: boolean
 }
 
 /** The plan and what each of its steps came from, to explain a failure. */
@@ -52,7 +55,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
     cgroupNamespace: ns.privateTypes.has('cgroup'),
   })
-  const processPlan = planProcess(containerProcess)
+  const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
   const init: InitPlan = {
     cloneFlags: ns.cloneFlags,
@@ -75,6 +78,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     process: processPlan.process,
     preserveFds: opts.preserveFds,
     stateDir: opts.stateDir,
+    // As runc: the container gets a session keyring of its own, not its caller's.
+    sessionKeyring: opts.noNewKeyring ? '' : `_ses.${opts.id}`,
   }
   const warnings = [...processPlan.warnings]
   if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
@@ -102,6 +107,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Listen]: 'creating exec.sock in the state dir',
   [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
   [InitPhase.Clone]: 'clone3',
+  [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */

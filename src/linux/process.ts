@@ -8,6 +8,7 @@ import type { Capabilities, ProcessPlan, Rlimit } from '../native.js'
 import type { LinuxCapabilities, Process } from '../spec/types.js'
 import { CAPABILITIES } from '../spec/linux-names.js'
 import { RLIMITS } from './constants.js'
+import { withHome } from './user.js'
 
 /** runc's fallback when the container's env has no PATH. */
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -62,7 +63,7 @@ function rlimitValue (v: number): bigint {
   return v >= 2 ** 64 - 1 ? RLIM_INFINITY : BigInt(Math.trunc(v))
 }
 
-export function planProcess (p: Process): ProcessPlanResult {
+export function planProcess (p: Process, rootfs: string): ProcessPlanResult {
   const warnings: string[] = []
   const seen = new Set<string>()
   const rlimits = (p.rlimits ?? []).map((r, i) => {
@@ -76,7 +77,7 @@ export function planProcess (p: Process): ProcessPlanResult {
     return { resource, soft, hard }
   })
 
-  const env = p.env ?? []
+  const env = withHome(p.env ?? [], rootfs, p.user?.uid ?? 0)
   const pathEntry = [...env].reverse().find(e => e.startsWith('PATH='))
   const lastCap = kernelLastCap()
   return {
