@@ -2,6 +2,7 @@
  * ocirt's entry point: parse argv against the command table, load only the
  * command that runs, and turn errors into a message and exit code 1.
  */
+import { mark } from './trace.js'
 import { commandHelp, mainHelp } from './cli/help.js'
 import { parseArgv } from './cli/parse.js'
 import { OcirtError } from './errors.js'
@@ -10,9 +11,11 @@ import { print } from './output.js'
 import { OCIRT_VERSION, SPEC_VERSION } from './version.js'
 
 async function main (argv: string[]): Promise<number> {
+  mark('main')
   let log = new Logger(undefined, 'text', false)
   try {
     const parsed = parseArgv(argv)
+    mark('parsed')
     log = new Logger(parsed.globals.log, parsed.globals.logFormat, parsed.globals.debug)
     if (parsed.globalFlags.version === true) {
       print(`ocirt version ${OCIRT_VERSION}\nspec: ${SPEC_VERSION}`)
@@ -27,6 +30,7 @@ async function main (argv: string[]): Promise<number> {
       return 0
     }
     const module = await parsed.command.load()
+    mark('loaded')
     return await module.run({ globals: parsed.globals, flags: parsed.flags, args: parsed.args, log })
   } catch (e) {
     if (e instanceof OcirtError) {
@@ -38,4 +42,4 @@ async function main (argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(code => process.exit(code), () => process.exit(1))
+main(process.argv.slice(2)).then(code => { mark('exit'); process.exit(code) }, () => process.exit(1))

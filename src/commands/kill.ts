@@ -3,12 +3,15 @@ import type { CommandContext } from '../cli/table.js'
 import { findContainer } from '../container/lookup.js'
 import { killContainer, parseSignal } from '../container/signal.js'
 import { OcirtError } from '../errors.js'
+import { mark } from '../trace.js'
 
 export function run (ctx: CommandContext): number {
   const signal = parseSignal(ctx.args[1] ?? 'SIGTERM')
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
+  mark('lookup')
   // runtime.md: only a created or running container may be signalled.
   if (status !== 'created' && status !== 'running') throw new OcirtError(`container "${state.id}" is not running (${status})`)
   killContainer(state, signal, ctx.flags.all === true)
+  mark('signalled')
   return 0
 }

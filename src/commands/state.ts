@@ -3,9 +3,11 @@ import type { CommandContext } from '../cli/table.js'
 import { findContainer } from '../container/lookup.js'
 import { stateJson } from '../container/state.js'
 import { print } from '../output.js'
+import { mark } from '../trace.js'
 
 export function run (ctx: CommandContext): number {
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
+  mark('lookup')
   print(JSON.stringify(stateJson(state, status), null, 2))
   return 0
 }

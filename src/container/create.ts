@@ -15,6 +15,7 @@ import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
 import { StateStore, validateId } from '../state/store.js'
 import { loadBundle } from './bundle.js'
+import { mark } from '../trace.js'
 
 export interface CreateOptions {
   root: string
@@ -42,14 +43,17 @@ export function createContainer (opts: CreateOptions): StoredState {
     throw new OcirtError('--console-socket is not supported yet (process.terminal)')
   }
   const { dir: bundle, spec } = loadBundle(opts.bundle)
+  mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
   const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring })
   for (const w of plan.warnings) opts.log.warn(w)
+  mark('plan')
 
   store.reserve(id)
   const native = loadNative()
+  mark('addon')
   const state: StoredState = {
     ociVersion: spec.ociVersion,
     id,
@@ -73,12 +77,14 @@ export function createContainer (opts: CreateOptions): StoredState {
       if (failure === undefined) throw e
       throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
     }
+    mark('init')
     const stat = readProcStat(pid)
     if (stat === null) throw new OcirtError('container init exited right after create')
     state.pid = pid
     state.initStartTime = stat.startTime
     store.write(state)
     if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
+    mark('stored')
     return state
   } catch (e) {
     if (pid > 0) {

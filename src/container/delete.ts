@@ -8,6 +8,7 @@ import { OcirtError } from '../errors.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import { killContainer, waitForExit } from './signal.js'
+import { mark } from '../trace.js'
 
 const SIGKILL = 9
 const EXIT_TIMEOUT_MS = 10_000
@@ -40,5 +41,6 @@ export function deleteContainer (root: string, id: string, force: boolean): void
       if (!waitForExit(state, EXIT_TIMEOUT_MS)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
     }
     store.remove(id)
+    mark('removed')
   })
 }

@@ -9,9 +9,11 @@ import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'
 import { findContainer } from './lookup.js'
+import { mark } from '../trace.js'
 
 export function startContainer (root: string, id: string): void {
   const { store, dir } = findContainer(root, id)
+  mark('lookup')
   store.withLock(id, () => {
     const state = store.read(id)
     if (state === null) throw new OcirtError(`container "${id}" does not exist`)
@@ -32,6 +34,7 @@ export function startContainer (root: string, id: string): void {
     } finally {
       rmSync(join(dir, 'exec.sock'), { force: true })
     }
+    mark('released')
     if (error !== '') throw new OcirtError(error)
   })
 }

@@ -1,0 +1,15 @@
+/**
+ * OCIRT_TRACE_TIMING=1 makes ocirt write `ocirt-timing <mark> <ns>` lines to
+ * stderr at the phases of a command, for bench/ to split a command's time
+ * into process start, JS load, validation and kernel work. <ns> is wall-clock
+ * time since the epoch in nanoseconds, which bench/ reads around its spawn
+ * too (bun's process.hrtime counts from its own start, not from boot).
+ * Unset, a mark is one branch on a constant.
+ */
+import { writeSync } from 'node:fs'
+
+const enabled = process.env.OCIRT_TRACE_TIMING === '1'
+
+export function mark (name: string): void {
+  if (enabled) writeSync(2, `ocirt-timing ${name} ${BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))}\n`)
+}
