@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's second command (and CI's): install, build, then run every test
 # against the real kernel: unit and integration tests (test/) and the
-# conformance suite (conformance/) against dist/ocirt.
+# conformance suite (conformance/) against dist/ocirt, then the benchmark's
+# short mode beside runc and crun.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh || exit 1
@@ -18,6 +19,14 @@ RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts con
 tap_status=$?
 cat "$out/tap.txt"
 [ $tap_status -eq 0 ] || status=1
+
+# The benchmark in its short mode, so that it cannot rot: it reports timings
+# and fails only if the harness breaks or an ocirt command fails.
+echo "== npm run bench -- --quick"
+npm run --silent bench -- --quick > "$out/bench.txt" 2>&1
+bench_status=$?
+cat "$out/bench.txt"
+[ $bench_status -eq 0 ] || { echo "benchmark failed (exit $bench_status)"; status=1; }
 
 # tap's summary ("# { total: N, pass: N, fail: N, skip: N }") is not a line CI
 # reads: restate it as "tests: N passed, N failed, N skipped".
