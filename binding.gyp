@@ -6,7 +6,8 @@
         "native/addon.cc",
         "native/process.cc",
         "native/init.cc",
-        "native/marshal.cc"
+        "native/marshal.cc",
+        "native/hook.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

@@ -11,12 +11,9 @@
 import t from 'tap'
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { assertNothingLeft, expectDeviation, notYetInOcirt, setup, snapshotHost, waitFor, waitForFile, WAIT_GO, type Fixture, type TapLike } from './lib/harness.js'
+import { assertNothingLeft, expectDeviation, setup, snapshotHost, waitFor, waitForFile, WAIT_GO, type Fixture, type TapLike } from './lib/harness.js'
 import { type OciSpec } from './lib/bundle.js'
 import { RuntimeTimeout, type ContainerState } from './lib/runtime.js'
-
-/** Every test of this file, skipped where the runtime does not implement hooks yet. */
-const test = (name: string, fn: (t: TapLike) => Promise<void>): void => { t.test(name, { skip: notYetInOcirt('hooks') }, fn) }
 
 interface Hook { path: string, args?: string[], env?: string[], timeout?: number }
 type HookName = 'prestart' | 'createRuntime' | 'createContainer' | 'startContainer' | 'poststart' | 'poststop'
@@ -60,7 +57,7 @@ async function withAllHooks (t: TapLike): Promise<Fixture> {
   return f
 }
 
-test('config.md#configHooks: one container through its lifecycle with all six hooks', async t => {
+t.test('config.md#configHooks: one container through its lifecycle with all six hooks', async t => {
   const { rt, bundle, id } = await withAllHooks(t)
   const hostMnt = readlinkSync('/proc/self/ns/mnt')
   const names = (): string[] => logLines(bundle.shared).map(l => l.split(' ')[0])
@@ -139,7 +136,7 @@ test('config.md#configHooks: one container through its lifecycle with all six ho
   })
 })
 
-test('config.md#configHooks: hook args have execv argv semantics and env is the hook\'s env', async t => {
+t.test('config.md#configHooks: hook args have execv argv semantics and env is the hook\'s env', async t => {
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0'] })
   const spec = f.bundle.readConfig()
   addHooks(spec, {
@@ -150,7 +147,7 @@ test('config.md#configHooks: hook args have execv argv semantics and env is the 
   t.equal(readFileSync(join(f.bundle.shared, 'args'), 'utf8'), 'argv-zero|one two|hv|/hookpath\n')
 })
 
-test('config.md#configHooks: a hook that exits 0 without reading the state on its stdin has succeeded', async t0 => {
+t.test('config.md#configHooks: a hook that exits 0 without reading the state on its stdin has succeeded', async t0 => {
   // The state is passed over stdin, but a hook need not read it. With a state
   // larger than a pipe buffer (a 256 KiB annotation), the runtime's write must
   // hit EPIPE: it has to survive that (no SIGPIPE death) and carry on.
@@ -178,7 +175,7 @@ test('config.md#configHooks: a hook that exits 0 without reading the state on it
   t.same(logLines(f.bundle.shared), ['createRuntime-2', 'poststop-2'], 'the hooks after the non-reading ones ran')
 })
 
-test('config.md#configHooks: "Hooks MUST be called in the listed order" (several hooks of one kind)', async t => {
+t.test('config.md#configHooks: "Hooks MUST be called in the listed order" (several hooks of one kind)', async t => {
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0'] })
   const spec = f.bundle.readConfig()
   const log = join(f.bundle.shared, 'log')
@@ -188,7 +185,7 @@ test('config.md#configHooks: "Hooks MUST be called in the listed order" (several
   t.equal(readFileSync(log, 'utf8'), '3\n1\n2\n5\n4\n')
 })
 
-test('runtime.md#runtimeLifecycle step 4: a failing createRuntime hook — create MUST generate an error; the container is destroyed (step 12) and poststop runs (step 13)', async t0 => {
+t.test('runtime.md#runtimeLifecycle step 4: a failing createRuntime hook — create MUST generate an error; the container is destroyed (step 12) and poststop runs (step 13)', async t0 => {
   const t = expectDeviation(t0, 'failed-create-no-poststop')
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'echo ran > /shared/program'] })
   const spec = f.bundle.readConfig()
@@ -206,7 +203,7 @@ test('runtime.md#runtimeLifecycle step 4: a failing createRuntime hook — creat
   t.same(logLines(f.bundle.shared), ['createRuntime', 'poststop'], 'the later createContainer hook did not run; poststop did')
 })
 
-test('runtime.md#runtimeLifecycle step 7: a failing startContainer hook — start MUST generate an error and the program does not run', async t0 => {
+t.test('runtime.md#runtimeLifecycle step 7: a failing startContainer hook — start MUST generate an error and the program does not run', async t0 => {
   const t = expectDeviation(t0, 'startcontainer-failure-unreported')
   const f = await setup(t, spec => {
     spec.process!.args = ['sh', '-c', 'echo ran > /shared/program']
@@ -220,7 +217,7 @@ test('runtime.md#runtimeLifecycle step 7: a failing startContainer hook — star
   t.ok(s.code !== 0 || (JSON.parse(s.stdout) as ContainerState).status === 'stopped', 'the container is stopped or gone', { state: s.stdout })
 })
 
-test('runtime.md#runtimeLifecycle step 13: a failing poststop hook only warns — delete succeeds and the remaining hooks run', async t0 => {
+t.test('runtime.md#runtimeLifecycle step 13: a failing poststop hook only warns — delete succeeds and the remaining hooks run', async t0 => {
   const t = expectDeviation(t0, 'poststop-failure-skips-rest')
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0'] })
   const spec = f.bundle.readConfig()
@@ -236,7 +233,7 @@ test('runtime.md#runtimeLifecycle step 13: a failing poststop hook only warns �
   t.same(logLines(f.bundle.shared), ['first', 'second'], 'the second poststop hook still ran')
 })
 
-test('config.md#configHooks: timeout — "the number of seconds before aborting the hook"', async t => {
+t.test('config.md#configHooks: timeout — "the number of seconds before aborting the hook"', async t => {
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0'] })
   const spec = f.bundle.readConfig()
   // The hook process itself sleeps (no child): runc only kills the hook process, and a
@@ -258,7 +255,7 @@ test('config.md#configHooks: timeout — "the number of seconds before aborting 
   await assertNothingLeft(t, f.rt, f.id, before)
 })
 
-test('config.md#configHooksPoststart: a failing poststart hook — start MUST generate an error and the container is stopped', async t0 => {
+t.test('config.md#configHooksPoststart: a failing poststart hook — start MUST generate an error and the container is stopped', async t0 => {
   // runc runs poststart at create, so there it is create that fails.
   const t = expectDeviation(expectDeviation(t0, 'poststart-at-create'), 'poststart-failure-ignored')
   const f = await setup(t, spec => {

@@ -1,6 +1,7 @@
 // Module entry: the functions of NativeAddon (src/native.ts).
 #include <napi.h>
 
+#include "hook.h"
 #include "init.h"
 #include "marshal.h"
 #include "process.h"
@@ -11,7 +12,10 @@ namespace {
 Napi::Value SpawnInitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
-  SpawnResult r = SpawnInit(plan);
+  Napi::Function on_pause = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
+  SpawnResult r = SpawnInit(plan, [&](int pid) {
+    if (!on_pause.IsEmpty()) on_pause.Call({Napi::Number::New(env, pid)});
+  });
   if (r.failed) {
     Napi::Error e = Napi::Error::New(env, "container init failed");
     Napi::Object failure = Napi::Object::New(env);
@@ -38,6 +42,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInitJs));
   exports.Set("releaseInit", Napi::Function::New(env, ReleaseInit));
+  exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
   exports.Set("strerror", Napi::Function::New(env, StrError));
   return exports;

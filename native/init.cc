@@ -510,7 +510,7 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
   ssize_t n;
   do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1);
-  close(c.sync_fd);
+  if (!plan.pause_before_pivot) close(c.sync_fd);
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     if (setns(plan.joins[i].fd, plan.joins[i].type) != 0) Fail(c, kPhaseSetns, static_cast<int32_t>(i), errno);
@@ -542,6 +542,17 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
 
   for (size_t i = 0; i < plan.mount_steps.size(); i++) {
     if (RunMountStep(rootfd, plan.mount_steps[i]) != 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), errno);
+  }
+
+  if (plan.pause_before_pivot) {
+    // The environment is made: the parent runs prestart, createRuntime and
+    // createContainer hooks now (runtime.md lifecycle steps 3-5), before pivot_root.
+    InitReport paused {};
+    paused.kind = kReportPaused;
+    if (write(c.status_fd, &paused, sizeof(paused)) != static_cast<ssize_t>(sizeof(paused))) _exit(1);
+    do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
+    close(c.sync_fd);
   }
 
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
@@ -668,7 +679,7 @@ void RemoveExecSocket(const std::string& state_dir) {
 
 }  // namespace
 
-SpawnResult SpawnInit(InitPlan& plan) {
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) {
   SpawnResult result;
   // The pointer arrays for execve are built here, where the strings have
   // reached their final place (a moved std::string may move its characters).
@@ -783,16 +794,35 @@ SpawnResult SpawnInit(InitPlan& plan) {
 
   char go = 1;
   if (write(sync_pipe[1], &go, 1) != 1) return abort_child(kPhaseSync, errno);
-  close(sync_pipe[1]);
 
   InitReport report {};
   size_t got = 0;
-  while (got < sizeof(report)) {
-    ssize_t n = read(status_pipe[0], reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
+  auto read_report = [&]() {
+    got = 0;
+    while (got < sizeof(report)) {
+      ssize_t n = read(status_pipe[0], reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+  };
+  read_report();
+  if (plan.pause_before_pivot && got == sizeof(report) && report.kind == kReportPaused) {
+    try {
+      on_pause(static_cast<int>(pid));
+    } catch (...) {
+      syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+      close(sync_pipe[1]);
+      close(status_pipe[0]);
+      waitpid(static_cast<pid_t>(pid), nullptr, 0);
+      close(pidfd);
+      RemoveExecSocket(plan.state_dir);
+      throw;
+    }
+    if (write(sync_pipe[1], &go, 1) != 1) return abort_child(kPhaseSync, errno);
+    read_report();
   }
+  close(sync_pipe[1]);
   close(status_pipe[0]);
   if (got == sizeof(report) && report.kind == kReportReady) {
     close(pidfd);

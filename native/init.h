@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,8 @@ struct InitPlan {
   int32_t preserve_fds = 0;
   std::string state_dir;
   std::string session_keyring;
+  // Stop before pivot_root until the parent has run the create hooks.
+  bool pause_before_pivot = false;
 };
 
 // What the child reports on the status pipe. A failure carries where and why;
@@ -94,6 +97,7 @@ struct InitReport {
 };
 constexpr int32_t kReportReady = 1;
 constexpr int32_t kReportFailure = 2;
+constexpr int32_t kReportPaused = 3;
 
 struct SpawnResult {
   int pid = -1;
@@ -103,6 +107,9 @@ struct SpawnResult {
 
 // Clones the init and drives it to the point where it waits for `start`.
 // Everything it needs is in `plan`; nothing is allocated after the clone.
-SpawnResult SpawnInit(InitPlan& plan);
+// With plan.pause_before_pivot, on_pause(pid) runs while the init waits
+// before pivot_root; if it throws, the init is killed and the exception
+// passes on.
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause);
 
 }  // namespace ocirt

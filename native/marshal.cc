@@ -141,6 +141,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.preserve_fds = static_cast<int32_t>(Int(js, "preserveFds"));
   plan.state_dir = String(js, "stateDir");
   plan.session_keyring = String(js, "sessionKeyring");
+  plan.pause_before_pivot = Bool(js, "pauseBeforePivot");
   return plan;
 }
 

@@ -128,7 +128,22 @@ export interface InitPlan {
   stateDir: string
   /** Name of a new session keyring for the init to join; '' to keep the caller's. */
   sessionKeyring: string
+  /** Stop before pivot_root and call spawnInit's onPause (the create hooks run then). */
+  pauseBeforePivot: boolean
 }
+
+export interface HookRun {
+  path: string
+  args: string[]
+  env: string[]
+  stdin: string
+  /** 0: no timeout. */
+  timeoutMs: number
+  /** Run in the namespaces of this process; 0: in the runtime's. */
+  nsPid: number
+}
+
+export interface HookResult { status: number | null, signal: number | null, timedOut: boolean, output: string }
 
 /** Where the init child failed; the TS side turns this into a message naming the config path. */
 export interface InitFailure { phase: InitPhase, step: number, errno: number, message: string }
@@ -160,7 +175,9 @@ export interface NativeAddon {
   /** Waits up to timeoutMs for the process behind pidfd to exit; true if it has. */
   pidfdWait (pidfd: number, timeoutMs: number): boolean
   /** Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure). */
-  spawnInit (plan: InitPlan): { pid: number }
+  spawnInit (plan: InitPlan, onPause?: (pid: number) => void): { pid: number }
+  /** Runs a hook to its end (or its timeout), its state on stdin; stdout and stderr are collected (64 KiB). */
+  runHook (hook: HookRun): HookResult
   /**
    * Connects to the init's exec.sock in stateDir, which lets it exec the user program.
    * Returns '' once the program is exec'd, or the init's error text. Throws with code ECONNREFUSED/ENOENT if no init listens.

@@ -153,3 +153,23 @@ t.test('what a create that was killed midway leaves is "creating" and delete --f
   t.equal((await rt.delete(id, true)).code, 0)
   t.same(await rt.list(), [])
 })
+
+t.test('a failing hook is named in the error, with its status and what it printed', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => {
+    spec.process!.args = ['true']
+    spec.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null; echo boom >&2; exit 3'] }] }
+  }, { shared: false })
+  const r = await rt.create(id, bundle.dir)
+  t.equal(r.code, 1)
+  t.match(r.stderr, /hooks\.createRuntime\[0\] \(\/bin\/sh\) exited with status 3: boom/)
+  t.same(await rt.list(), [], 'nothing is left')
+  const slow = await ocirt(t, spec => {
+    spec.process!.args = ['true']
+    spec.hooks = { prestart: [{ path: '/bin/sleep', args: ['sleep', '20'], timeout: 1 }] }
+  }, { shared: false })
+  const started = Date.now()
+  const s = await slow.rt.create(slow.id, slow.bundle.dir)
+  t.equal(s.code, 1)
+  t.match(s.stderr, /hooks\.prestart\[0\] \(\/bin\/sleep\) did not finish within its timeout of 1s and was killed/)
+  t.ok(Date.now() - started < 5000, 'the timeout is enforced')
+})

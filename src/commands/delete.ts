@@ -3,6 +3,6 @@ import type { CommandContext } from '../cli/table.js'
 import { deleteContainer } from '../container/delete.js'
 
 export function run (ctx: CommandContext): number {
-  deleteContainer(ctx.globals.root, ctx.args[0], ctx.flags.force === true)
+  deleteContainer(ctx.globals.root, ctx.args[0], ctx.flags.force === true, ctx.log)
   return 0
 }

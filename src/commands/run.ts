@@ -31,9 +31,9 @@ export async function run (ctx: CommandContext): Promise<number> {
   })
   if (ctx.flags.detach === true) {
     try {
-      startContainer(root, id)
+      startContainer(root, id, ctx.log)
     } catch (e) {
-      deleteContainer(root, id, true)
+      deleteContainer(root, id, true, ctx.log)
       throw e
     }
     return 0
@@ -44,13 +44,13 @@ export async function run (ctx: CommandContext): Promise<number> {
     process.on(name, () => { signalInit(state, SIGNALS[name]) })
   }
   try {
-    startContainer(root, id)
+    startContainer(root, id, ctx.log)
   } catch (e) {
-    deleteContainer(root, id, true)
+    deleteContainer(root, id, true, ctx.log)
     await exited
     throw e
   }
   const result = await exited
-  if (ctx.flags.keep !== true) deleteContainer(root, id, true)
+  if (ctx.flags.keep !== true) deleteContainer(root, id, true, ctx.log)
   return result.status ?? 128 + (result.signal ?? 0)
 }

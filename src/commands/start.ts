@@ -3,6 +3,6 @@ import type { CommandContext } from '../cli/table.js'
 import { startContainer } from '../container/start.js'
 
 export function run (ctx: CommandContext): number {
-  startContainer(ctx.globals.root, ctx.args[0])
+  startContainer(ctx.globals.root, ctx.args[0], ctx.log)
   return 0
 }

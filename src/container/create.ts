@@ -4,7 +4,7 @@
  * init dies with us until it reports ready, and is killed on failure), no
  * mounts (they live in the init's mount namespace) and no state dir.
  */
-import { renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { buildPlan, describeFailure } from '../linux/plan.js'
@@ -15,6 +15,7 @@ import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
 import { StateStore, validateId } from '../state/store.js'
 import { loadBundle } from './bundle.js'
+import { runHooks } from './hooks.js'
 import { mark } from '../trace.js'
 
 export interface CreateOptions {
@@ -67,11 +68,26 @@ export function createContainer (opts: CreateOptions): StoredState {
     owner: '',
   }
   let pid = 0
+  /** spawnInit returned: the init is ours to kill. (When spawnInit throws, it has killed and reaped the init itself.) */
+  let spawned = false
+  let hookFailed = false
+  // runtime.md lifecycle steps 3-5, while the init waits before pivot_root.
+  const runCreateHooks = (initPid: number): void => {
+    pid = initPid
+    state.pid = initPid
+    try {
+      for (const name of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(name, state, 'creating', opts.log)
+    } catch (e) {
+      hookFailed = true
+      throw e
+    }
+  }
   try {
     // pid 0: `state` and `list` report the container as "creating" meanwhile.
     store.write(state)
     try {
-      pid = native.spawnInit(plan.init).pid
+      pid = native.spawnInit(plan.init, runCreateHooks).pid
+      spawned = true
     } catch (e) {
       const failure = (e as { failure?: InitFailure }).failure
       if (failure === undefined) throw e
@@ -87,16 +103,19 @@ export function createContainer (opts: CreateOptions): StoredState {
     mark('stored')
     return state
   } catch (e) {
-    if (pid > 0) {
+    if (spawned) {
       const fd = native.pidfdOpen(pid)
       if (fd >= 0) {
         native.pidfdSendSignal(fd, 9)
         native.pidfdWait(fd, 5000)
+        closeSync(fd)
       }
       try { native.waitPid(pid, false) } catch { /* reaped elsewhere */ }
     }
     if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
     store.remove(id)
+    // After a failing create hook the lifecycle goes on at steps 12 and 13: destroy, then poststop.
+    if (hookFailed) runHooks('poststop', state, 'stopped', opts.log, true)
     throw e
   }
 }

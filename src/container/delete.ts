@@ -7,13 +7,15 @@
 import { OcirtError } from '../errors.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
+import type { Logger } from '../log.js'
+import { runHooks } from './hooks.js'
 import { killContainer, waitForExit } from './signal.js'
 import { mark } from '../trace.js'
 
 const SIGKILL = 9
 const EXIT_TIMEOUT_MS = 10_000
 
-export function deleteContainer (root: string, id: string, force: boolean): void {
+export function deleteContainer (root: string, id: string, force: boolean, log: Logger): void {
   validateId(id)
   const store = new StateStore(root)
   if (!store.exists(id)) {
@@ -42,5 +44,7 @@ export function deleteContainer (root: string, id: string, force: boolean): void
     }
     store.remove(id)
     mark('removed')
+    // runtime.md lifecycle step 13: after the container is gone; a failure is a warning.
+    runHooks('poststop', state, 'stopped', log, true)
   })
 }

@@ -1,17 +1,25 @@
 /**
- * runtime.md "Start": release the created init, which execs process.args.
- * A container whose init died while created cannot be connected to
- * (ECONNREFUSED), so start fails at once instead of hanging.
+ * runtime.md "Start": run the startContainer hooks (in the container's
+ * namespaces), release the created init, which execs process.args, then run
+ * the poststart hooks. A container whose init died while created cannot be
+ * connected to (ECONNREFUSED), so start fails at once instead of hanging.
+ * A failing hook stops the container and fails start (lifecycle steps 7, 9).
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'
+
+const SIGKILL = 9
+const STOP_TIMEOUT_MS = 10_000
+import type { Logger } from '../log.js'
+import { runHooks } from './hooks.js'
 import { findContainer } from './lookup.js'
+import { killContainer, waitForExit } from './signal.js'
 import { mark } from '../trace.js'
 
-export function startContainer (root: string, id: string): void {
+export function startContainer (root: string, id: string, log: Logger): void {
   const { store, dir } = findContainer(root, id)
   mark('lookup')
   store.withLock(id, () => {
@@ -22,6 +30,16 @@ export function startContainer (root: string, id: string): void {
     if (status === 'running') throw new OcirtError('cannot start an already running container')
     if (status !== 'created') throw new OcirtError(`cannot start a container in the ${status} state`)
     if (state.config.process === undefined) throw new OcirtError('config.json has no process to start')
+    const stopOnFailure = (hooks: () => void): void => {
+      try {
+        hooks()
+      } catch (e) {
+        killContainer(state, SIGKILL, true)
+        waitForExit(state, STOP_TIMEOUT_MS)
+        throw e
+      }
+    }
+    stopOnFailure(() => { runHooks('startContainer', state, 'created', log) })
     let error: string
     try {
       error = loadNative().releaseInit(dir)
@@ -36,5 +54,6 @@ export function startContainer (root: string, id: string): void {
     }
     mark('released')
     if (error !== '') throw new OcirtError(error)
+    stopOnFailure(() => { runHooks('poststart', state, 'running', log) })
   })
 }

@@ -44,9 +44,6 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // and configured nodes, which is what a deny-all-but-these rule allows.
     if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
   }
-  for (const [name, hooks] of Object.entries(spec.hooks ?? {})) {
-    if (Array.isArray(hooks) && hooks.length > 0) throw new ConfigError('config.json', `/hooks/${name}`, 'hooks are not supported yet by this build of ocirt')
-  }
   if (containerProcess.terminal === true) {
     throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
   }
@@ -80,6 +77,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     stateDir: opts.stateDir,
     // As runc: the container gets a session keyring of its own, not its caller's.
     sessionKeyring: opts.noNewKeyring ? '' : `_ses.${opts.id}`,
+    // runtime.md lifecycle steps 3-5: these hooks run after the environment is made, before pivot_root.
+    pauseBeforePivot: [spec.hooks?.prestart, spec.hooks?.createRuntime, spec.hooks?.createContainer].some(h => (h?.length ?? 0) > 0),
   }
   const warnings = [...processPlan.warnings]
   if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')

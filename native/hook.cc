@@ -1,0 +1,231 @@
+// Runs one hook (config.md "POSIX-platform Hooks"): fork, join the
+// container's namespaces when asked, exec path with args and env, feed the
+// state on stdin, collect what it prints, and kill it at its timeout.
+#include "hook.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "process.h"
+
+namespace ocirt {
+namespace {
+
+constexpr size_t kOutputLimit = 64 * 1024;
+
+// The namespaces a container-namespace hook joins, user first (it owns the rest).
+const char* const kNamespaces[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
+
+int64_t NowMs() {
+  struct timespec ts {};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct NamespaceFd { int fd; bool is_pid; };
+
+// Opens the namespaces of `pid` that differ from ours (joining one's own user
+// namespace is an error, and joining the others is pointless).
+std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
+  std::vector<NamespaceFd> fds;
+  for (const char* ns : kNamespaces) {
+    std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns;
+    std::string ours = std::string("/proc/self/ns/") + ns;
+    struct stat a {}, b {};
+    if (stat(theirs.c_str(), &a) != 0) {
+      if (errno == ENOENT) continue;  // a kernel without that namespace type
+      int e = errno;
+      for (auto& f : fds) close(f.fd);
+      throw ErrnoError(env, ("hook: " + theirs).c_str(), e);
+    }
+    if (stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
+    int fd = open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      int e = errno;
+      for (auto& f : fds) close(f.fd);
+      throw ErrnoError(env, ("hook: " + theirs).c_str(), e);
+    }
+    fds.push_back({fd, strcmp(ns, "pid") == 0});
+  }
+  return fds;
+}
+
+// The forked child: raw syscalls only (the parent is multi-threaded).
+[[noreturn]] void HookChild(const std::vector<NamespaceFd>& namespaces, int stdin_fd, int output_fd,
+                            const char* path, char* const* argv, char* const* envp) {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) _exit(126);
+  bool joined_pid = false;
+  for (const auto& ns : namespaces) {
+    if (setns(ns.fd, 0) != 0) {
+      static const char kMsg[] = "ocirt: joining the container's namespaces failed\n";
+      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
+      (void)ignored;
+      _exit(126);
+    }
+    joined_pid |= ns.is_pid;
+  }
+  syscall(SYS_close_range, 3u, ~0u, 0u);
+  if (joined_pid) {
+    // setns on a pid namespace applies to children: fork once more so that
+    // the hook runs inside it, and pass its status on.
+    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child < 0) _exit(126);
+    if (child > 0) {
+      int status = 0;
+      while (waitpid(static_cast<pid_t>(child), &status, 0) < 0 && errno == EINTR) {}
+      if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
+      _exit(WEXITSTATUS(status));
+    }
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  }
+  if (!namespaces.empty() && chdir("/") != 0) _exit(126);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(path, argv, envp);
+  const char* reason = strerrordesc_np(errno);
+  static const char kPrefix[] = "ocirt: exec hook: ";
+  ssize_t ignored = write(2, kPrefix, sizeof(kPrefix) - 1);
+  ignored = write(2, reason, strlen(reason));
+  ignored = write(2, "\n", 1);
+  (void)ignored;
+  _exit(127);
+}
+
+}  // namespace
+
+Napi::Value RunHook(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object spec = info[0].As<Napi::Object>();
+  std::string path = spec.Get("path").As<Napi::String>().Utf8Value();
+  std::vector<std::string> args, envs;
+  Napi::Array a = spec.Get("args").As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) args.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  Napi::Array e = spec.Get("env").As<Napi::Array>();
+  for (uint32_t i = 0; i < e.Length(); i++) envs.push_back(e.Get(i).As<Napi::String>().Utf8Value());
+  std::string input = spec.Get("stdin").As<Napi::String>().Utf8Value();
+  int64_t timeout_ms = spec.Get("timeoutMs").As<Napi::Number>().Int64Value();
+  int ns_pid = spec.Get("nsPid").As<Napi::Number>().Int32Value();
+
+  std::vector<char*> argv, envp;
+  for (auto& s : args) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  for (auto& s : envs) envp.push_back(s.data());
+  envp.push_back(nullptr);
+
+  std::vector<NamespaceFd> namespaces;
+  if (ns_pid > 0) namespaces = OpenNamespaces(env, ns_pid);
+  auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
+
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) { int err = errno; close_namespaces(); throw ErrnoError(env, "hook: pipe", err); }
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    int err = errno;
+    close(in[0]); close(in[1]); close_namespaces();
+    throw ErrnoError(env, "hook: pipe", err);
+  }
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  int pidfd = -1;
+  struct clone_args args_ {};
+  args_.flags = CLONE_PIDFD;
+  args_.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args_.exit_signal = SIGCHLD;
+  long pid = syscall(SYS_clone3, &args_, sizeof(args_));
+  if (pid == 0) HookChild(namespaces, in[0], out[1], path.c_str(), argv.data(), envp.data());
+  int clone_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  close(in[0]);
+  close(out[1]);
+  close_namespaces();
+  if (pid < 0) {
+    close(in[1]); close(out[0]);
+    throw ErrnoError(env, "hook: clone3", clone_errno);
+  }
+
+  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  fcntl(out[0], F_SETFL, O_NONBLOCK);
+  size_t written = 0;
+  int stdin_fd = in[1];
+  if (input.empty()) { close(stdin_fd); stdin_fd = -1; }
+  int output_fd = out[0];
+  std::string output;
+  bool exited = false, timed_out = false;
+  const int64_t deadline = timeout_ms > 0 ? NowMs() + timeout_ms : -1;
+
+  // Until the hook exits and its output is drained: feed stdin (a hook may
+  // exit without reading it: EPIPE just ends the feeding) and read output.
+  while (!exited || output_fd >= 0) {
+    struct pollfd fds[3];
+    int n = 0;
+    int i_pid = -1, i_in = -1, i_out = -1;
+    if (!exited) { fds[n] = {pidfd, POLLIN, 0}; i_pid = n++; }
+    if (stdin_fd >= 0 && !exited) { fds[n] = {stdin_fd, POLLOUT, 0}; i_in = n++; }
+    if (output_fd >= 0) { fds[n] = {output_fd, POLLIN, 0}; i_out = n++; }
+    int wait = -1;
+    if (exited) {
+      wait = 0;  // only draining what is already there
+    } else if (deadline >= 0) {
+      int64_t left = deadline - NowMs();
+      if (left <= 0) {
+        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+        timed_out = true;
+        left = 0;
+      }
+      wait = static_cast<int>(left);
+    }
+    int rc = poll(fds, static_cast<nfds_t>(n), wait);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc == 0 && exited) break;
+    if (i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
+      ssize_t w = write(stdin_fd, input.data() + written, input.size() - written);
+      if (w > 0) written += static_cast<size_t>(w);
+      if ((w < 0 && errno != EAGAIN) || written == input.size()) { close(stdin_fd); stdin_fd = -1; }
+    }
+    if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
+      char buf[4096];
+      ssize_t r = read(output_fd, buf, sizeof(buf));
+      if (r > 0) {
+        if (output.size() < kOutputLimit) output.append(buf, static_cast<size_t>(std::min<size_t>(r, kOutputLimit - output.size())));
+      } else if (r == 0 || errno != EAGAIN) {
+        close(output_fd);
+        output_fd = -1;
+      }
+    }
+    if (i_pid >= 0 && (fds[i_pid].revents & POLLIN)) exited = true;
+  }
+  if (stdin_fd >= 0) close(stdin_fd);
+  if (output_fd >= 0) close(output_fd);
+  int status = 0;
+  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
+  close(pidfd);
+
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("status", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());
+  result.Set("signal", WIFSIGNALED(status) ? Napi::Number::New(env, WTERMSIG(status)) : env.Null());
+  result.Set("timedOut", Napi::Boolean::New(env, timed_out));
+  result.Set("output", Napi::String::New(env, output));
+  return result;
+}
+
+}  // namespace ocirt
