@@ -518,8 +518,34 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
   }
   if (plan.unshare_flags != 0 && unshare(static_cast<int>(plan.unshare_flags)) != 0)
     Fail(c, kPhaseUnshare, 0, errno);
-  if ((plan.clone_flags | plan.unshare_flags) & CLONE_NEWUSER) {
-    // Become root of the new user namespace (the maps are written by now).
+  if (!plan.time_offsets.empty()) {
+    // Offsets can be written only before any process has entered the namespace.
+    int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, plan.time_offsets.data(), plan.time_offsets.size()) != static_cast<ssize_t>(plan.time_offsets.size()))
+      Fail(c, kPhaseTimeOffsets, 0, errno);
+    close(fd);
+  }
+  if (plan.fork_after_unshare) {
+    // The unshared pid (or time) namespace is entered by children only: the
+    // child goes on as the container's process; this one tells the parent its
+    // pid (valid there: we are still in the parent's pid namespace) and exits.
+    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+    if (child < 0) Fail(c, kPhaseFork, 0, errno);
+    if (child > 0) {
+      InitReport forked {};
+      forked.kind = kReportForked;
+      forked.step = static_cast<int32_t>(child);
+      ssize_t ignored = write(c.status_fd, &forked, sizeof(forked));
+      (void)ignored;
+      _exit(0);
+    }
+    // pdeathsig is not inherited; the parent it would watch is exiting anyway.
+    // If ocirt dies now, the closed pipes end this process (EOF or SIGPIPE).
+  }
+  bool user_namespace = ((plan.clone_flags | plan.unshare_flags) & CLONE_NEWUSER) != 0;
+  for (const auto& j : plan.joins) user_namespace |= j.type == CLONE_NEWUSER;
+  if (user_namespace) {
+    // Become root of the (new or joined) user namespace: the maps are written by now.
     if (SetResGid(0) != 0 || SetResUid(0) != 0) Fail(c, kPhaseIdentity, 3, errno);
   }
 
@@ -807,6 +833,24 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     }
   };
   read_report();
+  if (plan.fork_after_unshare && got == sizeof(report) && report.kind == kReportForked) {
+    // The first process has exited; the container's process is its child.
+    waitpid(static_cast<pid_t>(pid), nullptr, 0);
+    close(pidfd);
+    pid = report.step;
+    result.pid = static_cast<int>(pid);
+    pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+    if (pidfd < 0) {
+      int e = errno;
+      close(sync_pipe[1]);
+      close(status_pipe[0]);
+      RemoveExecSocket(plan.state_dir);
+      fail(kPhaseFork, 1, e);
+      result.pid = -1;
+      return result;
+    }
+    read_report();
+  }
   if (plan.pause_before_pivot && got == sizeof(report) && report.kind == kReportPaused) {
     try {
       on_pause(static_cast<int>(pid));

@@ -18,7 +18,7 @@ enum Phase : int32_t {
   kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -65,6 +65,8 @@ struct InitPlan {
   uint64_t clone_flags = 0, unshare_flags = 0;
   std::vector<NamespaceJoin> joins;
   std::string join_pid_namespace;
+  bool fork_after_unshare = false;
+  std::string time_offsets;
   std::string uid_map, gid_map;
   bool setgroups_deny = false;
   bool has_oom_score_adj = false;
@@ -98,6 +100,8 @@ struct InitReport {
 constexpr int32_t kReportReady = 1;
 constexpr int32_t kReportFailure = 2;
 constexpr int32_t kReportPaused = 3;
+// The first process forked the container's process: its pid is in `step`.
+constexpr int32_t kReportForked = 4;
 
 struct SpawnResult {
   int pid = -1;

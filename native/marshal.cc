@@ -109,6 +109,8 @@ InitPlan PlanFromJs(const Napi::Object& js) {
     }
   }
   plan.join_pid_namespace = String(js, "joinPidNamespace");
+  plan.fork_after_unshare = Bool(js, "forkAfterUnshare");
+  plan.time_offsets = String(js, "timeOffsets");
   plan.uid_map = String(js, "uidMap");
   plan.gid_map = String(js, "gidMap");
   plan.setgroups_deny = Bool(js, "setgroupsDeny");

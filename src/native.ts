@@ -102,6 +102,13 @@ export interface InitPlan {
   joinNamespaces: NamespaceJoin[]
   /** A pid namespace the parent joins for its children before clone3 (setns on a pid namespace applies to children only). */
   joinPidNamespace: string
+  /**
+   * After unshare, fork once more: the child is the container's process (a pid or time namespace
+   * made by unshare is entered only by children). The first process reports its child's pid and exits.
+   */
+  forkAfterUnshare: boolean
+  /** Written to /proc/self/timens_offsets after unshare(CLONE_NEWTIME), before the fork. */
+  timeOffsets: string
   uidMap: string
   gidMap: string
   /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
@@ -153,7 +160,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 

@@ -238,3 +238,37 @@ t.test('a session keyring of the container\'s own, unless --no-new-keyring', asy
   const kept = await rt.run(['run', '--no-new-keyring', '--bundle', bundle.dir, other])
   t.notMatch(kept.stdout, new RegExp(`_ses\\.${other}`))
 })
+
+t.test('a new pid namespace inside a joined user namespace (the extra fork)', async t => {
+  // The first container owns a user namespace; the second joins it and gets a pid namespace of its own.
+  const owner = await ocirt(t, spec => {
+    spec.process!.args = ['sleep', '60']
+    spec.linux!.namespaces!.push({ type: 'user' })
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 400000, size: 65536 }]
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 400000, size: 65536 }]
+    spec.mounts = spec.mounts!.filter(m => !m.destination.startsWith('/sys') && m.destination !== '/shared')
+  })
+  t.equal((await owner.rt.create(owner.id, owner.bundle.dir)).code, 0)
+  const { pid } = await owner.rt.state(owner.id)
+  const r = await runShell(t, 'echo "pid=$$"; cat /proc/self/uid_map; readlink /proc/self/ns/user', spec => {
+    spec.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` })
+    spec.mounts = spec.mounts!.filter(m => !m.destination.startsWith('/sys') && m.destination !== '/shared')
+  })
+  t.equal(r.code, 0, r.stderr)
+  const [pidLine, mapLine, userNs] = r.stdout.trim().split('\n')
+  t.equal(pidLine, 'pid=1', 'pid 1 of its own pid namespace')
+  t.equal(mapLine.trim().split(/\s+/).join(' '), '0 400000 65536', 'in the joined user namespace')
+  t.equal(userNs, readlinkSync(`/proc/${pid}/ns/user`))
+})
+
+t.test('linux.timeOffsets shift the clocks of a new time namespace', async t => {
+  const hostUptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0])
+  const r = await runShell(t, 'cut -d" " -f1 /proc/uptime; cat /proc/self/timens_offsets', spec => {
+    spec.linux!.namespaces!.push({ type: 'time' })
+    spec.linux!.timeOffsets = { boottime: { secs: 864000, nanosecs: 0 }, monotonic: { secs: 3600, nanosecs: 500 } }
+  })
+  t.equal(r.code, 0, r.stderr)
+  const [uptime, ...offsets] = r.stdout.trim().split('\n')
+  t.ok(Number(uptime) - hostUptime > 863000, `boottime moved by ten days (uptime ${uptime} vs host ${hostUptime})`)
+  t.same(offsets.map(l => l.trim().split(/\s+/).join(' ')).sort(), ['boottime 864000 0', 'monotonic 3600 500'])
+})

@@ -18,6 +18,9 @@ const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM
 export async function run (ctx: CommandContext): Promise<number> {
   const root = ctx.globals.root
   const id = ctx.args[0]
+  // As runc run: orphans come to us, among them a container process whose
+  // first parent exited (a pid namespace made inside a joined user namespace).
+  if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
   const state = createContainer({
     root,
     id,

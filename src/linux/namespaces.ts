@@ -28,6 +28,9 @@ export interface NamespacePlan {
   unshareFlags: number
   joinNamespaces: NamespaceJoin[]
   joinPidNamespace: string
+  forkAfterUnshare: boolean
+  /** Content for /proc/self/timens_offsets ("monotonic S NS\nboottime S NS\n"); '' for none. */
+  timeOffsets: string
   uidMap: string
   gidMap: string
   /** Types the container gets a namespace of its own for (new or joined), e.g. to check sysctls. */
@@ -58,21 +61,30 @@ export function planNamespaces (spec: Spec): NamespacePlan {
   let cloneFlags = 0
   let unshareFlags = 0
   const userJoined = joins.has('user')
+  const timeOffsets = Object.keys(spec.linux?.timeOffsets ?? {}).length > 0
   for (const type of newTypes) {
     const flag = NAMESPACE_FLAGS[type]
     if (type === 'cgroup') {
       // Unshared by the child after the parent has placed it in its cgroup,
       // so that the container sees its own cgroup as the root.
       unshareFlags |= flag
-    } else if (userJoined) {
-      if (type === 'pid' || type === 'time') {
-        throw new ConfigError('config.json', '/linux/namespaces',
-          `a new ${type} namespace inside a joined user namespace needs an extra process, which ocirt does not support yet`)
-      }
+    } else if (userJoined || (type === 'time' && timeOffsets)) {
+      // Made after joining the user namespace, which must own it; a time
+      // namespace with offsets is unshared, its offsets written, then entered by a fork.
       unshareFlags |= flag
     } else {
       cloneFlags |= flag
     }
+  }
+  // setns and unshare of pid and time namespaces apply to children only: the
+  // init forks once more and the child is the container's process.
+  const forkAfterUnshare = (unshareFlags & (CLONE_NEWPID | CLONE_NEWTIME)) !== 0
+  if (forkAfterUnshare && (cloneFlags & CLONE_NEWPID) !== 0) {
+    // The first process exits after the fork: it must not be pid 1 of the
+    // container's pid namespace (its exit would kill the namespace). The
+    // namespace is unshared with the others, and the fork's child is its pid 1.
+    cloneFlags &= ~CLONE_NEWPID
+    unshareFlags |= CLONE_NEWPID
   }
 
   const joinNamespaces: NamespaceJoin[] = []
@@ -91,6 +103,8 @@ export function planNamespaces (spec: Spec): NamespacePlan {
     unshareFlags,
     joinNamespaces,
     joinPidNamespace: joins.get('pid') ?? '',
+    forkAfterUnshare,
+    timeOffsets: Object.entries(spec.linux?.timeOffsets ?? {}).map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`).join(''),
     uidMap: user ? mapText(linux?.uidMappings) : '',
     gidMap: user ? mapText(linux?.gidMappings) : '',
     privateTypes: new Set([...newTypes, ...joins.keys()]),

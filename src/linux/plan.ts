@@ -59,6 +59,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     unshareFlags: ns.unshareFlags,
     joinNamespaces: ns.joinNamespaces,
     joinPidNamespace: ns.joinPidNamespace,
+    forkAfterUnshare: ns.forkAfterUnshare,
+    timeOffsets: ns.timeOffsets,
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
     setgroupsDeny: false,
@@ -106,6 +108,8 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Listen]: 'creating exec.sock in the state dir',
   [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
   [InitPhase.Clone]: 'clone3',
+  [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
+  [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 
