@@ -7,14 +7,16 @@
         "native/process.cc",
         "native/init.cc",
         "native/marshal.cc",
-        "native/hook.cc"
+        "native/hook.cc",
+        "native/seccomp.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions"],
       "cflags_cc": ["-std=c++20", "-O2", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
-      "ldflags": ["-Wl,-z,relro,-z,now"]
+      "ldflags": ["-Wl,-z,relro,-z,now"],
+      "libraries": ["-lseccomp"]
     }
   ]
 }

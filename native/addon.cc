@@ -5,6 +5,7 @@
 #include "init.h"
 #include "marshal.h"
 #include "process.h"
+#include "seccomp.h"
 
 namespace ocirt {
 namespace {
@@ -42,6 +43,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInitJs));
   exports.Set("releaseInit", Napi::Function::New(env, ReleaseInit));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
   exports.Set("strerror", Napi::Function::New(env, StrError));

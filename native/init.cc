@@ -13,7 +13,9 @@
 #include <linux/keyctl.h>
 #include <linux/magic.h>
 #include <linux/openat2.h>
+#include <linux/filter.h>
 #include <linux/sched.h>
+#include <linux/seccomp.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
@@ -407,6 +409,18 @@ void LookUpExecutable(Child& c) {
   Fail(c, kPhaseExecLookup, 0, ENOENT, name);
 }
 
+// Loads the seccomp program. Without no_new_privs this needs CAP_SYS_ADMIN,
+// so it happens before the capabilities are dropped; with it, as late as
+// possible: just before execve, so the filter constrains as little of our
+// own setup as it can (runc's rule).
+int LoadSeccomp(const InitPlan& plan) {
+  if (plan.seccomp_filter.empty()) return 0;
+  struct sock_fprog prog {};
+  prog.len = static_cast<unsigned short>(plan.seccomp_filter.size() / sizeof(struct sock_filter));
+  prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(plan.seccomp_filter.data()));
+  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
+}
+
 void ApplyIdentity(Child& c) {
   const ProcessPlan& p = c.plan->process;
   const Capabilities& caps = p.caps;
@@ -462,6 +476,9 @@ void ApplyIdentity(Child& c) {
   if (chdir(plan.process.cwd.c_str()) != 0) {
     err = errno;
     error = "chdir to cwd set in config.json failed";
+  } else if (plan.process.no_new_privileges && LoadSeccomp(plan) != 0) {
+    err = errno;
+    error = "loading the seccomp filter failed";
   } else {
     sigset_t none;
     sigemptyset(&none);
@@ -617,6 +634,7 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
       Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
   }
 
+  if (!plan.process.no_new_privileges && LoadSeccomp(plan) != 0) Fail(c, kPhaseSeccomp, 0, errno);
   ApplyIdentity(c);
   umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
   LookUpExecutable(c);

@@ -144,6 +144,11 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.state_dir = String(js, "stateDir");
   plan.session_keyring = String(js, "sessionKeyring");
   plan.pause_before_pivot = Bool(js, "pauseBeforePivot");
+  if (Has(js, "seccompFilter")) {
+    Napi::Buffer<uint8_t> filter = js.Get("seccompFilter").As<Napi::Buffer<uint8_t>>();
+    plan.seccomp_filter.assign(filter.Data(), filter.Data() + filter.Length());
+    plan.seccomp_flags = static_cast<uint32_t>(Int(js, "seccompFlags"));
+  }
   return plan;
 }
 

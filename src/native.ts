@@ -137,6 +137,17 @@ export interface InitPlan {
   sessionKeyring: string
   /** Stop before pivot_root and call spawnInit's onPause (the create hooks run then). */
   pauseBeforePivot: boolean
+  /** A BPF program (struct sock_filter[]) from compileSeccomp, and SECCOMP_FILTER_FLAG_* for seccomp(2). */
+  seccompFilter?: Buffer
+  seccompFlags?: number
+}
+
+export interface SeccompRequest {
+  /** libseccomp action values (SCMP_ACT_*). */
+  defaultAction: number
+  /** libseccomp architecture names: x86_64, x86, aarch64, ... */
+  architectures: string[]
+  rules: Array<{ syscall: string, action: number, args: Array<{ index: number, op: number, value: bigint, valueTwo: bigint }> }>
 }
 
 export interface HookRun {
@@ -160,7 +171,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -183,6 +194,8 @@ export interface NativeAddon {
   pidfdWait (pidfd: number, timeoutMs: number): boolean
   /** Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure). */
   spawnInit (plan: InitPlan, onPause?: (pid: number) => void): { pid: number }
+  /** Compiles a seccomp filter with libseccomp; syscalls unknown on this architecture are listed, not filtered. */
+  compileSeccomp (request: SeccompRequest): { filter: Buffer, unknownSyscalls: string[] }
   /** Runs a hook to its end (or its timeout), its state on stdin; stdout and stderr are collected (64 KiB). */
   runHook (hook: HookRun): HookResult
   /**

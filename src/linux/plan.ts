@@ -11,6 +11,7 @@ import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
 import type { PlannedStep } from './rootfs.js'
 import { planRootfs } from './rootfs.js'
+import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 
 export interface PlanOptions {
@@ -35,9 +36,6 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   // runtime.md "Start": start MUST fail without process; runc refuses at create already.
   const containerProcess = requireProcess(spec)
   const ns = planNamespaces(spec)
-  if (spec.linux?.seccomp !== undefined) {
-    throw new ConfigError('config.json', '/linux/seccomp', 'seccomp is not supported yet by this build of ocirt')
-  }
   const resources = spec.linux?.resources ?? {}
   for (const key of Object.keys(resources)) {
     // Device rules are accepted: without cgroups, /dev holds only the default
@@ -82,7 +80,12 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // runtime.md lifecycle steps 3-5: these hooks run after the environment is made, before pivot_root.
     pauseBeforePivot: [spec.hooks?.prestart, spec.hooks?.createRuntime, spec.hooks?.createContainer].some(h => (h?.length ?? 0) > 0),
   }
-  const warnings = [...processPlan.warnings]
+  const seccomp = planSeccomp(spec.linux?.seccomp)
+  if (seccomp !== null) {
+    init.seccompFilter = seccomp.filter
+    init.seccompFlags = seccomp.flags
+  }
+  const warnings = [...processPlan.warnings, ...(seccomp?.warnings ?? [])]
   if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
@@ -110,6 +113,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Clone]: 'clone3',
   [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
   [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
+  [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 

@@ -1,0 +1,91 @@
+/**
+ * linux.seccomp (config-linux.md "Seccomp") → a BPF program, compiled with
+ * libseccomp in the parent. The init loads it with seccomp(2): before
+ * dropping capabilities without noNewPrivileges, else just before execve.
+ */
+import { ConfigError } from '../errors.js'
+import { loadNative } from '../native.js'
+import type { LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg } from '../spec/types.js'
+
+const EPERM = 1
+
+/** libseccomp's action values (seccomp.h): the errno goes in the low 16 bits. */
+function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined, pointer: string): number {
+  const errno = (errnoRet ?? EPERM) & 0xffff
+  switch (action) {
+    case 'SCMP_ACT_KILL': case 'SCMP_ACT_KILL_THREAD': return 0x00000000
+    case 'SCMP_ACT_KILL_PROCESS': return 0x80000000
+    case 'SCMP_ACT_TRAP': return 0x00030000
+    case 'SCMP_ACT_ERRNO': return 0x00050000 | errno
+    case 'SCMP_ACT_TRACE': return 0x7ff00000 | errno
+    case 'SCMP_ACT_LOG': return 0x7ffc0000
+    case 'SCMP_ACT_ALLOW': return 0x7fff0000
+    case 'SCMP_ACT_NOTIFY':
+      throw new ConfigError('config.json', pointer, 'SCMP_ACT_NOTIFY (a seccomp agent on listenerPath) is not supported yet by this build of ocirt')
+  }
+}
+
+/** enum scmp_compare */
+const OPERATORS: Readonly<Record<string, number>> = {
+  SCMP_CMP_NE: 1, SCMP_CMP_LT: 2, SCMP_CMP_LE: 3, SCMP_CMP_EQ: 4, SCMP_CMP_GE: 5, SCMP_CMP_GT: 6, SCMP_CMP_MASKED_EQ: 7,
+}
+
+/** seccomp(2) SECCOMP_FILTER_FLAG_* */
+const FLAGS: Readonly<Record<string, number>> = {
+  SECCOMP_FILTER_FLAG_TSYNC: 1,
+  SECCOMP_FILTER_FLAG_LOG: 2,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
+}
+
+export interface SeccompPlan { filter: Buffer, flags: number, warnings: string[] }
+
+interface Rule { syscall: string, action: number, args: Array<{ index: number, op: number, value: bigint, valueTwo: bigint }> }
+
+function argCompare (a: LinuxSeccompArg, pointer: string): Rule['args'][number] {
+  const op = OPERATORS[a.op]
+  if (op === undefined) throw new ConfigError('config.json', `${pointer}/op`, `unknown operator "${a.op}"`)
+  return { index: a.index, op, value: BigInt(a.value), valueTwo: BigInt(a.valueTwo ?? 0) }
+}
+
+export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | null {
+  if (seccomp === undefined) return null
+  if (seccomp.listenerPath !== undefined) {
+    throw new ConfigError('config.json', '/linux/seccomp/listenerPath', 'a seccomp agent (SCMP_ACT_NOTIFY) is not supported yet by this build of ocirt')
+  }
+  const warnings: string[] = []
+  const rules: Rule[] = []
+  ;(seccomp.syscalls ?? []).forEach((entry, i) => {
+    const at = `/linux/seccomp/syscalls/${i}`
+    const action = actionValue(entry.action, entry.errnoRet, `${at}/action`)
+    const args = (entry.args ?? []).map((a, k) => argCompare(a, `${at}/args/${k}`))
+    // libseccomp takes one comparison per argument in a rule; several on one
+    // argument become one rule each (any of them matches), as runc does.
+    const repeated = new Set(args.map(a => a.index)).size !== args.length
+    for (const syscall of entry.names) {
+      if (repeated) for (const a of args) rules.push({ syscall, action, args: [a] })
+      else rules.push({ syscall, action, args })
+    }
+  })
+  const architectures = (seccomp.architectures ?? []).map(a => a.replace(/^SCMP_ARCH_/, '').toLowerCase())
+  let compiled
+  try {
+    compiled = loadNative().compileSeccomp({
+      defaultAction: actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet, '/linux/seccomp/defaultAction'),
+      architectures,
+      rules,
+    })
+  } catch (e) {
+    throw new ConfigError('config.json', '/linux/seccomp', (e as Error).message)
+  }
+  if (compiled.unknownSyscalls.length > 0) {
+    warnings.push(`linux.seccomp: syscalls this kernel's architecture does not have were skipped: ${[...new Set(compiled.unknownSyscalls)].join(', ')}`)
+  }
+  let flags = 0
+  ;(seccomp.flags ?? []).forEach((f, i) => {
+    const flag = FLAGS[f]
+    if (flag === undefined) throw new ConfigError('config.json', `/linux/seccomp/flags/${i}`, `unknown flag "${f}"`)
+    flags |= flag
+  })
+  return { filter: compiled.filter, flags, warnings }
+}
