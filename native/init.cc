@@ -453,7 +453,11 @@ void ApplyIdentity(Child& c) {
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(c, kPhaseNoNewPrivileges, 0, errno);
 }
 
-[[noreturn]] void ExecUserProgram(Child& c, int conn) {
+// The last step: close every fd but stdio and the preserved ones, enter the
+// cwd, load seccomp (with no_new_privs), unblock signals and execve. A
+// failure goes to report_fd: as text for `start`, or as a failure record for
+// the parent of `exec`.
+[[noreturn]] void ExecUserProgram(Child& c, int conn, bool structured_report) {
   InitPlan& plan = *c.plan;
   const unsigned first_closed = 3u + static_cast<unsigned>(plan.preserve_fds);
   if (static_cast<unsigned>(conn) < first_closed) {
@@ -463,6 +467,7 @@ void ApplyIdentity(Child& c) {
     if (moved < 0) _exit(127);
     close(conn);
     conn = moved;
+    if (structured_report) c.status_fd = moved;
   }
   // Only stdio, the preserved fds and the connection to `start` stay open
   // (runtime-linux.md "File descriptors"). The cwd is entered only after
@@ -472,12 +477,15 @@ void ApplyIdentity(Child& c) {
   for (int fd = 0; fd < static_cast<int>(first_closed); fd++) fcntl(fd, F_SETFD, 0);
 
   const char* error = nullptr;
+  int32_t phase = 0;
   int err = 0;
   if (chdir(plan.process.cwd.c_str()) != 0) {
     err = errno;
+    phase = kPhaseCwd;
     error = "chdir to cwd set in config.json failed";
   } else if (plan.process.no_new_privileges && LoadSeccomp(plan) != 0) {
     err = errno;
+    phase = kPhaseSeccomp;
     error = "loading the seccomp filter failed";
   } else {
     sigset_t none;
@@ -486,8 +494,10 @@ void ApplyIdentity(Child& c) {
     execve(c.exec_path, const_cast<char* const*>(plan.process.argv.data()),
            const_cast<char* const*>(plan.process.envp.data()));
     err = errno;
+    phase = kPhaseExec;
     error = "exec failed";
   }
+  if (structured_report) Fail(c, phase, 0, err, phase == kPhaseCwd ? plan.process.cwd.c_str() : c.exec_path);
   // Tell `start` what went wrong; it is waiting on the other end.
   const char* reason = strerrordesc_np(err);
   ssize_t ignored = write(conn, error, strlen(error));
@@ -498,6 +508,9 @@ void ApplyIdentity(Child& c) {
 }
 
 void ExitOnSignal(int sig) { _exit(128 + sig); }
+
+void SetUpRootfs(Child& c);
+[[noreturn]] void WaitForStartThenExec(Child& c);
 
 [[noreturn]] void ChildMain(Child& c) {
   InitPlan& plan = *c.plan;
@@ -575,6 +588,36 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
   if (plan.has_domainname && setdomainname(plan.domainname.data(), plan.domainname.size()) != 0)
     Fail(c, kPhaseHostname, 1, errno);
 
+  if (!plan.join_only) SetUpRootfs(c);
+
+  for (size_t i = 0; i < plan.rlimits.size(); i++) {
+    struct rlimit rl {};
+    rl.rlim_cur = plan.rlimits[i].soft;
+    rl.rlim_max = plan.rlimits[i].hard;
+    if (setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &rl) != 0)
+      Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
+  }
+
+  if (!plan.process.no_new_privileges && LoadSeccomp(plan) != 0) Fail(c, kPhaseSeccomp, 0, errno);
+  ApplyIdentity(c);
+  umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
+  LookUpExecutable(c);
+
+  if (plan.exec_immediately) {
+    // `exec`: no start to wait for. The status pipe closes on execve (EOF is
+    // success for the parent) or carries a failure record.
+    prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
+    ExecUserProgram(c, c.status_fd, true);
+  }
+  WaitForStartThenExec(c);
+}
+
+// Root propagation, the rootfs bind mount, the mount steps, (the create
+// hooks,) pivot_root, sysctls and the steps after it.
+void SetUpRootfs(Child& c) {
+  InitPlan& plan = *c.plan;
+  char go = 0;
+  ssize_t n;
   // Nothing mounted from here on may propagate back to the host.
   if (mount("", "/", nullptr, static_cast<unsigned long>(plan.root_propagation), nullptr) != 0)
     Fail(c, kPhaseRootPropagation, 0, errno);
@@ -625,20 +668,10 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
     if (RunMountStep(rootfd, plan.post_pivot_steps[i]) != 0) Fail(c, kPhasePostPivotStep, static_cast<int32_t>(i), errno);
   }
   close(rootfd);
+}
 
-  for (size_t i = 0; i < plan.rlimits.size(); i++) {
-    struct rlimit rl {};
-    rl.rlim_cur = plan.rlimits[i].soft;
-    rl.rlim_max = plan.rlimits[i].hard;
-    if (setrlimit(static_cast<__rlimit_resource>(plan.rlimits[i].resource), &rl) != 0)
-      Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
-  }
-
-  if (!plan.process.no_new_privileges && LoadSeccomp(plan) != 0) Fail(c, kPhaseSeccomp, 0, errno);
-  ApplyIdentity(c);
-  umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
-  LookUpExecutable(c);
-
+// Reports ready, waits in accept() on exec.sock for `start`, then execs.
+[[noreturn]] void WaitForStartThenExec(Child& c) {
   // Ready: from here the parent may exit, and we wait for `start`.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   InitReport ready {};
@@ -668,9 +701,11 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
   if (conn < 0) _exit(1);
   // From here a signal waits (blocked) for the program, which gets it with the default disposition.
   sigprocmask(SIG_SETMASK, &all, nullptr);
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
   close(c.listen_fd);
-  ExecUserProgram(c, conn);
+  ExecUserProgram(c, conn, false);
 }
 
 bool WriteProcFile(int pid, const char* name, const std::string& content) {
@@ -717,6 +752,7 @@ int ListenExecSocket(const std::string& state_dir) {
 }
 
 void RemoveExecSocket(const std::string& state_dir) {
+  if (state_dir.empty()) return;  // `exec` has no exec.sock of its own
   char path[PATH_MAX];
   if (JoinPath(path, sizeof(path), state_dir.c_str(), "exec.sock")) unlink(path);
 }
@@ -749,26 +785,36 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
     if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
   }
+  // setns on a pid namespace changes where this thread's children are born.
+  // It is undone right after clone3: while it holds, the kernel refuses to
+  // create threads from this thread (the JS runtime's thread pools would abort).
+  int own_pid_ns = -1;
+  auto restore_pid_ns = [&]() {
+    if (own_pid_ns < 0) return;
+    setns(own_pid_ns, CLONE_NEWPID);
+    close(own_pid_ns);
+    own_pid_ns = -1;
+  };
   if (!plan.join_pid_namespace.empty()) {
-    // setns on a pid namespace changes where this thread's children are born.
+    own_pid_ns = open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC);
     int fd = open(plan.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 ? -1 : setns(fd, CLONE_NEWPID);
+    int rc = fd < 0 || own_pid_ns < 0 ? -1 : setns(fd, CLONE_NEWPID);
     int e = errno;
     if (fd >= 0) close(fd);
-    if (rc != 0) { close_joins(); return fail(kPhaseSetns, -1, e); }
+    if (rc != 0) { restore_pid_ns(); close_joins(); return fail(kPhaseSetns, -1, e); }
   }
 
   int status_pipe[2], sync_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) { int e = errno; close_joins(); return fail(kPhaseClone, 0, e); }
+  if (pipe2(status_pipe, O_CLOEXEC) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
   if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close_joins();
+    close(status_pipe[0]); close(status_pipe[1]); restore_pid_ns(); close_joins();
     return fail(kPhaseClone, 0, e);
   }
-  int listen_fd = ListenExecSocket(plan.state_dir);
-  if (listen_fd < 0) {
+  int listen_fd = plan.exec_immediately ? -1 : ListenExecSocket(plan.state_dir);
+  if (listen_fd < 0 && !plan.exec_immediately) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close_joins();
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); restore_pid_ns(); close_joins();
     return fail(kPhaseListen, 0, e);
   }
 
@@ -791,11 +837,12 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
   long pid = Clone3(&args);
   if (pid == 0) ChildMain(child);
   int clone_errno = errno;
+  restore_pid_ns();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
   close(status_pipe[1]);
   close(sync_pipe[0]);
-  close(listen_fd);
+  if (listen_fd >= 0) close(listen_fd);
   close_joins();
   if (pid < 0) {
     close(status_pipe[0]); close(sync_pipe[1]);
@@ -886,7 +933,8 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
   }
   close(sync_pipe[1]);
   close(status_pipe[0]);
-  if (got == sizeof(report) && report.kind == kReportReady) {
+  if ((got == sizeof(report) && report.kind == kReportReady) || (plan.exec_immediately && got == 0)) {
+    // Ready and waiting for start; or, for exec, the status pipe closed on execve.
     close(pidfd);
     return result;
   }

@@ -144,6 +144,8 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.state_dir = String(js, "stateDir");
   plan.session_keyring = String(js, "sessionKeyring");
   plan.pause_before_pivot = Bool(js, "pauseBeforePivot");
+  plan.join_only = Bool(js, "joinOnly");
+  plan.exec_immediately = Bool(js, "execImmediately");
   if (Has(js, "seccompFilter")) {
     Napi::Buffer<uint8_t> filter = js.Get("seccompFilter").As<Napi::Buffer<uint8_t>>();
     plan.seccomp_filter.assign(filter.Data(), filter.Data() + filter.Length());

@@ -137,6 +137,9 @@ export interface InitPlan {
   sessionKeyring: string
   /** Stop before pivot_root and call spawnInit's onPause (the create hooks run then). */
   pauseBeforePivot: boolean
+  /** `exec`: only join the namespaces (no rootfs set-up, no pivot_root) and exec at once instead of waiting for start. */
+  joinOnly?: boolean
+  execImmediately?: boolean
   /** A BPF program (struct sock_filter[]) from compileSeccomp, and SECCOMP_FILTER_FLAG_* for seccomp(2). */
   seccompFilter?: Buffer
   seccompFlags?: number
@@ -171,7 +174,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 

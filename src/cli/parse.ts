@@ -7,16 +7,18 @@ import { UsageError } from '../errors.js'
 import type { Command, Flag, Globals } from './table.js'
 import { COMMANDS, findCommand, GLOBAL_FLAGS } from './table.js'
 
+type FlagValues = Record<string, string | boolean | string[] | undefined>
+
 export interface Parsed {
   globals: Globals
-  globalFlags: Record<string, string | boolean | undefined>
+  globalFlags: FlagValues
   command: Command | undefined
-  flags: Record<string, string | boolean | undefined>
+  flags: FlagValues
   args: string[]
 }
 
 interface FlagScan {
-  values: Record<string, string | boolean | undefined>
+  values: FlagValues
   rest: string[]
 }
 
@@ -25,7 +27,7 @@ interface FlagScan {
  * argv when `interleaved`, where flags and arguments may mix).
  */
 function scanFlags (argv: string[], flags: Flag[], where: string, interleaved: boolean): FlagScan {
-  const values: Record<string, string | boolean | undefined> = {}
+  const values: FlagValues = {}
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i]
@@ -54,12 +56,15 @@ function scanFlags (argv: string[], flags: Flag[], where: string, interleaved: b
       }
       continue
     }
+    let value: string
     if (eq >= 0) {
-      values[flag.name] = token.slice(eq + 1)
+      value = token.slice(eq + 1)
     } else {
       if (i + 1 >= argv.length) throw new UsageError(`flag --${flag.name} needs a value (${flag.valueName ?? 'VALUE'})`)
-      values[flag.name] = argv[++i]
+      value = argv[++i]
     }
+    if (flag.multiple === true) values[flag.name] = [...(values[flag.name] as string[] | undefined ?? []), value]
+    else values[flag.name] = value
   }
   return { values, rest }
 }

@@ -14,6 +14,8 @@ export interface Flag {
   /** Shown in help: --bundle DIR */
   valueName?: string
   default?: string
+  /** May be given several times; the values are collected in order. */
+  multiple?: boolean
 }
 
 export interface Globals {
@@ -26,7 +28,7 @@ export interface Globals {
 
 export interface CommandContext {
   globals: Globals
-  flags: Record<string, string | boolean | undefined>
+  flags: Record<string, string | boolean | string[] | undefined>
   args: string[]
   log: Logger
 }
@@ -101,6 +103,25 @@ export const COMMANDS: Command[] = [
       { name: 'detach', short: 'd', type: 'boolean', description: 'return once the container runs' },
       { name: 'keep', type: 'boolean', description: 'do not delete the container after it exits' }, help],
     load: async () => await import('../commands/run.js'),
+  },
+  {
+    name: 'exec', summary: 'run a new process in a running container', usage: '<container-id> [command [args...]]', minArgs: 1, maxArgs: Infinity,
+    stopAtFirstArgument: true,
+    flags: [
+      { name: 'process', short: 'p', type: 'string', valueName: 'FILE', description: 'a process.json (config.md "process") instead of the command line' },
+      { name: 'detach', short: 'd', type: 'boolean', description: 'return once the process runs' },
+      pidFile, consoleSocket,
+      { name: 'tty', short: 't', type: 'boolean', description: 'allocate a pseudo-TTY' },
+      { name: 'cwd', type: 'string', valueName: 'DIR', description: 'working directory in the container' },
+      { name: 'env', short: 'e', type: 'string', valueName: 'KEY=VALUE', multiple: true, description: 'add an environment variable (repeatable)' },
+      { name: 'user', short: 'u', type: 'string', valueName: 'UID[:GID]', description: 'run as this user' },
+      { name: 'additional-gids', short: 'g', type: 'string', valueName: 'GID', multiple: true, description: 'an additional group (repeatable)' },
+      { name: 'cap', short: 'c', type: 'string', valueName: 'CAP', multiple: true, description: 'add a capability (repeatable)' },
+      { name: 'no-new-privs', type: 'boolean', description: 'set no_new_privs for the process' },
+      { name: 'apparmor', type: 'string', valueName: 'PROFILE', description: 'AppArmor profile for the process' },
+      { name: 'process-label', type: 'string', valueName: 'LABEL', description: 'SELinux label for the process' },
+      preserveFds, help],
+    load: async () => await import('../commands/exec.js'),
   },
   {
     name: 'list', summary: 'list the containers under --root', usage: '', minArgs: 0, maxArgs: 0,

@@ -13,7 +13,7 @@ import { loadNative } from '../native.js'
 import { preserveFdsFlag } from './flags.js'
 
 /** Signals passed on to the container (SIGUSR1 stays node's: it starts the inspector). */
-const FORWARDED = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCONT'] as const
+export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCONT'] as const
 
 export async function run (ctx: CommandContext): Promise<number> {
   const root = ctx.globals.root
@@ -43,7 +43,7 @@ export async function run (ctx: CommandContext): Promise<number> {
   }
 
   const exited = loadNative().waitPidAsync(state.pid)
-  for (const name of FORWARDED) {
+  for (const name of FORWARDED_SIGNALS) {
     process.on(name, () => { signalInit(state, SIGNALS[name]) })
   }
   try {

@@ -147,6 +147,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       if (f.errno === 13) return `exec: "${name}": permission denied`
       return `exec: "${name}": stat ${name}: ${reason}`
     }
+    case InitPhase.Exec:
+      return `exec: "${f.message}": ${reason}`
     case InitPhase.Cwd:
       return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
     default:

@@ -1,0 +1,87 @@
+/** ocirt exec: see container/exec.ts. Flags override the container's process, as with runc. */
+import { readFileSync } from 'node:fs'
+import type { CommandContext } from '../cli/table.js'
+import { execProcess } from '../container/exec.js'
+import { findContainer } from '../container/lookup.js'
+import { UsageError } from '../errors.js'
+import { SIGNALS } from '../linux/constants.js'
+import { loadNative } from '../native.js'
+import type { Process } from '../spec/types.js'
+import { parseProcess } from '../spec/validate.js'
+import { preserveFdsFlag } from './flags.js'
+import { FORWARDED_SIGNALS } from './run.js'
+
+function list (value: string | boolean | string[] | undefined): string[] {
+  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
+}
+
+/** The process from the command line: the container's process with args and the flags' overrides. */
+function processFromFlags (ctx: CommandContext, base: Process): Process {
+  const args = ctx.args.slice(1)
+  if (args.length === 0) throw new UsageError('"exec" needs a command to run, or --process FILE')
+  const p: Process = structuredClone(base)
+  p.args = args
+  p.terminal = ctx.flags.tty === true
+  p.env = [...(p.env ?? []), ...list(ctx.flags.env)]
+  if (typeof ctx.flags.cwd === 'string') p.cwd = ctx.flags.cwd
+  if (typeof ctx.flags.user === 'string') {
+    const m = /^(\d+)(?::(\d+))?$/.exec(ctx.flags.user)
+    if (m === null) throw new UsageError(`flag --user takes UID[:GID] (numbers), not "${ctx.flags.user}"`)
+    p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 }
+  }
+  const gids = list(ctx.flags['additional-gids'])
+  if (gids.length > 0) {
+    p.user = { ...(p.user ?? { uid: 0, gid: 0 }), additionalGids: gids.map(g => {
+      if (!/^\d+$/.test(g)) throw new UsageError(`flag --additional-gids takes a number, not "${g}"`)
+      return Number(g)
+    }) }
+  }
+  const caps = list(ctx.flags.cap)
+  if (caps.length > 0) {
+    const c = p.capabilities ?? {}
+    // As runc: added to bounding, effective and permitted, and ambient only where inheritable is set.
+    p.capabilities = {
+      ...c,
+      bounding: [...(c.bounding ?? []), ...caps],
+      effective: [...(c.effective ?? []), ...caps],
+      permitted: [...(c.permitted ?? []), ...caps],
+      ...(c.inheritable !== undefined ? { ambient: [...(c.ambient ?? []), ...caps] } : {}),
+    }
+  }
+  if (ctx.flags['no-new-privs'] === true) p.noNewPrivileges = true
+  return p
+}
+
+export async function run (ctx: CommandContext): Promise<number> {
+  for (const flag of ['apparmor', 'process-label', 'console-socket'] as const) {
+    if (typeof ctx.flags[flag] === 'string' && ctx.flags[flag] !== '') throw new UsageError(`flag --${flag} is not supported yet`)
+  }
+  const id = ctx.args[0]
+  let proc: Process
+  if (typeof ctx.flags.process === 'string') {
+    if (ctx.args.length > 1) throw new UsageError('"exec" takes either --process FILE or a command, not both')
+    proc = parseProcess(readFileSync(ctx.flags.process, 'utf8'), ctx.flags.process)
+  } else {
+    const base = findContainer(ctx.globals.root, id).state.config.process
+    if (base === undefined) throw new UsageError('the container has no process to start from: use --process FILE')
+    proc = processFromFlags(ctx, base)
+  }
+  const pid = execProcess({
+    root: ctx.globals.root,
+    id,
+    process: proc,
+    pidFile: ctx.flags['pid-file'] as string | undefined,
+    preserveFds: preserveFdsFlag(ctx.flags),
+    noNewKeyring: false,
+    log: ctx.log,
+  })
+  if (ctx.flags.detach === true) return 0
+  const native = loadNative()
+  const exited = native.waitPidAsync(pid)
+  // The process is our child: its pid cannot be recycled before we reap it.
+  for (const name of FORWARDED_SIGNALS) {
+    process.on(name, () => { try { process.kill(pid, SIGNALS[name]) } catch { /* exited */ } })
+  }
+  const result = await exited
+  return result.status ?? 128 + (result.signal ?? 0)
+}

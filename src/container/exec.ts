@@ -1,0 +1,47 @@
+/**
+ * `exec` (runc's, not in the spec): a new process in a running (or created)
+ * container. The process is cloned by us into the container's namespaces;
+ * without --detach we wait for it, forwarding signals, and exit with its
+ * status.
+ */
+import { OcirtError } from '../errors.js'
+import { buildExecPlan } from '../linux/exec-plan.js'
+import { describeFailure } from '../linux/plan.js'
+import type { Logger } from '../log.js'
+import type { InitFailure } from '../native.js'
+import { loadNative } from '../native.js'
+import type { Process } from '../spec/types.js'
+import { writePidFile } from './create.js'
+import { findContainer } from './lookup.js'
+
+export interface ExecOptions {
+  root: string
+  id: string
+  process: Process
+  pidFile: string | undefined
+  preserveFds: number
+  noNewKeyring: boolean
+  log: Logger
+}
+
+/** Starts the process; returns its pid. */
+export function execProcess (opts: ExecOptions): number {
+  const { state, status } = findContainer(opts.root, opts.id)
+  if (status !== 'running' && status !== 'created') throw new OcirtError(`cannot exec in a ${status} container`)
+  if (opts.process.terminal === true) throw new OcirtError('a terminal (--tty, process.terminal) needs --console-socket, which is not supported yet')
+  const plan = buildExecPlan(state.config, opts.process, {
+    id: state.id, initPid: state.pid, rootfs: state.rootfs, preserveFds: opts.preserveFds, noNewKeyring: opts.noNewKeyring,
+  })
+  for (const w of plan.warnings) opts.log.warn(w)
+  const native = loadNative()
+  let pid: number
+  try {
+    pid = native.spawnInit(plan.init).pid
+  } catch (e) {
+    const failure = (e as { failure?: InitFailure }).failure
+    if (failure === undefined) throw e
+    throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
+  }
+  if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
+  return pid
+}
