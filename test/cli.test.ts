@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
-import { OCIRT } from './lib/ocirt.js'
+import { OCIRT, REPO } from './lib/ocirt.js'
+import { loadOfficialSchemas } from './lib/official-schema.js'
 
 t.test('--version prints runc\'s layout with the spec version', async t => {
   const rt = await Runtime.open(OCIRT)
@@ -104,4 +105,20 @@ t.test('completion is generated from the same command table', async t => {
   t.equal(r.code, 0)
   t.match(r.stdout, /complete -F _ocirt ocirt/)
   t.match(r.stdout, /create\) words="--bundle --pid-file --console-socket --preserve-fds/)
+})
+
+t.test('features prints JSON valid against our features schema and the official one', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(() => rt.cleanup())
+  const r = await rt.run(['features'], { noRoot: true })
+  t.equal(r.code, 0, r.stderr)
+  const { parseFeatures } = await import('../src/spec/validate.js')
+  const features = parseFeatures(r.stdout, 'features')
+  t.equal(features.ociVersionMax, '1.3.0')
+  t.same(features.hooks, ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'])
+  t.ok(features.mountOptions?.includes('rro'), 'recursive mount options are listed')
+  t.equal(features.linux?.seccomp?.enabled, true)
+  t.notOk(features.linux?.seccomp?.actions?.includes('SCMP_ACT_NOTIFY'), 'only what works is claimed')
+  const official = loadOfficialSchemas(join(REPO, '..', 'shared', 'reference', 'runtime-spec-v1.3.0', 'schema'))
+  t.ok(official('features-schema.json')(JSON.parse(r.stdout)), 'valid against the official features schema')
 })

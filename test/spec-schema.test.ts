@@ -7,7 +7,7 @@ import t, { type Test } from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import AjvDraft04 from 'ajv-draft-04'
+import { loadOfficialSchemas } from './lib/official-schema.js'
 import { ConfigError } from '../src/errors.js'
 import { validateConfig, validateProcess } from '../src/spec/generated/config-validator.js'
 import { validateState } from '../src/spec/generated/state-validator.js'
@@ -25,25 +25,7 @@ const generatedDir = join(here, '..', 'src', 'spec', 'generated')
 
 // --------------------------------------------------------- official schema
 
-/** The official (draft-04) schemas, compiled with ajv-draft-04; tests only. */
-function loadOfficialSchemas (): (name: string) => (data: unknown) => boolean {
-  const ajv = new AjvDraft04.default({ strict: false, allErrors: false })
-  for (const file of readdirSync(officialSchemaDir).filter(f => f.endsWith('.json'))) {
-    let text = readFileSync(join(officialSchemaDir, file), 'utf8')
-    // defs.json's ArrayOfUint32 refers to "#definitions/uint32" (missing "/"), which no
-    // resolver accepts; upstream typo, fixed here so that config-vm.json compiles.
-    text = text.replace('"#definitions/uint32"', '"#/definitions/uint32"')
-    const schema = JSON.parse(text)
-    schema.id = `https://official.invalid/${file}`
-    ajv.addSchema(schema)
-  }
-  return name => {
-    const validate = ajv.getSchema(`https://official.invalid/${name}`)
-    if (validate === undefined) throw new Error(`no official schema ${name}`)
-    return data => validate(data) as boolean
-  }
-}
-const official = loadOfficialSchemas()
+const official = loadOfficialSchemas(officialSchemaDir)
 
 function readJson (path: string): { ok: true, value: unknown } | { ok: false } {
   try {

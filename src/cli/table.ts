@@ -130,6 +130,11 @@ export const COMMANDS: Command[] = [
     load: async () => await import('../commands/list.js'),
   },
   {
+    name: 'features', summary: 'print what this runtime implements (features.md JSON)', usage: '', minArgs: 0, maxArgs: 0,
+    flags: [help],
+    load: async () => await import('../commands/features.js'),
+  },
+  {
     name: 'spec', summary: 'write a default config.json', usage: '', minArgs: 0, maxArgs: 0,
     flags: [bundle, { name: 'rootless', type: 'boolean', description: 'a config for a container run without root' }, help],
     load: async () => await import('../commands/spec.js'),

@@ -91,6 +91,9 @@ const RECURSIVE_OPTIONS: Readonly<Record<string, [number, number]>> = {
   rsymfollow: [0, c.MOUNT_ATTR_NOSYMFOLLOW],
 }
 
+/** Every option this parser gives a meaning to (not idmap/ridmap, which are refused for now); `features` lists them. */
+export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS)]
+
 export function parseMountOptions (options: readonly string[] | undefined): ParsedMountOptions {
   const parsed: ParsedMountOptions = {
     flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false,

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../errors.js'
 import { loadNative } from '../native.js'
-import type { LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg } from '../spec/types.js'
+import type { Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompFlag, LinuxSeccompOperator } from '../spec/types.js'
 
 const EPERM = 1
 
@@ -37,6 +37,17 @@ const FLAGS: Readonly<Record<string, number>> = {
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 }
+
+/** For `features`: what this build handles (SCMP_ACT_NOTIFY needs an agent, not supported yet). */
+export const SECCOMP_ACTIONS: readonly LinuxSeccompAction[] = [
+  'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
+]
+export const SECCOMP_OPERATORS = Object.keys(OPERATORS) as LinuxSeccompOperator[]
+export const SECCOMP_FLAGS = Object.keys(FLAGS) as LinuxSeccompFlag[]
+/** The architectures libseccomp 2.5 knows. */
+export const SECCOMP_ARCHS: readonly Arch[] = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
+  'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
+  'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64']
 
 export interface SeccompPlan { filter: Buffer, flags: number, warnings: string[] }
 

@@ -1,0 +1,9 @@
+/** ocirt features: the JSON of features.md. */
+import type { CommandContext } from '../cli/table.js'
+import { features } from '../linux/features.js'
+import { print } from '../output.js'
+
+export function run (_ctx: CommandContext): number {
+  print(JSON.stringify(features(), null, 2))
+  return 0
+}
