@@ -46,6 +46,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
+  exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd));
   exports.Set("strerror", Napi::Function::New(env, StrError));
   return exports;
 }

@@ -28,6 +28,8 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
+#include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -126,6 +128,7 @@ bool SplitPath(const char* path, char* dir, char* base) {
 
 struct Child {
   InitPlan* plan;
+  int console_socket_fd;
   int status_fd;
   int sync_fd;
   int listen_fd;
@@ -421,6 +424,63 @@ int LoadSeccomp(const InitPlan& plan) {
   return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
 }
 
+// process.terminal: a new pty of the container's devpts. Its peer becomes
+// stdin, stdout, stderr and the controlling terminal, and is bind-mounted on
+// /dev/console (config-linux.md "Default Devices"); the master goes to the
+// console socket with SCM_RIGHTS, as runc sends it.
+void SetUpConsole(Child& c, int rootfd) {
+  const InitPlan& plan = *c.plan;
+  int master = OpenInRoot(rootfd, "/dev/ptmx", O_RDWR | O_NOCTTY);
+  if (master < 0) Fail(c, kPhaseConsole, 0, errno);
+  int unlock = 0;
+  if (ioctl(master, TIOCSPTLCK, &unlock) != 0) Fail(c, kPhaseConsole, 1, errno);
+  unsigned int index = 0;
+  if (ioctl(master, TIOCGPTN, &index) != 0) Fail(c, kPhaseConsole, 2, errno);
+  // The peer through the master, never by a path the container could swap.
+  int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (slave < 0) Fail(c, kPhaseConsole, 3, errno);
+  if (plan.console_rows != 0 || plan.console_cols != 0) {
+    struct winsize ws {};
+    ws.ws_row = plan.console_rows;
+    ws.ws_col = plan.console_cols;
+    if (ioctl(master, TIOCSWINSZ, &ws) != 0) Fail(c, kPhaseConsole, 4, errno);
+  }
+  if (!plan.join_only) {
+    char slave_path[32], console_path[32];
+    int console = MkdirAllInRoot(rootfd, "/dev/console", kCreateFile);
+    if (console < 0 || mount(FdPath(slave, slave_path), FdPath(console, console_path), nullptr, MS_BIND, nullptr) != 0)
+      Fail(c, kPhaseConsole, 5, errno);
+    close(console);
+  }
+  if (fchown(slave, plan.process.uid, static_cast<gid_t>(-1)) != 0) Fail(c, kPhaseConsole, 6, errno);
+
+  static const char kName[] = "/dev/ptmx";
+  struct iovec iov {};
+  iov.iov_base = const_cast<char*>(kName);
+  iov.iov_len = sizeof(kName) - 1;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
+  cmsg->cmsg_level = SOL_SOCKET;
+  cmsg->cmsg_type = SCM_RIGHTS;
+  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+  ssize_t sent;
+  do { sent = sendmsg(c.console_socket_fd, &msg, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
+  if (sent < 0) Fail(c, kPhaseConsoleSocket, 1, errno);
+  close(master);
+  close(c.console_socket_fd);
+
+  if (setsid() < 0) Fail(c, kPhaseConsole, 7, errno);
+  if (ioctl(slave, TIOCSCTTY, 0) != 0) Fail(c, kPhaseConsole, 8, errno);
+  for (int fd = 0; fd <= 2; fd++) if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
+  close(slave);
+}
+
 void ApplyIdentity(Child& c) {
   const ProcessPlan& p = c.plan->process;
   const Capabilities& caps = p.caps;
@@ -589,6 +649,12 @@ void SetUpRootfs(Child& c);
     Fail(c, kPhaseHostname, 1, errno);
 
   if (!plan.join_only) SetUpRootfs(c);
+  if (plan.terminal) {
+    int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) Fail(c, kPhaseConsole, 10, errno);
+    SetUpConsole(c, rootfd);
+    close(rootfd);
+  }
 
   for (size_t i = 0; i < plan.rlimits.size(); i++) {
     struct rlimit rl {};
@@ -751,6 +817,33 @@ int ListenExecSocket(const std::string& state_dir) {
   return fd;
 }
 
+// Connects to a unix socket by path (the console socket); long paths go
+// through /proc/self/fd/<dirfd> so that they fit in sun_path.
+int ConnectUnix(const std::string& path) {
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  int dirfd = -1;
+  if (path.size() < sizeof(addr.sun_path)) {
+    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  } else {
+    char dir[PATH_MAX], base[PATH_MAX], fdpath[32];
+    if (!SplitPath(path.c_str(), dir, base)) { errno = ENAMETOOLONG; return -1; }
+    dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dirfd < 0) return -1;
+    if (!JoinPath(addr.sun_path, sizeof(addr.sun_path), FdPath(dirfd, fdpath), base)) { close(dirfd); errno = ENAMETOOLONG; return -1; }
+  }
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int rc = fd < 0 ? -1 : connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+  int e = errno;
+  if (dirfd >= 0) close(dirfd);
+  if (rc != 0) {
+    if (fd >= 0) close(fd);
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+
 void RemoveExecSocket(const std::string& state_dir) {
   if (state_dir.empty()) return;  // `exec` has no exec.sock of its own
   char path[PATH_MAX];
@@ -818,8 +911,22 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     return fail(kPhaseListen, 0, e);
   }
 
+  int console_fd = -1;
+  if (plan.terminal) {
+    console_fd = ConnectUnix(plan.console_socket);
+    if (console_fd < 0) {
+      int e = errno;
+      close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
+      if (listen_fd >= 0) close(listen_fd);
+      restore_pid_ns(); close_joins();
+      RemoveExecSocket(plan.state_dir);
+      return fail(kPhaseConsoleSocket, 0, e);
+    }
+  }
+
   Child child {};
   child.plan = &plan;
+  child.console_socket_fd = console_fd;
   child.status_fd = status_pipe[1];
   child.sync_fd = sync_pipe[0];
   child.listen_fd = listen_fd;
@@ -843,6 +950,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
   close(status_pipe[1]);
   close(sync_pipe[0]);
   if (listen_fd >= 0) close(listen_fd);
+  if (console_fd >= 0) close(console_fd);
   close_joins();
   if (pid < 0) {
     close(status_pipe[0]); close(sync_pipe[1]);

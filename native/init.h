@@ -18,7 +18,7 @@ enum Phase : int32_t {
   kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -86,6 +86,11 @@ struct InitPlan {
   std::string session_keyring;
   // Stop before pivot_root until the parent has run the create hooks.
   bool pause_before_pivot = false;
+  // process.terminal: a pty from the container's devpts becomes stdio and
+  // /dev/console; its master goes to the --console-socket.
+  bool terminal = false;
+  std::string console_socket;
+  uint16_t console_rows = 0, console_cols = 0;
   // `exec`: only join namespaces (no rootfs set-up, no pivot_root) ...
   bool join_only = false;
   // ... and exec at once instead of waiting for `start` on exec.sock.

@@ -145,6 +145,10 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.session_keyring = String(js, "sessionKeyring");
   plan.pause_before_pivot = Bool(js, "pauseBeforePivot");
   plan.join_only = Bool(js, "joinOnly");
+  plan.terminal = Bool(js, "terminal");
+  plan.console_socket = String(js, "consoleSocket");
+  plan.console_rows = static_cast<uint16_t>(Int(js, "consoleRows"));
+  plan.console_cols = static_cast<uint16_t>(Int(js, "consoleCols"));
   plan.exec_immediately = Bool(js, "execImmediately");
   if (Has(js, "seccompFilter")) {
     Napi::Buffer<uint8_t> filter = js.Get("seccompFilter").As<Napi::Buffer<uint8_t>>();

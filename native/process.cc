@@ -190,6 +190,63 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
   return Napi::String::New(env, text);
 }
 
+// A listening unix socket at `path` (what a console-socket owner, such as
+// containerd's shim, makes).
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  struct sockaddr_un addr {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() >= sizeof(addr.sun_path)) throw Napi::Error::New(env, "listenUnix: path too long");
+  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0 || bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 1) != 0) {
+    int e = errno;
+    if (fd >= 0) close(fd);
+    throw ErrnoError(env, "listenUnix", e);
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// Accepts one connection on a listening socket and receives one fd sent with
+// SCM_RIGHTS (a pty master); null if nothing came within timeoutMs.
+Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int listen_fd = info[0].As<Napi::Number>().Int32Value();
+  int timeout_ms = info[1].As<Napi::Number>().Int32Value();
+  struct pollfd p {};
+  p.fd = listen_fd;
+  p.events = POLLIN;
+  int rc;
+  do { rc = poll(&p, 1, timeout_ms); } while (rc < 0 && errno == EINTR);
+  if (rc <= 0) return env.Null();
+  int conn = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+  if (conn < 0) throw ErrnoError(env, "receiveFd: accept", errno);
+  char name[256];
+  struct iovec iov {name, sizeof(name) - 1};
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  struct msghdr msg {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n;
+  do {
+    p.fd = conn;
+    if (poll(&p, 1, timeout_ms) <= 0) { close(conn); return env.Null(); }
+    n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  close(conn);
+  struct cmsghdr* cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
+  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) return env.Null();
+  int fd;
+  memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("fd", fd);
+  out.Set("name", Napi::String::New(env, std::string(name, static_cast<size_t>(n))));
+  return out;
+}
+
 Napi::Value StrError(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), strerror(info[0].As<Napi::Number>().Int32Value()));
 }

@@ -15,6 +15,8 @@ Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value PidfdWait(const Napi::CallbackInfo& info);
 Napi::Value ReleaseInit(const Napi::CallbackInfo& info);
 Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info);
+Napi::Value ListenUnix(const Napi::CallbackInfo& info);
+Napi::Value ReceiveFd(const Napi::CallbackInfo& info);
 Napi::Value StrError(const Napi::CallbackInfo& info);
 
 }  // namespace ocirt

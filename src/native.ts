@@ -137,6 +137,11 @@ export interface InitPlan {
   sessionKeyring: string
   /** Stop before pivot_root and call spawnInit's onPause (the create hooks run then). */
   pauseBeforePivot: boolean
+  /** process.terminal: a pty of the container's devpts is its stdio; the master is sent to consoleSocket. */
+  terminal?: boolean
+  consoleSocket?: string
+  consoleRows?: number
+  consoleCols?: number
   /** `exec`: only join the namespaces (no rootfs set-up, no pivot_root) and exec at once instead of waiting for start. */
   joinOnly?: boolean
   execImmediately?: boolean
@@ -174,7 +179,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -208,6 +213,10 @@ export interface NativeAddon {
   releaseInit (stateDir: string): string
   /** A regular file of the rootfs, its path resolved inside the rootfs; null if there is none. At most `limit` bytes. */
   readFileInRoot (rootfs: string, path: string, limit: number): string | null
+  /** A listening unix socket bound at path (as a console-socket owner makes). */
+  listenUnix (path: string): number
+  /** Accepts one connection and receives the fd it sends with SCM_RIGHTS; null after timeoutMs. */
+  receiveFd (listenFd: number, timeoutMs: number): { fd: number, name: string } | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string
 }

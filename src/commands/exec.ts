@@ -53,7 +53,7 @@ function processFromFlags (ctx: CommandContext, base: Process): Process {
 }
 
 export async function run (ctx: CommandContext): Promise<number> {
-  for (const flag of ['apparmor', 'process-label', 'console-socket'] as const) {
+  for (const flag of ['apparmor', 'process-label'] as const) {
     if (typeof ctx.flags[flag] === 'string' && ctx.flags[flag] !== '') throw new UsageError(`flag --${flag} is not supported yet`)
   }
   const id = ctx.args[0]
@@ -73,6 +73,7 @@ export async function run (ctx: CommandContext): Promise<number> {
     pidFile: ctx.flags['pid-file'] as string | undefined,
     preserveFds: preserveFdsFlag(ctx.flags),
     noNewKeyring: false,
+    consoleSocket: ctx.flags['console-socket'] as string | undefined,
     log: ctx.log,
   })
   if (ctx.flags.detach === true) return 0

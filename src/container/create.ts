@@ -40,15 +40,12 @@ export function writePidFile (path: string, pid: number): void {
 
 export function createContainer (opts: CreateOptions): StoredState {
   const id = validateId(opts.id)
-  if (opts.consoleSocket !== undefined) {
-    throw new OcirtError('--console-socket is not supported yet (process.terminal)')
-  }
   const { dir: bundle, spec } = loadBundle(opts.bundle)
   mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
-  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring })
+  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket })
   for (const w of plan.warnings) opts.log.warn(w)
   mark('plan')
 

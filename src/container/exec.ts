@@ -21,6 +21,7 @@ export interface ExecOptions {
   pidFile: string | undefined
   preserveFds: number
   noNewKeyring: boolean
+  consoleSocket: string | undefined
   log: Logger
 }
 
@@ -28,9 +29,8 @@ export interface ExecOptions {
 export function execProcess (opts: ExecOptions): number {
   const { state, status } = findContainer(opts.root, opts.id)
   if (status !== 'running' && status !== 'created') throw new OcirtError(`cannot exec in a ${status} container`)
-  if (opts.process.terminal === true) throw new OcirtError('a terminal (--tty, process.terminal) needs --console-socket, which is not supported yet')
   const plan = buildExecPlan(state.config, opts.process, {
-    id: state.id, initPid: state.pid, rootfs: state.rootfs, preserveFds: opts.preserveFds, noNewKeyring: opts.noNewKeyring,
+    id: state.id, initPid: state.pid, rootfs: state.rootfs, preserveFds: opts.preserveFds, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket,
   })
   for (const w of plan.warnings) opts.log.warn(w)
   const native = loadNative()

@@ -11,6 +11,7 @@ import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
 import { NAMESPACE_FLAGS } from './namespaces.js'
 import { planProcess } from './process.js'
+import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
@@ -26,6 +27,7 @@ export interface ExecPlanOptions {
   rootfs: string
   preserveFds: number
   noNewKeyring: boolean
+  consoleSocket: string | undefined
 }
 
 export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOptions): ContainerPlan {
@@ -59,6 +61,7 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     preserveFds: opts.preserveFds,
     stateDir: '',
     sessionKeyring: opts.noNewKeyring ? '' : `_ses.${opts.id}`,
+    ...planConsole(process, opts.consoleSocket, 'process', ''),
     pauseBeforePivot: false,
     joinOnly: true,
     execImmediately: true,

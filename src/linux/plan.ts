@@ -11,6 +11,7 @@ import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
 import type { PlannedStep } from './rootfs.js'
 import { planRootfs } from './rootfs.js'
+import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 
@@ -19,6 +20,8 @@ export interface PlanOptions {
   stateDir: string
   preserveFds: number
   noPivot: boolean
+  /** The unix socket that receives the pty master when process.terminal is true. */
+  consoleSocket: string | undefined
   /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
   id: string
   noNewKeyring: boolean
@@ -41,9 +44,6 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // Device rules are accepted: without cgroups, /dev holds only the default
     // and configured nodes, which is what a deny-all-but-these rule allows.
     if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
-  }
-  if (containerProcess.terminal === true) {
-    throw new ConfigError('config.json', '/process/terminal', 'a terminal needs --console-socket, which is not supported yet')
   }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
@@ -78,6 +78,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     // As runc: the container gets a session keyring of its own, not its caller's.
     sessionKeyring: opts.noNewKeyring ? '' : `_ses.${opts.id}`,
     // runtime.md lifecycle steps 3-5: these hooks run after the environment is made, before pivot_root.
+    ...planConsole(containerProcess, opts.consoleSocket, 'config.json', '/process'),
     pauseBeforePivot: [spec.hooks?.prestart, spec.hooks?.createRuntime, spec.hooks?.createContainer].some(h => (h?.length ?? 0) > 0),
   }
   const seccomp = planSeccomp(spec.linux?.seccomp)
@@ -114,6 +115,8 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
   [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
   [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
+  [InitPhase.Console]: 'setting up the terminal (process.terminal)',
+  [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 
