@@ -277,7 +277,15 @@ int RunMountStep(int rootfd, const MountStep& s) {
   switch (s.op) {
     case kMount:
     case kBindDevice: {
-      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (s.no_symlinks) {
+        // procfs and sysfs only on a path without symlinks: an image that
+        // points /proc elsewhere (CVE-2019-16884 class) gets an error, not a
+        // procfs mounted where it chose.
+        MkdirAllInRoot(rootfd, target, s.create);
+        fd = OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS);
+      } else {
+        fd = MkdirAllInRoot(rootfd, target, s.create);
+      }
       if (fd < 0) return -1;
       const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
       unsigned long flags = static_cast<unsigned long>(s.flags);
@@ -327,7 +335,22 @@ int RunMountStep(int rootfd, const MountStep& s) {
       if (S_ISDIR(st.st_mode)) {
         rc = mount("tmpfs", FdPath(fd, fdpath), "tmpfs", MS_RDONLY, nullptr);
       } else {
-        rc = mount("/dev/null", FdPath(fd, fdpath), nullptr, MS_BIND, nullptr);
+        // The container's /dev/null must really be the null device: an image
+        // whose /dev/null points at a host file would otherwise get that file
+        // bound over the masked path (CVE-2025-31133 class).
+        int null_fd = OpenInRoot(rootfd, "/dev/null", O_PATH);
+        struct stat ns {};
+        if (null_fd < 0 || fstat(null_fd, &ns) != 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
+          if (null_fd >= 0) close(null_fd);
+          close(fd);
+          errno = EXDEV;
+          return -1;
+        }
+        char nullpath[32];
+        rc = mount(FdPath(null_fd, nullpath), FdPath(fd, fdpath), nullptr, MS_BIND, nullptr);
+        int e = errno;
+        close(null_fd);
+        errno = e;
       }
       break;
     }

@@ -38,6 +38,8 @@ struct MountStep {
   uint32_t mode = 0, major = 0, minor = 0, uid = 0, gid = 0;
   uint64_t attr_set = 0, attr_clr = 0;
   bool recursive = false;
+  // The target may not be reached through any symlink (procfs and sysfs).
+  bool no_symlinks = false;
 };
 
 struct Rlimit { int32_t resource; uint64_t soft, hard; };

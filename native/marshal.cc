@@ -62,6 +62,7 @@ std::vector<MountStep> Steps(const Napi::Object& o, const char* key) {
     s.attr_set = static_cast<uint64_t>(Int(js, "attrSet"));
     s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
     s.recursive = Bool(js, "recursive");
+    s.no_symlinks = Bool(js, "noSymlinks");
     out.push_back(std::move(s));
   }
   return out;

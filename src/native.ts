@@ -33,6 +33,8 @@ export interface MountStep {
   attrSet?: number
   attrClr?: number
   recursive?: boolean
+  /** The target may not be reached through any symlink (procfs and sysfs targets). */
+  noSymlinks?: boolean
 }
 
 // Plain objects rather than enums: they survive every transpiler (bun, ts-node) unchanged.

@@ -5,7 +5,10 @@
 import { ConfigError } from '../errors.js'
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
-import { InitPhase } from '../native.js'
+import { InitPhase, MountOp } from '../native.js'
+
+const EXDEV = 18
+const ELOOP = 40
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
@@ -127,14 +130,21 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
   switch (f.phase) {
     case InitPhase.MountStep: {
       const step = init.mountSteps[f.step]
+      if (step.noSymlinks === true && f.errno === ELOOP) {
+        return `config.json ${plan.mountOrigins[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
+      }
       return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
     }
     case InitPhase.PostPivotStep: {
       const step = init.postPivotSteps[f.step]
+      if (step.op === MountOp.Mask && f.errno === EXDEV) {
+        return `config.json ${plan.postPivotOrigins[f.step]}: refusing to mask ${step.target}: the container's /dev/null is not the null device`
+      }
       return `config.json ${plan.postPivotOrigins[f.step]}: ${describeStep(step)}: ${reason}`
     }
     case InitPhase.Sysctl: {
       const [path, value] = init.sysctls[f.step]
+      if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
     case InitPhase.Rlimit:

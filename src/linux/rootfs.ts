@@ -93,6 +93,8 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
       flags: options.flags,
       data: options.data.length > 0 ? options.data.join(',') : undefined,
       create: CreateKind.Directory,
+      // runc refuses procfs and sysfs on a symlinked path (CVE-2019-16884 class).
+      noSymlinks: m.type === 'proc' || m.type === 'sysfs',
     }]
   }
   if (options.propagation !== 0) steps.push({ op: MountOp.Propagate, target, flags: options.propagation })
