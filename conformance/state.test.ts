@@ -8,7 +8,8 @@ import Ajv04 from 'ajv-draft-04'
 import { setup, shell, waitFor, waitForFile, WAIT_GO, openRuntime, bundleFor } from './lib/harness.js'
 import { type ContainerState } from './lib/runtime.js'
 
-const SCHEMA_DIR = '/work/shared/reference/runtime-spec-v1.3.0/schema'
+import { SPEC_SCHEMA_DIR } from './lib/reference.js'
+const SCHEMA_DIR = SPEC_SCHEMA_DIR
 const schemaDir = process.env.CONFORMANCE_SCHEMA_DIR ?? SCHEMA_DIR
 const ajv = new Ajv04.default({ strict: false, allErrors: true })
 ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.json'), 'utf8')), 'defs.json')

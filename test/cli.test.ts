@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
 import { OCIRT, REPO } from './lib/ocirt.js'
 import { loadOfficialSchemas } from './lib/official-schema.js'
+import { SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
 
 t.test('--version prints runc\'s layout with the spec version', async t => {
   const rt = await Runtime.open(OCIRT)
@@ -119,6 +120,6 @@ t.test('features prints JSON valid against our features schema and the official 
   t.ok(features.mountOptions?.includes('rro'), 'recursive mount options are listed')
   t.equal(features.linux?.seccomp?.enabled, true)
   t.notOk(features.linux?.seccomp?.actions?.includes('SCMP_ACT_NOTIFY'), 'only what works is claimed')
-  const official = loadOfficialSchemas(join(REPO, '..', 'shared', 'reference', 'runtime-spec-v1.3.0', 'schema'))
+  const official = loadOfficialSchemas(SPEC_SCHEMA_DIR)
   t.ok(official('features-schema.json')(JSON.parse(r.stdout)), 'valid against the official features schema')
 })

@@ -8,6 +8,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { loadOfficialSchemas } from './lib/official-schema.js'
+import { SPEC_REFERENCE, SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
 import { ConfigError } from '../src/errors.js'
 import { validateConfig, validateProcess } from '../src/spec/generated/config-validator.js'
 import { validateState } from '../src/spec/generated/state-validator.js'
@@ -17,8 +18,8 @@ import { JsonSyntaxError, lintConfig, parseConfig, parseFeatures, parseProcess, 
 import type { Spec } from '../src/spec/types.js'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
-const reference = '/work/shared/reference/runtime-spec-v1.3.0'
-const officialSchemaDir = join(reference, 'schema')
+const reference = SPEC_REFERENCE
+const officialSchemaDir = SPEC_SCHEMA_DIR
 const vectorDir = join(officialSchemaDir, 'test')
 const corpusDir = join(here, 'fixtures', 'configs')
 const generatedDir = join(here, '..', 'src', 'spec', 'generated')
