@@ -6,6 +6,7 @@
 // plan (allocated before the clone), and reports failure as a fixed-size
 // record over a close-on-exec pipe.
 #include "init.h"
+#include "unix_socket.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -818,54 +819,8 @@ bool WriteProcFile(int pid, const char* name, const std::string& content) {
   return ok;
 }
 
-// Binds the exec socket in the state dir. The path goes through
-// /proc/self/fd/<dirfd> so that a long --root cannot overflow sun_path.
-int ListenExecSocket(const std::string& state_dir) {
-  int dirfd = open(state_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) return -1;
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  char fdpath[32];
-  JoinPath(addr.sun_path, sizeof(addr.sun_path), FdPath(dirfd, fdpath), "exec.sock");
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int rc = fd < 0 ? -1 : bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
-  if (rc == 0) rc = listen(fd, 1);
-  int e = errno;
-  close(dirfd);
-  if (rc != 0) {
-    if (fd >= 0) close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
-
-// Connects to a unix socket by path (the console socket); long paths go
-// through /proc/self/fd/<dirfd> so that they fit in sun_path.
-int ConnectUnix(const std::string& path) {
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  int dirfd = -1;
-  if (path.size() < sizeof(addr.sun_path)) {
-    memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  } else {
-    char dir[PATH_MAX], base[PATH_MAX], fdpath[32];
-    if (!SplitPath(path.c_str(), dir, base)) { errno = ENAMETOOLONG; return -1; }
-    dirfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    if (dirfd < 0) return -1;
-    if (!JoinPath(addr.sun_path, sizeof(addr.sun_path), FdPath(dirfd, fdpath), base)) { close(dirfd); errno = ENAMETOOLONG; return -1; }
-  }
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int rc = fd < 0 ? -1 : connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
-  int e = errno;
-  if (dirfd >= 0) close(dirfd);
-  if (rc != 0) {
-    if (fd >= 0) close(fd);
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
+// The exec socket in the state dir, where the init waits for `start`.
+int ListenExecSocket(const std::string& state_dir) { return UnixSocketAt(state_dir.c_str(), "exec.sock", true); }
 
 void RemoveExecSocket(const std::string& state_dir) {
   if (state_dir.empty()) return;  // `exec` has no exec.sock of its own
@@ -936,7 +891,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
 
   int console_fd = -1;
   if (plan.terminal) {
-    console_fd = ConnectUnix(plan.console_socket);
+    console_fd = UnixSocketAtPath(plan.console_socket.c_str(), false);
     if (console_fd < 0) {
       int e = errno;
       close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);

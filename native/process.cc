@@ -2,6 +2,8 @@
 // locking, signalling through pidfds, and releasing a created init.
 #include "process.h"
 
+#include "unix_socket.h"
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -124,19 +126,8 @@ Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
 Napi::Value ReleaseInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = info[0].As<Napi::String>().Utf8Value();
-  int dirfd = open(dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0) throw ErrnoError(env, "open state dir", errno);
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/exec.sock", dirfd);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  int rc = fd < 0 ? -1 : connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
-  int e = errno;
-  close(dirfd);
-  if (rc != 0) {
-    if (fd >= 0) close(fd);
-    throw ErrnoError(env, "connect exec.sock", e);
-  }
+  int fd = UnixSocketAt(dir.c_str(), "exec.sock", false);
+  if (fd < 0) throw ErrnoError(env, "connect exec.sock", errno);
   std::string text;
   char buf[512];
   for (;;) {
@@ -195,16 +186,8 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
 Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string path = info[0].As<Napi::String>().Utf8Value();
-  struct sockaddr_un addr {};
-  addr.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(addr.sun_path)) throw Napi::Error::New(env, "listenUnix: path too long");
-  memcpy(addr.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr)) != 0 || listen(fd, 1) != 0) {
-    int e = errno;
-    if (fd >= 0) close(fd);
-    throw ErrnoError(env, "listenUnix", e);
-  }
+  int fd = UnixSocketAtPath(path.c_str(), true);
+  if (fd < 0) throw ErrnoError(env, "listenUnix", errno);
   return Napi::Number::New(env, fd);
 }
 

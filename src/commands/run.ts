@@ -10,7 +10,7 @@ import { signalInit } from '../container/signal.js'
 import { startContainer } from '../container/start.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
-import { preserveFdsFlag } from './flags.js'
+import { createOptions } from './flags.js'
 
 /** Signals passed on to the container (SIGUSR1 stays node's: it starts the inspector). */
 export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCONT'] as const
@@ -21,17 +21,7 @@ export async function run (ctx: CommandContext): Promise<number> {
   // As runc run: orphans come to us, among them a container process whose
   // first parent exited (a pid namespace made inside a joined user namespace).
   if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
-  const state = createContainer({
-    root,
-    id,
-    bundle: ctx.flags.bundle as string | undefined,
-    pidFile: ctx.flags['pid-file'] as string | undefined,
-    consoleSocket: ctx.flags['console-socket'] as string | undefined,
-    preserveFds: preserveFdsFlag(ctx.flags),
-    noPivot: ctx.flags['no-pivot'] === true,
-    noNewKeyring: ctx.flags['no-new-keyring'] === true,
-    log: ctx.log,
-  })
+  const state = createContainer(createOptions(ctx))
   if (ctx.flags.detach === true) {
     try {
       startContainer(root, id, ctx.log)
