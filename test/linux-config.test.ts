@@ -2,10 +2,12 @@
 // container: what the process reads in /proc, /dev and its mount table.
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hostMounts, ocirt, runShell } from './lib/ocirt.js'
+import { waitFor } from '../conformance/lib/harness.js'
+import { spawnTracked } from '../conformance/lib/reaper.js'
 
 const statusField = (text: string, field: string): string => (new RegExp(`^${field}:\\s*(\\S+)`, 'm').exec(text) ?? [])[1] ?? ''
 
@@ -37,14 +39,14 @@ t.test('user namespace: the maps are written and the process is root inside', as
 })
 
 t.test('joining a namespace by path', async t => {
-  // A network namespace of the test's own, made with iproute2.
-  const name = `ocirt-test-${process.pid}`
-  execFileSync('ip', ['netns', 'add', name])
-  t.teardown(() => { execFileSync('ip', ['netns', 'delete', name]) })
-  // /run/netns/NAME is a bind mount of the nsfs file: its inode is the namespace's.
-  const expected = `net:[${statSync(`/run/netns/${name}`).ino}]`
+  // A network namespace held by a process of the test's own (ip netns add would leave a mount on /run/netns).
+  const holder = spawnTracked('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' })
+  t.teardown(() => { holder.kill('SIGKILL') })
+  const path = `/proc/${holder.pid}/ns/net`
+  t.ok(await waitFor(() => { try { return readlinkSync(path) !== readlinkSync('/proc/self/ns/net') } catch { return false } }), 'the holder is in a new network namespace')
+  const expected = readlinkSync(path)
   const r = await runShell(t, 'readlink /proc/self/ns/net', spec => {
-    spec.linux!.namespaces = spec.linux!.namespaces!.map(n => n.type === 'network' ? { type: 'network', path: `/run/netns/${name}` } : n)
+    spec.linux!.namespaces = spec.linux!.namespaces!.map(n => n.type === 'network' ? { type: 'network', path } : n)
   })
   t.equal(r.code, 0, r.stderr)
   t.equal(r.stdout.trim(), expected)
