@@ -15,7 +15,7 @@
 //   --out FILE        where to write the Markdown report (default bench/results/latest.md)
 // Exit status: 0 unless the harness breaks or an ocirt command fails. Timing never fails it.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { cpus, availableParallelism, loadavg, release, tmpdir, totalmem } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -186,6 +186,9 @@ if (process.getuid() !== 0) {
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'ocirt-bench-'))
+// crun makes its default state dir even when given --root: remove it after us if it was not there before.
+const crunDefaultRoot = '/run/crun'
+const crunDefaultRootExisted = existsSync(crunDefaultRoot)
 const workerPath = join(here, 'worker.mjs')
 const hostWorker = new Worker('host', [process.execPath, workerPath, addonPath])
 const workers = [hostWorker]
@@ -211,6 +214,9 @@ async function doCleanup () {
     await w.close()
   }
   rmSync(tmp, { recursive: true, force: true })
+  if (!crunDefaultRootExisted) {
+    try { rmdirSync(crunDefaultRoot) } catch { /* absent, or not empty: not ours to remove */ }
+  }
 }
 
 for (const sig of ['SIGINT', 'SIGTERM']) {
