@@ -84,17 +84,24 @@ int CapSet(uint64_t effective, uint64_t permitted, uint64_t inheritable) {
 
 // ---- allocation-free string helpers for the child ----
 
+// Writes v in decimal at out (at least 21 bytes) with a terminating NUL;
+// returns the end. No allocation, no locale: usable in the child.
+char* FormatDecimal(long v, char* out) {
+  char digits[24];
+  int n = 0;
+  unsigned long u = v < 0 ? -static_cast<unsigned long>(v) : static_cast<unsigned long>(v);
+  do { digits[n++] = static_cast<char>('0' + u % 10); u /= 10; } while (u != 0);
+  if (v < 0) *out++ = '-';
+  while (n > 0) *out++ = digits[--n];
+  *out = '\0';
+  return out;
+}
+
 // Writes "/proc/self/fd/<fd>" into buf (at least 32 bytes).
 const char* FdPath(int fd, char* buf) {
   static const char kPrefix[] = "/proc/self/fd/";
   memcpy(buf, kPrefix, sizeof(kPrefix) - 1);
-  char digits[16];
-  int n = 0;
-  unsigned v = static_cast<unsigned>(fd);
-  do { digits[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  char* p = buf + sizeof(kPrefix) - 1;
-  while (n > 0) *p++ = digits[--n];
-  *p = '\0';
+  FormatDecimal(fd, buf + sizeof(kPrefix) - 1);
   return buf;
 }
 
@@ -800,14 +807,8 @@ void SetUpRootfs(Child& c) {
 
 bool WriteProcFile(int pid, const char* name, const std::string& content) {
   char path[64];
-  char pidbuf[16];
-  int n = 0;
-  char digits[16];
-  unsigned v = static_cast<unsigned>(pid);
-  do { digits[n++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-  int k = 0;
-  while (n > 0) pidbuf[k++] = digits[--n];
-  pidbuf[k] = '\0';
+  char pidbuf[24];
+  FormatDecimal(pid, pidbuf);
   char dir[32];
   if (!JoinPath(dir, sizeof(dir), "/proc", pidbuf) || !JoinPath(path, sizeof(path), dir, name)) return false;
   int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -937,13 +938,20 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
   }
   result.pid = static_cast<int>(pid);
 
-  auto abort_child = [&](int32_t phase, int err) {
-    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    close(sync_pipe[1]);
-    close(status_pipe[0]);
+  // Kills and reaps the init on any failure from here on, and undoes what the
+  // parent made for it. (A forked init is not our child: waitpid just returns.)
+  int sync_fd = sync_pipe[1], status_fd = status_pipe[0];
+  auto kill_and_reap = [&]() {
+    if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+    if (sync_fd >= 0) { close(sync_fd); sync_fd = -1; }
+    if (status_fd >= 0) { close(status_fd); status_fd = -1; }
     waitpid(static_cast<pid_t>(pid), nullptr, 0);
-    close(pidfd);
+    if (pidfd >= 0) { close(pidfd); pidfd = -1; }
     RemoveExecSocket(plan.state_dir);
+    result.pid = -1;
+  };
+  auto abort_child = [&](int32_t phase, int err) {
+    kill_and_reap();
     fail(phase, 0, err);
     result.pid = -1;
     return result;
@@ -955,29 +963,20 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     if (!plan.gid_map.empty() && !WriteProcFile(static_cast<int>(pid), "gid_map", plan.gid_map)) return abort_child(kPhaseUserMap, errno);
   }
   if (plan.has_oom_score_adj) {
-    char buf[16];
-    int n = 0;
-    long v = plan.oom_score_adj;
-    bool negative = v < 0;
-    if (negative) v = -v;
-    char digits[16];
-    int d = 0;
-    do { digits[d++] = static_cast<char>('0' + v % 10); v /= 10; } while (v != 0);
-    if (negative) buf[n++] = '-';
-    while (d > 0) buf[n++] = digits[--d];
-    if (!WriteProcFile(static_cast<int>(pid), "oom_score_adj", std::string(buf, static_cast<size_t>(n))))
-      return abort_child(kPhaseOomScoreAdj, errno);
+    char buf[24];
+    FormatDecimal(plan.oom_score_adj, buf);
+    if (!WriteProcFile(static_cast<int>(pid), "oom_score_adj", buf)) return abort_child(kPhaseOomScoreAdj, errno);
   }
 
   char go = 1;
-  if (write(sync_pipe[1], &go, 1) != 1) return abort_child(kPhaseSync, errno);
+  if (write(sync_fd, &go, 1) != 1) return abort_child(kPhaseSync, errno);
 
   InitReport report {};
   size_t got = 0;
   auto read_report = [&]() {
     got = 0;
     while (got < sizeof(report)) {
-      ssize_t n = read(status_pipe[0], reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
+      ssize_t n = read(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) break;
       got += static_cast<size_t>(n);
@@ -991,45 +990,28 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     pid = report.step;
     result.pid = static_cast<int>(pid);
     pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
-    if (pidfd < 0) {
-      int e = errno;
-      close(sync_pipe[1]);
-      close(status_pipe[0]);
-      RemoveExecSocket(plan.state_dir);
-      fail(kPhaseFork, 1, e);
-      result.pid = -1;
-      return result;
-    }
+    if (pidfd < 0) return abort_child(kPhaseFork, errno);
     read_report();
   }
   if (plan.pause_before_pivot && got == sizeof(report) && report.kind == kReportPaused) {
     try {
       on_pause(static_cast<int>(pid));
     } catch (...) {
-      syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-      close(sync_pipe[1]);
-      close(status_pipe[0]);
-      waitpid(static_cast<pid_t>(pid), nullptr, 0);
-      close(pidfd);
-      RemoveExecSocket(plan.state_dir);
+      kill_and_reap();
       throw;
     }
-    if (write(sync_pipe[1], &go, 1) != 1) return abort_child(kPhaseSync, errno);
+    if (write(sync_fd, &go, 1) != 1) return abort_child(kPhaseSync, errno);
     read_report();
   }
-  close(sync_pipe[1]);
-  close(status_pipe[0]);
   if ((got == sizeof(report) && report.kind == kReportReady) || (plan.exec_immediately && got == 0)) {
     // Ready and waiting for start; or, for exec, the status pipe closed on execve.
+    close(sync_fd);
+    close(status_fd);
     close(pidfd);
     return result;
   }
   // The child failed (it has _exit'ed or is about to) or died: reap it.
-  syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-  waitpid(static_cast<pid_t>(pid), nullptr, 0);
-  close(pidfd);
-  RemoveExecSocket(plan.state_dir);
-  result.pid = -1;
+  kill_and_reap();
   result.failed = true;
   if (got == sizeof(report)) {
     result.report = report;
