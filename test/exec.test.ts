@@ -98,3 +98,21 @@ t.test('signals to ocirt exec reach the process', async t => {
   const code = await new Promise<number | null>(resolve => child.on('exit', c => resolve(c)))
   t.equal(code, 9)
 })
+
+t.test('ps lists the container\'s processes: host pids as JSON, or ps(1) lines', async t => {
+  const { rt, id, pid } = await running(t)
+  t.equal((await rt.run(['exec', '--detach', id, 'sleep', '31'])).code, 0)
+  const json = await rt.run(['ps', '--format', 'json', id])
+  t.equal(json.code, 0, json.stderr)
+  const pids = JSON.parse(json.stdout) as number[]
+  t.equal(pids.length, 2, 'the init and the exec\'d process')
+  t.ok(pids.includes(pid))
+  const other = pids.find(p => p !== pid)!
+  t.match(readFileSync(`/proc/${other}/cmdline`, 'utf8'), /^sleep\x0031/)
+  const table = await rt.run(['ps', id, '-o', 'pid,args'])
+  t.equal(table.code, 0, table.stderr)
+  const lines = table.stdout.trim().split('\n')
+  t.match(lines[0], /PID/)
+  t.equal(lines.length, 3, 'the header and the two processes')
+  t.match(table.stdout, /sleep 31/)
+})

@@ -130,6 +130,12 @@ export const COMMANDS: Command[] = [
     load: async () => await import('../commands/list.js'),
   },
   {
+    name: 'ps', summary: 'list the processes of a container', usage: '<container-id> [ps options]', minArgs: 1, maxArgs: Infinity,
+    stopAtFirstArgument: true,
+    flags: [{ name: 'format', short: 'f', type: 'string', valueName: 'table|json', default: 'table', description: 'output format (json: the host pids)' }, help],
+    load: async () => await import('../commands/ps.js'),
+  },
+  {
     name: 'features', summary: 'print what this runtime implements (features.md JSON)', usage: '', minArgs: 0, maxArgs: 0,
     flags: [help],
     load: async () => await import('../commands/features.js'),

@@ -1,0 +1,36 @@
+/**
+ * ocirt ps (runc's): the container's processes. `--format json` prints their
+ * host pids, as containerd reads them; the table is ps(1)'s output (its
+ * options after the id, -ef by default) cut down to those processes.
+ *
+ * Until cgroups land (issue 4), "the container's processes" are its init
+ * and everything in its pid namespace when it has one of its own.
+ */
+import { spawnSync } from 'node:child_process'
+import type { CommandContext } from '../cli/table.js'
+import { findContainer } from '../container/lookup.js'
+import { processesInPidNamespace } from '../container/signal.js'
+import { OcirtError, UsageError } from '../errors.js'
+import { print } from '../output.js'
+
+export function run (ctx: CommandContext): number {
+  const format = (ctx.flags.format as string | undefined) ?? 'table'
+  if (format !== 'table' && format !== 'json') throw new UsageError(`flag --format must be table or json, not "${format}"`)
+  const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
+  const pids = status === 'created' || status === 'running'
+    ? [state.pid, ...processesInPidNamespace(state.pid)].sort((a, b) => a - b)
+    : []
+  if (format === 'json') {
+    print(JSON.stringify(pids))
+    return 0
+  }
+  const psArgs = ctx.args.slice(1)
+  const ps = spawnSync('ps', psArgs.length > 0 ? psArgs : ['-ef'], { encoding: 'utf8' })
+  if (ps.status !== 0) throw new OcirtError(`ps ${psArgs.join(' ')} failed: ${ps.stderr.trim() || ps.error?.message}`)
+  const [header, ...lines] = ps.stdout.split('\n').filter(l => l !== '')
+  const pidColumn = header.trim().split(/\s+/).indexOf('PID')
+  if (pidColumn < 0) throw new OcirtError('ps output has no PID column; pass options that print one')
+  const wanted = new Set(pids)
+  print([header, ...lines.filter(l => wanted.has(Number(l.trim().split(/\s+/)[pidColumn])))].join('\n'))
+  return 0
+}
