@@ -192,7 +192,8 @@ Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
 }
 
 // Accepts one connection on a listening socket and receives one fd sent with
-// SCM_RIGHTS (a pty master); null if nothing came within timeoutMs.
+// SCM_RIGHTS (a pty master); null if no connection came within timeoutMs
+// (or no message within 10 s of it).
 Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int listen_fd = info[0].As<Napi::Number>().Int32Value();
@@ -214,9 +215,12 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   msg.msg_control = control;
   msg.msg_controllen = sizeof(control);
   ssize_t n;
+  // The runtime connects before it clones the init, which sends the master
+  // only after its mounts: once connected, wait for the message itself.
+  constexpr int kMessageTimeoutMs = 10000;
   do {
     p.fd = conn;
-    if (poll(&p, 1, timeout_ms) <= 0) { close(conn); return env.Null(); }
+    if (poll(&p, 1, kMessageTimeoutMs) <= 0) { close(conn); return env.Null(); }
     n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
   } while (n < 0 && errno == EINTR);
   close(conn);

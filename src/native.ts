@@ -217,7 +217,7 @@ export interface NativeAddon {
   readFileInRoot (rootfs: string, path: string, limit: number): string | null
   /** A listening unix socket bound at path (as a console-socket owner makes). */
   listenUnix (path: string): number
-  /** Accepts one connection and receives the fd it sends with SCM_RIGHTS; null after timeoutMs. */
+  /** Accepts one connection (waiting up to timeoutMs) and receives the fd it sends with SCM_RIGHTS (up to 10 s more); null if none. */
   receiveFd (listenFd: number, timeoutMs: number): { fd: number, name: string } | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string

@@ -2,7 +2,7 @@
 // conmon use it): the pty master arrives over the socket, and the program
 // has the pty as its stdio and controlling terminal.
 import t from 'tap'
-import { closeSync, readSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, readSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { sleep } from '../conformance/lib/harness.js'
 import { loadNative } from '../src/native.js'
@@ -92,4 +92,16 @@ t.test('a terminal without a console socket, and a console socket without a term
   const s = await plain.rt.run(['create', '--console-socket', join(plain.bundle.dir, 'x.sock'), '--bundle', plain.bundle.dir, plain.id])
   t.equal(s.code, 1)
   t.match(s.stderr, /--console-socket is only for a process with a terminal/)
+})
+
+t.test('run in the foreground proxies a terminal itself when no --console-socket is given (as runc)', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => {
+    spec.process!.terminal = true
+    spec.process!.args = ['sh']
+  })
+  const r = await rt.run(['run', '--bundle', bundle.dir, id], { input: 'tty; echo "hi from $(tty)"; exit 3\n' })
+  t.equal(r.code, 3, r.stderr)
+  t.match(r.stdout.replace(/\r/g, ''), /\nhi from \/dev\/pts\/\d+\n/, 'the shell read our stdin and wrote to our stdout through its pty')
+  t.same(await rt.list(), [], 'the container is deleted')
+  t.notOk(existsSync(join(bundle.dir, 'console.sock')))
 })

@@ -8,6 +8,8 @@ import { createContainer } from '../container/create.js'
 import { deleteContainer } from '../container/delete.js'
 import { signalInit } from '../container/signal.js'
 import { startContainer } from '../container/start.js'
+import { TerminalProxy } from '../container/terminal-proxy.js'
+import { loadBundle } from '../container/bundle.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { createOptions } from './flags.js'
@@ -21,7 +23,20 @@ export async function run (ctx: CommandContext): Promise<number> {
   // As runc run: orphans come to us, among them a container process whose
   // first parent exited (a pid namespace made inside a joined user namespace).
   if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
-  const state = createContainer(createOptions(ctx))
+  const options = createOptions(ctx)
+  const loaded = loadBundle(options.bundle)
+  // In the foreground, a terminal without a console socket is ours to proxy.
+  const proxy = ctx.flags.detach !== true && options.consoleSocket === undefined && loaded.spec.process?.terminal === true
+    ? new TerminalProxy()
+    : undefined
+  let state
+  try {
+    state = createContainer({ ...options, loaded, consoleSocket: proxy?.socketPath ?? options.consoleSocket })
+    proxy?.attach()
+  } catch (e) {
+    proxy?.close()
+    throw e
+  }
   if (ctx.flags.detach === true) {
     try {
       startContainer(root, id, ctx.log)
@@ -41,9 +56,11 @@ export async function run (ctx: CommandContext): Promise<number> {
   } catch (e) {
     deleteContainer(root, id, true, ctx.log)
     await exited
+    proxy?.close()
     throw e
   }
   const result = await exited
+  await proxy?.finish()
   if (ctx.flags.keep !== true) deleteContainer(root, id, true, ctx.log)
   return result.status ?? 128 + (result.signal ?? 0)
 }

@@ -14,6 +14,7 @@ import type { Logger } from '../log.js'
 import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
 import { StateStore, validateId } from '../state/store.js'
+import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
 import { mark } from '../trace.js'
@@ -28,6 +29,8 @@ export interface CreateOptions {
   noPivot: boolean
   noNewKeyring: boolean
   log: Logger
+  /** The bundle, if the caller has loaded (and so validated) it already. */
+  loaded?: Bundle
 }
 
 /** Writes the pid file whole or not at all (containerd reads it as soon as create returns). */
@@ -40,7 +43,7 @@ export function writePidFile (path: string, pid: number): void {
 
 export function createContainer (opts: CreateOptions): StoredState {
   const id = validateId(opts.id)
-  const { dir: bundle, spec } = loadBundle(opts.bundle)
+  const { dir: bundle, spec } = opts.loaded ?? loadBundle(opts.bundle)
   mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
