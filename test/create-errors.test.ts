@@ -30,6 +30,9 @@ const cases: Case[] = [
   { name: 'a program path that does not exist', configure: s => { s.process!.args = ['/bin/nope'] }, error: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
   { name: 'a program that is not executable', configure: s => { s.process!.args = ['/etc/passwd'] }, error: /exec: "\/etc\/passwd": permission denied/ },
   { name: 'a missing rootfs', configure: s => { s.root!.path = 'no-rootfs' }, error: /\/root\/path: .*no-rootfs: no such directory/ },
+  { name: 'linux.personality, which ocirt cannot apply yet', configure: s => { (s.linux as Record<string, unknown>).personality = { domain: 'LINUX32' } }, error: /config\.json: \/linux\/personality: not supported yet/ },
+  { name: 'process.scheduler, which ocirt cannot apply yet', configure: s => { s.process!.scheduler = { policy: 'SCHED_OTHER' } }, error: /config\.json: \/process\/scheduler: not supported yet/ },
+  { name: 'an AppArmor profile on a host without AppArmor', configure: s => { s.process!.apparmorProfile = 'docker-default' }, error: /config\.json: \/process\/apparmorProfile: AppArmor is not enabled on this host/ },
   { name: 'no process', configure: s => { delete s.process }, error: /missing required property "process"/ },
 ]
 

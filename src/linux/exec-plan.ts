@@ -13,6 +13,7 @@ import { NAMESPACE_FLAGS } from './namespaces.js'
 import { planProcess } from './process.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
+import { checkProcessSupported } from './unsupported.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -35,6 +36,7 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   const joinNamespaces: NamespaceJoin[] = JOIN_ORDER
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
+  const supportWarnings = checkProcessSupported(process, 'process', '')
   const processPlan = planProcess(process, opts.rootfs)
   const seccomp = planSeccomp(config.linux?.seccomp)
   const init: InitPlan = {
@@ -67,5 +69,5 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     execImmediately: true,
     ...(seccomp !== null ? { seccompFilter: seccomp.filter, seccompFlags: seccomp.flags } : {}),
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...processPlan.warnings, ...(seccomp?.warnings ?? [])] }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])] }
 }

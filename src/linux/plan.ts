@@ -17,6 +17,7 @@ import { planRootfs } from './rootfs.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
+import { checkSpecSupported } from './unsupported.js'
 
 export interface PlanOptions {
   bundle: string
@@ -41,6 +42,7 @@ export interface ContainerPlan {
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   // runtime.md "Start": start MUST fail without process; runc refuses at create already.
   const containerProcess = requireProcess(spec)
+  const supportWarnings = checkSpecSupported(spec)
   const ns = planNamespaces(spec)
   const resources = spec.linux?.resources ?? {}
   for (const key of Object.keys(resources)) {
@@ -89,7 +91,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFilter = seccomp.filter
     init.seccompFlags = seccomp.flags
   }
-  const warnings = [...processPlan.warnings, ...(seccomp?.warnings ?? [])]
+  const warnings = [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
   if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
