@@ -27,45 +27,47 @@ uint64_t BigUint(const Napi::Object& o, const char* key) {
   return o.Get(key).As<Napi::BigInt>().Uint64Value(&lossless);
 }
 
-std::vector<std::string> Strings(const Napi::Object& o, const char* key) {
-  std::vector<std::string> out;
+// o[key] (an array, possibly absent) converted element by element.
+template <typename T, typename Convert>
+std::vector<T> ArrayOf(const Napi::Object& o, const char* key, Convert convert) {
+  std::vector<T> out;
   if (!Has(o, key)) return out;
   Napi::Array a = o.Get(key).As<Napi::Array>();
   out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(a.Get(i).As<Napi::String>().Utf8Value());
+  for (uint32_t i = 0; i < a.Length(); i++) out.push_back(convert(a.Get(i)));
   return out;
 }
 
+std::vector<std::string> Strings(const Napi::Object& o, const char* key) {
+  return ArrayOf<std::string>(o, key, [](Napi::Value v) { return v.As<Napi::String>().Utf8Value(); });
+}
+
+MountStep Step(const Napi::Object& js) {
+  MountStep s;
+  s.op = static_cast<int32_t>(Int(js, "op"));
+  s.target = String(js, "target");
+  s.has_source = Has(js, "source");
+  s.source = String(js, "source");
+  s.has_fstype = Has(js, "fstype");
+  s.fstype = String(js, "fstype");
+  s.has_data = Has(js, "data");
+  s.data = String(js, "data");
+  s.flags = static_cast<uint64_t>(Int(js, "flags"));
+  s.create = static_cast<int32_t>(Int(js, "create"));
+  s.mode = static_cast<uint32_t>(Int(js, "mode"));
+  s.major = static_cast<uint32_t>(Int(js, "major"));
+  s.minor = static_cast<uint32_t>(Int(js, "minor"));
+  s.uid = static_cast<uint32_t>(Int(js, "uid"));
+  s.gid = static_cast<uint32_t>(Int(js, "gid"));
+  s.attr_set = static_cast<uint64_t>(Int(js, "attrSet"));
+  s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
+  s.recursive = Bool(js, "recursive");
+  s.no_symlinks = Bool(js, "noSymlinks");
+  return s;
+}
+
 std::vector<MountStep> Steps(const Napi::Object& o, const char* key) {
-  std::vector<MountStep> out;
-  if (!Has(o, key)) return out;
-  Napi::Array a = o.Get(key).As<Napi::Array>();
-  out.reserve(a.Length());
-  for (uint32_t i = 0; i < a.Length(); i++) {
-    Napi::Object js = a.Get(i).As<Napi::Object>();
-    MountStep s;
-    s.op = static_cast<int32_t>(Int(js, "op"));
-    s.target = String(js, "target");
-    s.has_source = Has(js, "source");
-    s.source = String(js, "source");
-    s.has_fstype = Has(js, "fstype");
-    s.fstype = String(js, "fstype");
-    s.has_data = Has(js, "data");
-    s.data = String(js, "data");
-    s.flags = static_cast<uint64_t>(Int(js, "flags"));
-    s.create = static_cast<int32_t>(Int(js, "create"));
-    s.mode = static_cast<uint32_t>(Int(js, "mode"));
-    s.major = static_cast<uint32_t>(Int(js, "major"));
-    s.minor = static_cast<uint32_t>(Int(js, "minor"));
-    s.uid = static_cast<uint32_t>(Int(js, "uid"));
-    s.gid = static_cast<uint32_t>(Int(js, "gid"));
-    s.attr_set = static_cast<uint64_t>(Int(js, "attrSet"));
-    s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
-    s.recursive = Bool(js, "recursive");
-    s.no_symlinks = Bool(js, "noSymlinks");
-    out.push_back(std::move(s));
-  }
-  return out;
+  return ArrayOf<MountStep>(o, key, [](Napi::Value v) { return Step(v.As<Napi::Object>()); });
 }
 
 ProcessPlan Process(const Napi::Object& js) {
@@ -76,10 +78,7 @@ ProcessPlan Process(const Napi::Object& js) {
   p.cwd = String(js, "cwd");
   p.uid = static_cast<uint32_t>(Int(js, "uid"));
   p.gid = static_cast<uint32_t>(Int(js, "gid"));
-  if (Has(js, "additionalGids")) {
-    Napi::Array a = js.Get("additionalGids").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) p.additional_gids.push_back(a.Get(i).As<Napi::Number>().Uint32Value());
-  }
+  p.additional_gids = ArrayOf<uint32_t>(js, "additionalGids", [](Napi::Value v) { return v.As<Napi::Number>().Uint32Value(); });
   p.umask = static_cast<int32_t>(Int(js, "umask", -1));
   p.no_new_privileges = Bool(js, "noNewPrivileges");
   p.last_cap = static_cast<int32_t>(Int(js, "lastCap", 40));
@@ -102,13 +101,10 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   InitPlan plan;
   plan.clone_flags = static_cast<uint64_t>(Int(js, "cloneFlags"));
   plan.unshare_flags = static_cast<uint64_t>(Int(js, "unshareFlags"));
-  if (Has(js, "joinNamespaces")) {
-    Napi::Array a = js.Get("joinNamespaces").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::Object j = a.Get(i).As<Napi::Object>();
-      plan.joins.push_back(NamespaceJoin {static_cast<int32_t>(Int(j, "type")), String(j, "path")});
-    }
-  }
+  plan.joins = ArrayOf<NamespaceJoin>(js, "joinNamespaces", [](Napi::Value v) {
+    Napi::Object j = v.As<Napi::Object>();
+    return NamespaceJoin {static_cast<int32_t>(Int(j, "type")), String(j, "path")};
+  });
   plan.join_pid_namespace = String(js, "joinPidNamespace");
   plan.fork_after_unshare = Bool(js, "forkAfterUnshare");
   plan.time_offsets = String(js, "timeOffsets");
@@ -126,20 +122,14 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.mount_steps = Steps(js, "mountSteps");
   plan.no_pivot = Bool(js, "noPivot");
   plan.post_pivot_steps = Steps(js, "postPivotSteps");
-  if (Has(js, "sysctls")) {
-    Napi::Array a = js.Get("sysctls").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::Array kv = a.Get(i).As<Napi::Array>();
-      plan.sysctls.emplace_back(kv.Get(0u).As<Napi::String>().Utf8Value(), kv.Get(1u).As<Napi::String>().Utf8Value());
-    }
-  }
-  if (Has(js, "rlimits")) {
-    Napi::Array a = js.Get("rlimits").As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      Napi::Object r = a.Get(i).As<Napi::Object>();
-      plan.rlimits.push_back(Rlimit {static_cast<int32_t>(Int(r, "resource")), BigUint(r, "soft"), BigUint(r, "hard")});
-    }
-  }
+  plan.sysctls = ArrayOf<std::pair<std::string, std::string>>(js, "sysctls", [](Napi::Value v) {
+    Napi::Array kv = v.As<Napi::Array>();
+    return std::make_pair(kv.Get(0u).As<Napi::String>().Utf8Value(), kv.Get(1u).As<Napi::String>().Utf8Value());
+  });
+  plan.rlimits = ArrayOf<Rlimit>(js, "rlimits", [](Napi::Value v) {
+    Napi::Object r = v.As<Napi::Object>();
+    return Rlimit {static_cast<int32_t>(Int(r, "resource")), BigUint(r, "soft"), BigUint(r, "hard")};
+  });
   plan.process = Process(js.Get("process").As<Napi::Object>());
   plan.preserve_fds = static_cast<int32_t>(Int(js, "preserveFds"));
   plan.state_dir = String(js, "stateDir");

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
-import { OCIRT, REPO } from './lib/ocirt.js'
+import { OCIRT } from './lib/ocirt.js'
 import { loadOfficialSchemas } from './lib/official-schema.js'
 import { SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
 

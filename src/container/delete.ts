@@ -9,11 +9,8 @@ import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
 import { runHooks } from './hooks.js'
-import { killContainer, waitForExit } from './signal.js'
+import { stopContainer } from './signal.js'
 import { mark } from '../trace.js'
-
-const SIGKILL = 9
-const EXIT_TIMEOUT_MS = 10_000
 
 export function deleteContainer (root: string, id: string, force: boolean, log: Logger): void {
   validateId(id)
@@ -39,8 +36,7 @@ export function deleteContainer (root: string, id: string, force: boolean, log: 
       throw new OcirtError(`cannot delete container "${id}" that is not stopped: running (use --force)`)
     }
     if (status === 'running' || status === 'created') {
-      killContainer(state, SIGKILL, true)
-      if (!waitForExit(state, EXIT_TIMEOUT_MS)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
+      if (!stopContainer(state)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
     }
     store.remove(id)
     mark('removed')

@@ -80,6 +80,12 @@ export function killContainer (state: StoredState, signal: number, all: boolean)
   if (!signalInit(state, signal) && !all) throw new OcirtError('container not running')
 }
 
+/** SIGKILL to every process of the container, then waits (up to timeoutMs) for the init to exit. */
+export function stopContainer (state: StoredState, timeoutMs = 10_000): boolean {
+  killContainer(state, SIGNALS.SIGKILL, true)
+  return waitForExit(state, timeoutMs)
+}
+
 /** Waits until the init has exited (a zombie counts: it runs nothing). */
 export function waitForExit (state: StoredState, timeoutMs: number): boolean {
   const native = loadNative()

@@ -10,17 +10,16 @@ import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'
-
-const SIGKILL = 9
-const STOP_TIMEOUT_MS = 10_000
+import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
 import { runHooks } from './hooks.js'
-import { findContainer } from './lookup.js'
-import { killContainer, waitForExit } from './signal.js'
+import { stopContainer } from './signal.js'
 import { mark } from '../trace.js'
 
 export function startContainer (root: string, id: string, log: Logger): void {
-  const { store, dir } = findContainer(root, id)
+  validateId(id)
+  const store = new StateStore(root)
+  const dir = store.dir(id)
   mark('lookup')
   store.withLock(id, () => {
     const state = store.read(id)
@@ -34,8 +33,7 @@ export function startContainer (root: string, id: string, log: Logger): void {
       try {
         hooks()
       } catch (e) {
-        killContainer(state, SIGKILL, true)
-        waitForExit(state, STOP_TIMEOUT_MS)
+        stopContainer(state)
         throw e
       }
     }
