@@ -105,7 +105,7 @@ export function snapshotHost (): HostSnapshot {
   return { mountinfo: mountLines(), children: new Set(inheritedChildren().filter(isAlive)) }
 }
 
-export { cgroupMounts, cgroupDirsFor, containerCgroupDirs } from './cgroups.js'
+export { cgroupMounts, cgroupDirsFor, containerCgroupDirs, TEST_CGROUP_PARENT } from './cgroups.js'
 
 /**
  * Assert that container `id` does not exist and that the host looks as it did
@@ -204,9 +204,7 @@ export const DEVIATIONS: Record<string, Deviation> = {
  * naming the feature, rather than running without it); against any other
  * runtime they run in full. Remove an entry when its issue lands.
  */
-export const NOT_YET_IN_OCIRT: Record<string, string> = {
-  cgroups: 'linux.cgroupsPath and linux.resources (issue 4)'
-}
+export const NOT_YET_IN_OCIRT: Record<string, string> = {}
 
 /** A skip reason if the runtime under test is ocirt and does not implement `feature` yet, else false. */
 export function notYetInOcirt (feature: keyof typeof NOT_YET_IN_OCIRT): string | false {

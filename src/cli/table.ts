@@ -69,6 +69,8 @@ const consoleSocket: Flag = { name: 'console-socket', type: 'string', valueName:
 const preserveFds: Flag = { name: 'preserve-fds', type: 'string', valueName: 'N', default: '0', description: 'pass N fds after stdio (3 .. 3+N-1) to the container' }
 const noPivot: Flag = { name: 'no-pivot', type: 'boolean', description: 'use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)' }
 const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'keep the caller\'s session keyring instead of a new one named _ses.ID' }
+const sizeFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'BYTES', description: `${description}, e.g. 512m` }))
+const numberFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'N', description }))
 const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'show help for the command' }
 
 export const COMMANDS: Command[] = [
@@ -134,6 +136,36 @@ export const COMMANDS: Command[] = [
     stopAtFirstArgument: true,
     flags: [{ name: 'format', short: 'f', type: 'string', valueName: 'table|json', default: 'table', description: 'output format (json: the host pids)' }, help],
     load: async () => await import('../commands/ps.js'),
+  },
+  {
+    name: 'pause', summary: 'freeze every process of a container (its cgroup)', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/pause.js'),
+  },
+  {
+    name: 'resume', summary: 'thaw a paused container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/resume.js'),
+  },
+  {
+    name: 'update', summary: 'change the cgroup limits of a running container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [
+      { name: 'resources', short: 'r', type: 'string', valueName: 'FILE', description: 'a linux.resources JSON document (- for stdin)' },
+      ...sizeFlags([['memory', 'memory limit'], ['memory-reservation', 'memory soft limit'], ['memory-swap', 'memory+swap limit (-1: unlimited)'],
+        ['kernel-memory', 'kernel memory limit (obsolete)'], ['kernel-memory-tcp', 'kernel TCP buffer limit (obsolete)']]),
+      ...numberFlags([['cpu-share', 'CPU shares (relative weight)'], ['cpu-period', 'CPU CFS period in µs'], ['cpu-quota', 'CPU CFS quota in µs per period'],
+        ['cpu-rt-period', 'CPU realtime period in µs'], ['cpu-rt-runtime', 'CPU realtime runtime in µs per period'], ['cpu-idle', '1: SCHED_IDLE for the cgroup, 0: default'],
+        ['pids-limit', 'maximum number of pids (-1: no limit)'], ['blkio-weight', 'block IO weight, 10 to 1000']]),
+      { name: 'cpuset-cpus', type: 'string', valueName: 'LIST', description: 'CPUs to use, e.g. 0-3,7' },
+      { name: 'cpuset-mems', type: 'string', valueName: 'LIST', description: 'memory nodes to use, e.g. 0-1' },
+      help],
+    load: async () => await import('../commands/update.js'),
+  },
+  {
+    name: 'events', summary: 'print resource usage and OOM events of a container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [{ name: 'stats', type: 'boolean', description: 'print the usage once and exit' },
+      { name: 'interval', type: 'string', valueName: 'DURATION', default: '5s', description: 'how often to print the usage' }, help],
+    load: async () => await import('../commands/events.js'),
   },
   {
     name: 'features', summary: 'print what this runtime implements (features.md JSON)', usage: '', minArgs: 0, maxArgs: 0,

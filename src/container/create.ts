@@ -18,6 +18,9 @@ import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
 import { mark } from '../trace.js'
+import type { ContainerCgroup } from '../linux/cgroups/index.js'
+import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
+import { procsFiles, removeCgroup } from '../linux/cgroups/manager.js'
 
 export interface CreateOptions {
   root: string
@@ -28,6 +31,8 @@ export interface CreateOptions {
   preserveFds: number
   noPivot: boolean
   noNewKeyring: boolean
+  /** --systemd-cgroup: cgroupsPath is slice:prefix:name. */
+  systemdCgroup?: boolean
   log: Logger
   /** The bundle, if the caller has loaded (and so validated) it already. */
   loaded?: Bundle
@@ -49,7 +54,8 @@ export function createContainer (opts: CreateOptions): StoredState {
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
   const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket })
-  for (const w of plan.warnings) opts.log.warn(w)
+  const cgroupPlan = planCgroup(spec)
+  for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
 
   store.reserve(id)
@@ -67,6 +73,7 @@ export function createContainer (opts: CreateOptions): StoredState {
     config: spec,
     owner: '',
   }
+  let cgroup: ContainerCgroup | undefined
   let pid = 0
   /** spawnInit returned: the init is ours to kill. (When spawnInit throws, it has killed and reaped the init itself.) */
   let spawned = false
@@ -83,7 +90,13 @@ export function createContainer (opts: CreateOptions): StoredState {
     }
   }
   try {
-    // pid 0: `state` and `list` report the container as "creating" meanwhile.
+    // Limits are in place before the init runs its first instruction.
+    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true)
+    state.cgroup = cgroup
+    plan.init.cgroupProcs = procsFiles(cgroup)
+    mark('cgroup')
+    // pid 0: `state` and `list` report the container as "creating" meanwhile
+    // (and a delete --force of what a killed create left finds the cgroup).
     store.write(state)
     try {
       pid = native.spawnInit(plan.init, runCreateHooks).pid
@@ -111,6 +124,9 @@ export function createContainer (opts: CreateOptions): StoredState {
         closeSync(fd)
       }
       try { native.waitPid(pid, false) } catch { /* reaped elsewhere */ }
+    }
+    if (cgroup !== undefined) {
+      try { removeCgroup(cgroup) } catch (r) { opts.log.warn((r as Error).message) }
     }
     if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
     store.remove(id)

@@ -2,7 +2,6 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
-import { ConfigError } from '../errors.js'
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
@@ -18,6 +17,7 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
+import { containerCgroupPath } from './cgroups/manager.js'
 
 export interface PlanOptions {
   bundle: string
@@ -44,16 +44,11 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const containerProcess = requireProcess(spec)
   const supportWarnings = checkSpecSupported(spec)
   const ns = planNamespaces(spec)
-  const resources = spec.linux?.resources ?? {}
-  for (const key of Object.keys(resources)) {
-    // Device rules are accepted: without cgroups, /dev holds only the default
-    // and configured nodes, which is what a deny-all-but-these rule allows.
-    if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
-  }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
     userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
     cgroupNamespace: ns.privateTypes.has('cgroup'),
+    cgroupPath: own => containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
@@ -92,7 +87,6 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFlags = seccomp.flags
   }
   const warnings = [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
-  if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
@@ -122,6 +116,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
   [InitPhase.Console]: 'setting up the terminal (process.terminal)',
   [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
+  [InitPhase.Cgroup]: 'placing the init in its cgroup',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 
@@ -149,6 +144,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
+    case InitPhase.Cgroup:
+      return `config.json /linux/cgroupsPath: writing the init's pid to ${init.cgroupProcs?.[f.step] ?? 'cgroup.procs'}: ${reason}`
     case InitPhase.Rlimit:
       return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}`
     case InitPhase.Setns: {

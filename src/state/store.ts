@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
+import type { ContainerCgroup } from '../linux/cgroups/manager.js'
 import type { Spec } from '../spec/types.js'
 
 /** What ocirt keeps about a container. `status` is never stored: it is read off the kernel. */
@@ -25,6 +26,8 @@ export interface StoredState {
   /** The config as it was at create (runtime.md: later changes MUST NOT affect the container). */
   config: Spec
   owner: string
+  /** The container's cgroup (absent for a container made by a build without cgroups, or rootless without one). */
+  cgroup?: ContainerCgroup
 }
 
 /** runc's rule for container ids. */
