@@ -196,7 +196,7 @@ t.test('restore refuses configs it cannot restore, naming the field', async t =>
 /**
  * A stand-in for criu(8) that records each call's arguments (one per line,
  * calls ended by "--") and acts out the part of criu that ocirt relies on:
- * `check` passes; `dump` writes inventory.img and, unless told to leave it
+ * `check` passes; `pre-dump` and `dump` write inventory.img and, unless told to leave it
  * running, kills the tree; `restore` requires --root to be a mount point
  * holding the rootfs and starts a process as the restored init, writing its
  * pid to --pidfile (or, with "fail" in the image dir, logs an error and fails).
@@ -218,6 +218,7 @@ while [ $# -gt 0 ]; do
 done
 case $action in
   check) exit 0 ;;
+  pre-dump) echo 'fake image' > "$images/inventory.img"; exit 0 ;;
   dump)
     echo 'fake image' > "$images/inventory.img"
     [ -n "$leave" ] || kill -9 "$tree"
@@ -286,6 +287,36 @@ t.test('ocirt\'s side with a stand-in criu: the dump\'s command line, then a res
   await rt.waitStatus(id, 'stopped')
   t.equal((await rt.delete(id)).code, 0, 'delete works')
   t.same(await rt.list(), [])
+})
+
+t.test('a stand-in criu: --pre-dump leaves the container running, --parent-path and --page-server reach criu', async t => {
+  const criu = fakeCriu(t)
+  const { rt, bundle, id, pid } = await counterRunning(t)
+  const images = tempDir(t, 'ocirt-criu-images-')
+  const pre = await rt.run(['--criu', criu.path, 'checkpoint', '--pre-dump', '--image-path', join(images, 'pre'), id])
+  t.equal(pre.code, 0, pre.stderr)
+  const preDump = criu.calls().at(-1)!
+  t.equal(preDump[0], 'pre-dump')
+  t.ok(preDump.includes('--track-mem'), 'memory tracking for the next dump')
+  t.notOk(preDump.includes('--leave-running'), 'a pre-dump always leaves the tree running')
+  t.equal((await rt.state(id)).pid, pid, 'the container still runs')
+
+  const absolute = await rt.run(['--criu', criu.path, 'checkpoint', '--parent-path', join(images, 'pre'), '--image-path', join(images, 'full'), id])
+  t.match(absolute.stderr, 'flag --parent-path must be relative to --image-path')
+  const missing = await rt.run(['--criu', criu.path, 'checkpoint', '--parent-path', '../nothing', '--image-path', join(images, 'full'), id])
+  t.match(missing.stderr, `flag --parent-path: ${join(images, 'nothing')} is not a directory`)
+  const server = await rt.run(['--criu', criu.path, 'checkpoint', '--page-server', 'nohost', '--image-path', join(images, 'full'), id])
+  t.match(server.stderr, 'flag --page-server takes ADDRESS:PORT, not "nohost"')
+  t.equal(criu.calls().length, 2, 'none of these reached criu')
+  t.notOk(existsSync(join(images, 'full')), 'nor made the image dir')
+
+  const full = await rt.run(['--criu', criu.path, 'checkpoint', '--leave-running', '--parent-path', '../pre', '--page-server', '127.0.0.1:27', '--image-path', join(images, 'full'), id])
+  t.equal(full.code, 0, full.stderr)
+  const dump = criu.calls().at(-1)!
+  t.same(valuesOf(dump, '--prev-images-dir'), ['../pre'])
+  t.ok(dump.includes('--track-mem') && dump.includes('--leave-running') && dump.includes('--page-server'))
+  t.same([valuesOf(dump, '--address'), valuesOf(dump, '--port')], [['127.0.0.1'], ['27']])
+  await stillCounting(t, bundle, 'the container still counts')
 })
 
 t.test('a stand-in criu that fails restore: its log\'s error is quoted, nothing is left behind', async t => {

@@ -74,12 +74,12 @@ export function checkpointContainer (opts: CheckpointOptions): void {
   const imagePath = resolve(opts.imagePath ?? 'checkpoint')
   const workPath = resolve(opts.workPath ?? imagePath)
   const pageServer = pageServerArgs(opts.pageServer)
+  const parent = parentArgs(imagePath, opts.parentPath)
   checkCriu(opts.criu)
 
   const plan = buildPlan(state.config, { bundle: state.bundle, stateDir: dir, id: state.id, preserveFds: 0, noPivot: false, noNewKeyring: true, consoleSocket: undefined })
   mkdirSync(imagePath, { recursive: true, mode: 0o700 })
   mkdirSync(workPath, { recursive: true, mode: 0o700 })
-  const parent = parentArgs(imagePath, opts.parentPath)
   const externals = externalMounts(plan.init).flatMap(m => ['--external', `mnt[${m.mountpoint}]:${m.mountpoint}`])
   if (netnsPath !== undefined) {
     externals.push('--external', `net[${statSync(`/proc/${state.pid}/ns/net`).ino}]:${EXTERNAL_NET_KEY}`)
