@@ -25,7 +25,8 @@ export function createOptions (ctx: CommandContext): CreateOptions {
   }
 }
 
-function strings (value: string | boolean | string[] | undefined): string[] {
+/** A flag's values, whether given once or repeated. */
+export function flagValues (value: string | boolean | string[] | undefined): string[] {
   return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
 }
 
@@ -42,7 +43,7 @@ export function criuCommonFlags (ctx: CommandContext): CriuCommonOptions & { roo
     shellJob: f['shell-job'] === true,
     fileLocks: f['file-locks'] === true,
     manageCgroupsMode: f['manage-cgroups-mode'] as string | undefined,
-    emptyNs: strings(f['empty-ns']),
+    emptyNs: flagValues(f['empty-ns']),
     log: ctx.log,
   }
 }

@@ -15,9 +15,6 @@ import type { InitPlan } from '../native.js'
 import { MountOp } from '../native.js'
 import type { Spec } from '../spec/types.js'
 
-/** Debian's criu, and runc's default (`runc --criu`). */
-export const DEFAULT_CRIU = '/usr/sbin/criu'
-
 export interface CriuRun {
   /** Exit status; null if criu was killed. */
   status: number | null
