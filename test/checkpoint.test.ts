@@ -14,7 +14,7 @@ import type { TapLike } from '../conformance/lib/harness.js'
 import { assertNothingLeft, snapshotHost, waitFor } from '../conformance/lib/harness.js'
 import type { Bundle } from '../conformance/lib/bundle.js'
 import type { Runtime } from '../conformance/lib/runtime.js'
-import { isAlive, reapOrphans } from '../conformance/lib/reaper.js'
+import { isAlive, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { hostMounts, ocirt } from './lib/ocirt.js'
 
 const CRIU = '/usr/sbin/criu'
@@ -317,6 +317,29 @@ t.test('a stand-in criu: --pre-dump leaves the container running, --parent-path 
   t.ok(dump.includes('--track-mem') && dump.includes('--leave-running') && dump.includes('--page-server'))
   t.same([valuesOf(dump, '--address'), valuesOf(dump, '--port')], [['127.0.0.1'], ['27']])
   await stillCounting(t, bundle, 'the container still counts')
+})
+
+t.test('a stand-in criu: restore in the foreground waits for the restored init and deletes the container', async t => {
+  const criu = fakeCriu(t)
+  const { rt, bundle, id } = await ocirt(t)
+  const images = tempDir(t, 'ocirt-criu-images-')
+  writeFileSync(join(images, 'inventory.img'), '')
+  const child = spawnTracked(rt.binary, ['--root', rt.root, '--criu', criu.path, 'restore', '--image-path', images, '--bundle', bundle.dir, id], { stdio: 'ignore' })
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => resolve(code)))
+  t.teardown(() => { child.kill('SIGKILL') })
+  let status = ''
+  for (let tries = 0; tries < 100 && status !== 'running'; tries++) {
+    const r = await rt.stateResult(id)
+    status = r.code === 0 ? (JSON.parse(r.stdout) as { status: string }).status : ''
+    if (status !== 'running') await new Promise(resolve => setTimeout(resolve, 50))
+  }
+  t.equal(status, 'running', 'the restored container runs while restore waits')
+  const { pid } = await rt.state(id)
+  // The init is ocirt's child now (criu left it to ocirt, the subreaper), so ocirt can wait for it.
+  t.equal(readFileSync(`/proc/${pid!}/stat`, 'utf8').split(') ')[1].split(' ')[1], String(child.pid), 'restore is the parent of the restored init')
+  t.equal((await rt.kill(id, 'TERM')).code, 0)
+  t.equal(await exited, 143, 'restore exits with 128+SIGTERM, as run does')
+  t.same(await rt.list(), [], 'and deletes the container')
 })
 
 t.test('a stand-in criu that fails restore: its log\'s error is quoted, nothing is left behind', async t => {
