@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what ocirt needs to build and test on Debian 12, as root:
 # Debian packages (compiler, busybox for root filesystems, the runc/crun peers
-# for conformance and benchmarks) and the npm packages, then builds dist/.
+# for conformance and benchmarks, criu for checkpoint/restore) and the npm
+# packages, then builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # adds ~70 ms to every node start on these machines
 
-apt_packages=(busybox-static g++ make python3 libseccomp-dev runc crun hyperfine util-linux procps)
+apt_packages=(busybox-static g++ make python3 libseccomp-dev runc crun criu hyperfine util-linux procps)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -24,6 +24,8 @@ export interface Globals {
   logFormat: 'text' | 'json'
   debug: boolean
   systemdCgroup: boolean
+  /** --criu: the criu binary for checkpoint and restore. */
+  criu: string
 }
 
 export interface CommandContext {
@@ -58,7 +60,7 @@ export const GLOBAL_FLAGS: Flag[] = [
   { name: 'debug', type: 'boolean', description: 'log debug messages' },
   { name: 'systemd-cgroup', type: 'boolean', description: 'manage cgroups through systemd (cgroupsPath is slice:prefix:name)' },
   { name: 'rootless', type: 'string', valueName: 'true|false|auto', description: 'accepted for runc compatibility' },
-  { name: 'criu', type: 'string', valueName: 'PATH', description: 'accepted for runc compatibility' },
+  { name: 'criu', type: 'string', valueName: 'PATH', default: '/usr/sbin/criu', description: 'the criu binary used by checkpoint and restore' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
 ]
@@ -71,6 +73,16 @@ const noPivot: Flag = { name: 'no-pivot', type: 'boolean', description: 'use MS_
 const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'keep the caller\'s session keyring instead of a new one named _ses.ID' }
 const sizeFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'BYTES', description: `${description}, e.g. 512m` }))
 const numberFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'N', description }))
+const criuCommon: Flag[] = [
+  { name: 'image-path', type: 'string', valueName: 'DIR', default: './checkpoint', description: 'the directory of the criu image files' },
+  { name: 'work-path', type: 'string', valueName: 'DIR', description: 'the directory for criu\'s log and work files (default: the image path)' },
+  { name: 'tcp-established', type: 'boolean', description: 'allow open TCP connections' },
+  { name: 'ext-unix-sk', type: 'boolean', description: 'allow external unix sockets' },
+  { name: 'shell-job', type: 'boolean', description: 'allow shell jobs (a controlling terminal from outside)' },
+  { name: 'file-locks', type: 'boolean', description: 'dump and restore file locks' },
+  { name: 'manage-cgroups-mode', type: 'string', valueName: 'soft|full|strict|ignore', default: 'soft', description: 'criu\'s cgroups mode (as runc: soft)' },
+  { name: 'empty-ns', type: 'string', valueName: 'network', multiple: true, description: 'create the namespace but do not restore its contents (repeatable)' },
+]
 const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'show help for the command' }
 
 export const COMMANDS: Command[] = [
@@ -166,6 +178,22 @@ export const COMMANDS: Command[] = [
     flags: [{ name: 'stats', type: 'boolean', description: 'print the usage once and exit' },
       { name: 'interval', type: 'string', valueName: 'DURATION', default: '5s', description: 'how often to print the usage' }, help],
     load: async () => await import('../commands/events.js'),
+  },
+  {
+    name: 'checkpoint', summary: 'checkpoint a running container with criu', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [...criuCommon,
+      { name: 'parent-path', type: 'string', valueName: 'DIR', description: 'a previous pre-dump, relative to the image path' },
+      { name: 'leave-running', type: 'boolean', description: 'leave the container running after the checkpoint' },
+      { name: 'pre-dump', type: 'boolean', description: 'dump only the memory, and leave the container running' },
+      { name: 'auto-dedup', type: 'boolean', description: 'deduplicate the memory images against the parent' },
+      { name: 'page-server', type: 'string', valueName: 'ADDRESS:PORT', description: 'send the memory pages to a criu page server' }, help],
+    load: async () => await import('../commands/checkpoint.js'),
+  },
+  {
+    name: 'restore', summary: 'restore a container from a checkpoint with criu', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [...criuCommon, bundle, pidFile, consoleSocket,
+      { name: 'detach', short: 'd', type: 'boolean', description: 'return once the container runs' }, help],
+    load: async () => await import('../commands/restore.js'),
   },
   {
     name: 'features', summary: 'print what this runtime implements (features.md JSON)', usage: '', minArgs: 0, maxArgs: 0,

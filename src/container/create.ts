@@ -13,7 +13,7 @@ import { loadNative } from '../native.js'
 import type { Logger } from '../log.js'
 import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
-import { StateStore, validateId } from '../state/store.js'
+import { newContainerState, StateStore, validateId } from '../state/store.js'
 import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
@@ -61,18 +61,7 @@ export function createContainer (opts: CreateOptions): StoredState {
   store.reserve(id)
   const native = loadNative()
   mark('addon')
-  const state: StoredState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    bundle,
-    rootfs: plan.init.rootfs,
-    annotations: spec.annotations,
-    created: new Date().toISOString(),
-    initStartTime: '',
-    config: spec,
-    owner: '',
-  }
+  const state = newContainerState(spec, id, bundle, plan.init.rootfs)
   let cgroup: ContainerCgroup | undefined
   let pid = 0
   /** spawnInit returned: the init is ours to kill. (When spawnInit throws, it has killed and reaped the init itself.) */

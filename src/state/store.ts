@@ -30,6 +30,22 @@ export interface StoredState {
   cgroup?: ContainerCgroup
 }
 
+/** The state of a container about to be made from `spec`: pid 0, so it reads as "creating". */
+export function newContainerState (spec: Spec, id: string, bundle: string, rootfs: string): StoredState {
+  return {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    bundle,
+    rootfs,
+    annotations: spec.annotations,
+    created: new Date().toISOString(),
+    initStartTime: '',
+    config: spec,
+    owner: '',
+  }
+}
+
 /** runc's rule for container ids. */
 const VALID_ID = /^[\w+.-]+$/
 
