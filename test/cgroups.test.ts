@@ -252,3 +252,24 @@ t.test('a relative cgroupsPath is under the cgroup ocirt runs in (runc\'s rule),
     if (path !== undefined) made.push(`/sys/fs/cgroup/memory${runner}/sub`, ...hierarchies.filter(h => h !== 'memory').map(h => `/sys/fs/cgroup/${h}${runner}/sub`))
   }
 })
+
+t.test('an existing cgroup that has processes, or is frozen, is not fit for a new container (config-linux.md "Control groups")', async t => {
+  const first = await detached(t, 'sleep 60')
+  const f = await ocirt(t, s => { s.linux!.cgroupsPath = first.spec.linux!.cgroupsPath; s.process!.args = ['true'] })
+  const r = await f.rt.create(f.id, f.bundle.dir)
+  t.equal(r.code, 1)
+  t.match(r.stderr, /\/linux\/cgroupsPath: the cgroup \/ocirt-tests\/\S+ already has processes \(1\)/)
+  t.not((await f.rt.stateResult(f.id)).code, 0, 'no container is left')
+  t.ok(existsSync(cgroupDir(first.spec, 'memory')), 'the first container\'s cgroup is untouched')
+  // A frozen, empty cgroup: made by hand under the test parent.
+  const path = `${TEST_CGROUP_PARENT}/frozen-${process.pid}`
+  const freezer = `/sys/fs/cgroup/freezer${path}`
+  mkdirSync(freezer, { recursive: true })
+  t.teardown(() => { try { writeFileSync(join(freezer, 'freezer.state'), 'THAWED'); rmdirSync(freezer) } catch {} })
+  writeFileSync(join(freezer, 'freezer.state'), 'FROZEN')
+  const g = await ocirt(t, s => { s.linux!.cgroupsPath = path; s.process!.args = ['true'] })
+  const rf = await g.rt.create(g.id, g.bundle.dir)
+  t.equal(rf.code, 1)
+  t.match(rf.stderr, /is frozen/)
+  t.notOk(existsSync(`/sys/fs/cgroup/memory${path}`), 'the cgroups it made in the other hierarchies are removed again')
+})

@@ -114,6 +114,7 @@ export function createCgroup (layout: CgroupLayout, cgroupsPath: string | undefi
       }
       if (layout.version === 2) enableV2Controllers(h, leaf)
       cgroup.dirs[h.key] = leaf
+      if (!cgroup.created.includes(leaf)) checkFitForPurpose(leaf, cgroup.path)
     }
   } catch (e) {
     removeCgroup(cgroup)
@@ -121,6 +122,23 @@ export function createCgroup (layout: CgroupLayout, cgroupsPath: string | undefi
     throw new ConfigError('config.json', '/linux/cgroupsPath', `creating the cgroup: ${(e as Error).message}`)
   }
   return cgroup
+}
+
+/**
+ * config-linux.md "Control groups": a runtime that checks whether the
+ * container's cgroup is fit for purpose MUST fail when it is not. An existing
+ * cgroup that already holds processes, or is frozen, is not: the new
+ * container would share limits, or never run.
+ */
+function checkFitForPurpose (dir: string, path: string): void {
+  const procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8').trim()
+  if (procs !== '') {
+    throw new ConfigError('config.json', '/linux/cgroupsPath', `the cgroup ${path} already has processes (${procs.split('\n').length}): a container needs a cgroup of its own`)
+  }
+  const frozen = existsSync(join(dir, 'freezer.state'))
+    ? readFileSync(join(dir, 'freezer.state'), 'utf8').trim() !== 'THAWED'
+    : existsSync(join(dir, 'cgroup.freeze')) && readFileSync(join(dir, 'cgroup.freeze'), 'utf8').trim() === '1'
+  if (frozen) throw new ConfigError('config.json', '/linux/cgroupsPath', `the cgroup ${path} is frozen: the container could not run`)
 }
 
 /** The cgroup.procs files to place a process in every hierarchy of the container's cgroup. */
