@@ -273,3 +273,30 @@ t.test('an existing cgroup that has processes, or is frozen, is not fit for a ne
   t.match(rf.stderr, /is frozen/)
   t.notOk(existsSync(`/sys/fs/cgroup/memory${path}`), 'the cgroups it made in the other hierarchies are removed again')
 })
+
+// (A per-device weight needs the BFQ scheduler on that disk; this host's disk has none, and the kernel refuses it.)
+t.test('the rest of linux.resources on v1: memory kernelTCP and OOM killer, CPU burst and idle, block IO weight and throttles', async t => {
+  // The disk the host's / is on (its major:minor from /proc/partitions' first disk).
+  const disk = readFileSync('/proc/partitions', 'utf8').split('\n').slice(2).map(l => l.trim().split(/\s+/)).find(f => f.length === 4)
+  t.ok(disk, 'the host has a block device')
+  const [major, minor] = [Number(disk![0]), Number(disk![1])]
+  const { spec } = await detached(t, 'sleep 60', s => {
+    s.linux!.resources = {
+      ...s.linux!.resources,
+      memory: { limit: 64 << 20, kernelTCP: 16 << 20, disableOOMKiller: true },
+      cpu: { quota: 20000, period: 100000, burst: 10000, idle: 0 },
+      blockIO: { weight: 300, throttleReadBpsDevice: [{ major, minor, rate: 1048576 }], throttleWriteIOPSDevice: [{ major, minor, rate: 100 }] },
+    }
+  })
+  const mem = cgroupDir(spec, 'memory')
+  t.equal(read(mem, 'memory.kmem.tcp.limit_in_bytes'), String(16 << 20))
+  t.match(read(mem, 'memory.oom_control'), /oom_kill_disable 1/)
+  const cpu = cgroupDir(spec, 'cpu')
+  t.equal(read(cpu, 'cpu.cfs_burst_us'), '10000')
+  t.equal(read(cpu, 'cpu.idle'), '0')
+  const blkio = cgroupDir(spec, 'blkio')
+  const weightFile = existsSync(join(blkio, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight'
+  t.match(read(blkio, weightFile), /300/, `the weight lands in ${weightFile}`)
+  t.equal(read(blkio, 'blkio.throttle.read_bps_device'), `${major}:${minor} 1048576`)
+  t.equal(read(blkio, 'blkio.throttle.write_iops_device'), `${major}:${minor} 100`)
+})

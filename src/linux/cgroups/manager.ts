@@ -13,6 +13,7 @@ import { join, normalize } from 'node:path'
 import { ConfigError, OcirtError } from '../../errors.js'
 import type { CgroupLayout, Hierarchy } from './hierarchy.js'
 import { dirOf, systemdRunning } from './hierarchy.js'
+import { loadNative } from '../../native.js'
 import type { CgroupWrite } from './resources.js'
 
 /** What state.json keeps of a container's cgroup. */
@@ -199,8 +200,9 @@ function controllerEnabled (dir: string, controller: string): boolean {
   }
 }
 
-function describeWriteError (w: CgroupWrite, e: Error, source: string): ConfigError {
-  const reason = (e as NodeJS.ErrnoException).code === 'EINVAL' ? 'invalid argument' : (e.message.replace(/^\w+: /, '').replace(/, write$/, ''))
+function describeWriteError (w: CgroupWrite, e: NodeJS.ErrnoException, source: string): ConfigError {
+  // The kernel's own words for the errno (node's are the libuv table's: "operation not supported on socket").
+  const reason = e.errno !== undefined ? loadNative().strerror(-e.errno).toLowerCase() : e.message
   return new ConfigError(source, w.pointer, `writing "${w.value}" to ${w.file}: ${reason}`)
 }
 
