@@ -80,9 +80,9 @@ export function createContainer (opts: CreateOptions): StoredState {
   }
   try {
     // Limits are in place before the init runs its first instruction.
-    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true)
+    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true, m => opts.log.warn(m))
     state.cgroup = cgroup
-    plan.init.cgroupProcs = procsFiles(cgroup)
+    plan.init.cgroupProcs = cgroup === undefined ? [] : procsFiles(cgroup)
     mark('cgroup')
     // pid 0: `state` and `list` report the container as "creating" meanwhile
     // (and a delete --force of what a killed create left finds the cgroup).

@@ -29,12 +29,28 @@ export function planCgroup (spec: Spec): CgroupPlan {
   return { layout, writes, devices: deviceRules(spec), warnings }
 }
 
-/** Creates the container's cgroup and writes its limits; on failure nothing is left. */
-export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean): ContainerCgroup {
-  const cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
+/**
+ * Creates the container's cgroup and writes its limits; on failure nothing
+ * is left. Without root (rootless), a cgroup that cannot be made is no error
+ * when the config asks for no limits: the container stays in its caller's
+ * cgroup (runc --rootless does the same); with limits it is.
+ */
+export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void): ContainerCgroup | undefined {
+  let cgroup: ContainerCgroup
+  try {
+    cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
+  } catch (e) {
+    const denied = /\b(EACCES|EPERM|EROFS)\b|permission denied|read-only file system/i.test((e as Error).message)
+    if (process.geteuid?.() !== 0 && denied && plan.writes.length === 0) {
+      warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
+      return undefined
+    }
+    throw e
+  }
   try {
     applyWrites(cgroup, plan.writes)
-    applyDeviceRules(cgroup, plan.devices)
+    // Device nodes a rootless container can reach are bind mounts of the caller's own: no rules to add.
+    if (process.geteuid?.() === 0) applyDeviceRules(cgroup, plan.devices)
   } catch (e) {
     removeCgroup(cgroup)
     throw e
