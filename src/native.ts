@@ -223,6 +223,11 @@ export interface NativeAddon {
   receiveFd (listenFd: number, timeoutMs: number): { fd: number, name: string } | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string
+  /**
+   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (compileDeviceFilter) and attaches it to the cgroup v2
+   * directory with BPF_F_ALLOW_MULTI, then detaches the device programs attached there before.
+   */
+  attachDeviceFilter (cgroupDir: string, program: Buffer): void
 }
 
 let loaded: NativeAddon | undefined
