@@ -2,10 +2,12 @@
  * linux.resources.devices (config-linux.md "Allowed Device List"): the rules
  * the container's cgroup enforces, as runc builds them: the config's rules,
  * then the devices every container gets (/dev/null, zero, full, random,
- * urandom, tty, ptmx, the pts, net/tun, and mknod of anything), then an
- * allow rule for each node of linux.devices. The last matching rule wins.
+ * urandom, tty, ptmx, the pts, net/tun, and mknod of anything). The last
+ * matching rule wins. A node of linux.devices gets no rule of its own: the
+ * config's rules decide whether it can be opened (runc's behaviour; the
+ * configs of containerd and podman allow their nodes explicitly).
  */
-import type { LinuxDeviceCgroup, Spec } from '../../spec/types.js'
+import type { LinuxDeviceCgroup } from '../../spec/types.js'
 import type { CgroupWrite } from './resources.js'
 
 const rule = (type: 'a' | 'c' | 'b', major: number | undefined, minor: number | undefined, access: string): LinuxDeviceCgroup => ({ allow: true, type, major, minor, access })
@@ -26,13 +28,9 @@ export const DEFAULT_ALLOWED_DEVICES: readonly LinuxDeviceCgroup[] = [
 
 export interface PointedRule { rule: LinuxDeviceCgroup, pointer: string }
 
-export function deviceRules (spec: Spec): PointedRule[] {
-  const out: PointedRule[] = (spec.linux?.resources?.devices ?? []).map((r, i) => ({ rule: r, pointer: `/linux/resources/devices/${i}` }))
+export function deviceRules (configured: LinuxDeviceCgroup[] | undefined): PointedRule[] {
+  const out: PointedRule[] = (configured ?? []).map((r, i) => ({ rule: r, pointer: `/linux/resources/devices/${i}` }))
   for (const r of DEFAULT_ALLOWED_DEVICES) out.push({ rule: r, pointer: '/linux/resources/devices' })
-  for (const [i, d] of (spec.linux?.devices ?? []).entries()) {
-    if (d.type === 'p') continue
-    out.push({ rule: rule(d.type === 'b' ? 'b' : 'c', d.major, d.minor, 'rwm'), pointer: `/linux/devices/${i}` })
-  }
   return out
 }
 

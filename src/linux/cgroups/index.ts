@@ -12,6 +12,9 @@ import type { CgroupWrite } from './resources.js'
 import { resourceWrites } from './resources.js'
 import type { PointedRule } from './devices.js'
 import { deviceRules, v1DeviceWrites } from './devices.js'
+import { compileDeviceFilter } from './device-filter.js'
+import { loadNative } from '../../native.js'
+import { ConfigError } from '../../errors.js'
 
 export type { ContainerCgroup } from './manager.js'
 
@@ -26,7 +29,7 @@ export interface CgroupPlan {
 export function planCgroup (spec: Spec): CgroupPlan {
   const layout = detectCgroupLayout()
   const { writes, warnings } = resourceWrites(layout.version, spec.linux?.resources ?? {})
-  return { layout, writes, devices: deviceRules(spec), warnings }
+  return { layout, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
 }
 
 /**
@@ -59,13 +62,24 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
 }
 
 export function applyDeviceRules (cgroup: ContainerCgroup, rules: PointedRule[], source = 'config.json'): void {
-  if (cgroup.version === 1) applyWrites(cgroup, v1DeviceWrites(rules), source)
-  // v2 has no devices controller: the rules become an eBPF program attached to the cgroup (see device-filter.ts).
+  if (cgroup.version === 1) {
+    applyWrites(cgroup, v1DeviceWrites(rules), source)
+    return
+  }
+  // v2 has no devices controller: the rules become an eBPF program attached to the cgroup.
+  const program = compileDeviceFilter(rules.map(r => r.rule), { file: source, pointer: '/linux/resources/devices' })
+  try {
+    loadNative().attachDeviceFilter(cgroup.dirs[''], program)
+  } catch (e) {
+    throw new ConfigError(source, '/linux/resources/devices', `attaching the device filter (eBPF) to the container's cgroup: ${(e as Error).message}`)
+  }
 }
 
 /** `update`: new limits on a live container (the config's, merged with the new ones by the caller). */
 export function updateResources (cgroup: ContainerCgroup, resources: LinuxResources, source: string): string[] {
   const { writes, warnings } = resourceWrites(cgroup.version, resources, source)
   applyWrites(cgroup, writes, source)
+  // New device rules replace the old ones whole (v1: from a reset; v2: a new filter program).
+  if (resources.devices !== undefined) applyDeviceRules(cgroup, deviceRules(resources.devices), source)
   return warnings
 }
