@@ -60,10 +60,10 @@ trap 'exit 130' INT TERM
 # --- the shared rootfs: busybox, and the helper scripts the containers run ---
 mkdir -p "$ROOTFS/bin" "$ROOTFS/proc" "$ROOTFS/sys" "$ROOTFS/dev" "$ROOTFS/tmp" "$ROOTFS/t" "$STATE"
 cp /bin/busybox "$ROOTFS/bin/busybox"
-for a in sh cat echo sleep tail mknod kill ls head seq true; do ln -s busybox "$ROOTFS/bin/$a"; done
+for a in sh cat echo sleep tail mknod kill ls head mv true; do ln -s busybox "$ROOTFS/bin/$a"; done
 # count ID: a counter that moves every 0.2 s (pause must stop it)
 cat > "$ROOTFS/t/count.sh" <<'EOF'
-i=0; while :; do i=$((i + 1)); echo $i > /tmp/count-$1; sleep 0.2; done
+i=0; while :; do i=$((i + 1)); echo $i > /tmp/count-$1.new; mv /tmp/count-$1.new /tmp/count-$1; sleep 0.2; done
 EOF
 # oom ID: waits for /tmp/go-ID, then allocates past the limit
 cat > "$ROOTFS/t/oom.sh" <<'EOF'
@@ -215,11 +215,14 @@ fi
 
 # --- 3. pids.max is enforced -----------------------------------------------------
 id=pids
+pids_at() { [ "$(read_cg $id pids.current)" = "$1" ]; }
 bundle $id '["sh","/t/forks.sh","pids"]' '{"pids": {"limit": 8}}'
 if start_container $id; then
     wait_for 60 file_has "$ROOTFS/tmp/forks-$id" done
     expect_match "fork fails at pids.max (the shell reports it)" "$(cat "$ROOTFS/tmp/forks-$id" 2>&1)" "can't fork"
     expect_match "pids.events counts the refused forks" "$(read_cg $id pids.events)" "max [1-9]"
+    # the shell forks its last sleep just after writing "done"
+    wait_for 10 pids_at 8
     expect "pids.current stays at pids.max" "$(read_cg $id pids.current)" 8
     rt delete --force $id >/dev/null 2>&1
 fi
@@ -237,7 +240,8 @@ if start_container $id; then
         expect "pause: state says paused" "$(status_of $id)" paused
         expect_match "pause: cgroup.events says frozen" "$(read_cg $id cgroup.events)" "frozen 1"
         c1=$(count); sleep 2; c2=$(count)
-        expect "a paused container makes no progress" "$c2" "$c1"
+        case $c1 in ''|*[!0-9]*) not_ok "a paused container makes no progress" "no count: '$c1'" ;;
+            *) expect "a paused container makes no progress" "$c2" "$c1" ;; esac
         if rt_ok "resume" resume $id; then
             expect "resume: state says running" "$(status_of $id)" running
             wait_for 10 count_above "$c2"
@@ -305,6 +309,11 @@ run_probe() {
     cat "$WORK/$_id.out"
     rt delete --force $_id >/dev/null 2>&1
 }
+# Three checks below (mknod refused without an m rule; a later deny of /dev/null)
+# hold only where the config's rules come after the runtime's own default rules:
+# runc 1.1 appends its defaults (c *:* m, b *:* m, c 1:3 rwm ...) after them and
+# fails these by design, and so does `update --resources` with devices, which
+# runc 1.1 ignores.
 DENY_ALL='{"allow": false, "access": "rwm"}'
 MKNOD_CAPS="$DEFAULT_CAPS,\"CAP_MKNOD\""
 
