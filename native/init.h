@@ -70,6 +70,10 @@ struct InitPlan {
   bool fork_after_unshare = false;
   std::string time_offsets;
   std::string uid_map, gid_map;
+  // newuidmap/newgidmap and their arguments after the pid, for maps the
+  // parent may not write itself (unprivileged, with /etc/subuid ranges);
+  // empty: the parent writes uid_map/gid_map.
+  std::vector<std::string> uid_map_helper, gid_map_helper;
   bool setgroups_deny = false;
   bool has_oom_score_adj = false;
   int32_t oom_score_adj = 0;

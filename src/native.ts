@@ -113,6 +113,9 @@ export interface InitPlan {
   timeOffsets: string
   uidMap: string
   gidMap: string
+  /** newuidmap (newgidmap) and its arguments after the pid, run by the parent instead of writing uid_map (gid_map) itself. */
+  uidMapHelper?: string[]
+  gidMapHelper?: string[]
   /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
   setgroupsDeny: boolean
   /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */

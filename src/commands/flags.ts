@@ -20,6 +20,7 @@ export function createOptions (ctx: CommandContext): CreateOptions {
     preserveFds: preserveFdsFlag(ctx.flags),
     noPivot: ctx.flags['no-pivot'] === true,
     noNewKeyring: ctx.flags['no-new-keyring'] === true,
+    rootless: ctx.globals.rootless,
     log: ctx.log,
   }
 }

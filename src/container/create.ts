@@ -28,6 +28,8 @@ export interface CreateOptions {
   preserveFds: number
   noPivot: boolean
   noNewKeyring: boolean
+  /** The global --rootless, resolved. */
+  rootless?: boolean
   log: Logger
   /** The bundle, if the caller has loaded (and so validated) it already. */
   loaded?: Bundle
@@ -48,7 +50,7 @@ export function createContainer (opts: CreateOptions): StoredState {
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
-  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket })
+  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless })
   for (const w of plan.warnings) opts.log.warn(w)
   mark('plan')
 

@@ -7,6 +7,7 @@ import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
 
+const EPERM = 1
 const EXDEV = 18
 const ELOOP = 40
 import type { Spec } from '../spec/types.js'
@@ -18,6 +19,8 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
+import type { Caller } from './rootless.js'
+import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 
 export interface PlanOptions {
   bundle: string
@@ -29,6 +32,10 @@ export interface PlanOptions {
   /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
   id: string
   noNewKeyring: boolean
+  /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: the caller is not root. */
+  rootless?: boolean
+  /** Who runs ocirt; default: this process. */
+  caller?: Caller
 }
 
 /** The plan and what each of its steps came from, to explain a failure. */
@@ -37,6 +44,12 @@ export interface ContainerPlan {
   mountOrigins: string[]
   postPivotOrigins: string[]
   warnings: string[]
+  /**
+   * ocirt runs without privilege (--rootless, by default when not root): the
+   * cgroup code may not create or write cgroups it does not own (on cgroup v1
+   * it cannot manage any) and must then refuse /linux/resources clearly.
+   */
+  rootless: boolean
 }
 
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
@@ -44,6 +57,13 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const containerProcess = requireProcess(spec)
   const supportWarnings = checkSpecSupported(spec)
   const ns = planNamespaces(spec)
+  const caller = opts.caller ?? currentCaller()
+  const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
+  checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)
+  const userNamespace = ns.newTypes.has('user') || joinedTypes.has('user')
+  if (ns.newTypes.has('user')) checkUserNamespaceMounts(spec, ns.newTypes, joinedTypes)
+  if (userNamespace) checkDevicesBindable(spec)
+  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: false }
   const resources = spec.linux?.resources ?? {}
   for (const key of Object.keys(resources)) {
     // Device rules are accepted: without cgroups, /dev holds only the default
@@ -52,7 +72,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
-    userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
+    userNamespace,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
@@ -66,7 +86,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     timeOffsets: ns.timeOffsets,
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
-    setgroupsDeny: false,
+    ...idMaps,
     oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
@@ -98,6 +118,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
     warnings,
+    rootless: opts.rootless ?? caller.uid !== 0,
   }
 }
 
@@ -150,7 +171,10 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
     case InitPhase.Rlimit:
-      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}`
+      // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
+      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`
+    case InitPhase.UserMap:
+      return describeUserMapFailure(init, f, reason)
     case InitPhase.Setns: {
       const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
       return `config.json /linux/namespaces: joining ${join}: ${reason}`
@@ -169,6 +193,15 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     default:
       return `${PHASE_TEXT[f.phase] ?? `container init failed (phase ${f.phase})`}: ${reason}`
   }
+}
+
+/** Steps of the parent's id map writing (native/init.cc): 0 setgroups, 1 uid map, 2 gid map. */
+function describeUserMapFailure (init: InitPlan, f: InitFailure, reason: string): string {
+  if (f.step === 0) return `config.json /linux/gidMappings: writing "deny" to /proc/PID/setgroups: ${reason}`
+  const [key, file, helper] = f.step === 1 ? ['uidMappings', 'uid_map', init.uidMapHelper] : ['gidMappings', 'gid_map', init.gidMapHelper]
+  if (helper !== undefined) return `config.json /linux/${key}: ${helper[0]} refused the mappings (its message is above)`
+  return `config.json /linux/${key}: writing /proc/PID/${file}: ${reason}` +
+    (f.errno === EPERM ? ' (the host ids must be mapped in ocirt\'s own user namespace)' : '')
 }
 
 function describeStep (step: { op: number, target: string, source?: string, fstype?: string }): string {

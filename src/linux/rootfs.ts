@@ -83,7 +83,8 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
-    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace)
+    // No cgroup v1 hierarchy can be mounted in a user namespace: the host's directories are bound instead.
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace && !opts.userNamespace)
   } else {
     steps = [{
       op: MountOp.Mount,
@@ -112,8 +113,8 @@ function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedSt
   ]
   return all.map(d => {
     const target = containerPath(d.path)
-    if (userNamespace) {
-      // mknod is not allowed in a user namespace: bind the host's node, as runc does.
+    if (userNamespace && d.type !== 'p') {
+      // mknod of a device is not allowed in a user namespace (a FIFO is): bind the host's node, as runc does.
       return { step: { op: MountOp.BindDevice, source: target, target, create: CreateKind.File }, origin: d.origin }
     }
     return {
