@@ -8,6 +8,7 @@ import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
 
 const EPERM = 1
+const EACCES = 13
 const EXDEV = 18
 const ELOOP = 40
 import type { Spec } from '../spec/types.js'
@@ -136,7 +137,6 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.NoNewPrivileges]: 'setting no_new_privs',
   [InitPhase.UserMap]: 'writing the user namespace id maps',
   [InitPhase.Listen]: 'creating exec.sock in the state dir',
-  [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
   [InitPhase.Clone]: 'clone3',
   [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
   [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
@@ -175,6 +175,9 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`
     case InitPhase.UserMap:
       return describeUserMapFailure(init, f, reason)
+    case InitPhase.OomScoreAdj:
+      return `config.json /process/oomScoreAdj: writing ${init.oomScoreAdj ?? ''} to /proc/PID/oom_score_adj: ${reason}` +
+        (f.errno === EACCES ? ' (lowering it below ocirt\'s own needs CAP_SYS_RESOURCE)' : '')
     case InitPhase.Setns: {
       const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
       return `config.json /linux/namespaces: joining ${join}: ${reason}`
