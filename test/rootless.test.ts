@@ -5,7 +5,7 @@
 // Also: a root-run container whose user namespace runs the process as a
 // non-root uid.
 import t from 'tap'
-import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, closeSync, readSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { randomInt } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
@@ -14,6 +14,13 @@ import type { OciSpec } from '../conformance/lib/bundle.js'
 import { bundleFor, sleep } from '../conformance/lib/harness.js'
 import { ensureSubreaper, isAlive, killAndReap, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
+import { UsageError } from '../src/errors.js'
+import { resolveRootless } from '../src/cli/privilege.js'
+import { buildPlan } from '../src/linux/plan.js'
+import type { Caller as PlanCaller } from '../src/linux/rootless.js'
+import { grantedRanges } from '../src/linux/rootless.js'
+import { parseConfig } from '../src/spec/validate.js'
+import { loadNative } from '../src/native.js'
 
 type Test = Parameters<typeof bundleFor>[0]
 
@@ -185,7 +192,8 @@ t.test('spec --rootless writes the config runc spec --rootless writes, and it ru
   const ours = bundleFor(t, undefined, { noConfig: true })
   const runcs = mkdtempSync(join(caller.base, 'runc-spec-'))
   for (const dir of [ours.dir, runcs]) { chownSync(dir, caller.uid, caller.gid); chmodSync(dir, 0o755) }
-  const r = await ocirtAs(caller, ['spec', '--rootless', '--bundle', ours.dir])
+  // spec needs no state dir: it works without XDG_RUNTIME_DIR.
+  const r = await ocirtAs(caller, ['spec', '--rootless', '--bundle', ours.dir], { env: { XDG_RUNTIME_DIR: undefined } })
   t.equal(r.code, 0, r.stderr)
   const spec = JSON.parse(readFileSync(ours.configPath, 'utf8')) as OciSpec
   const peer = spawnSync('setpriv', [`--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', 'runc', 'spec', '--rootless'], { cwd: runcs, encoding: 'utf8' })
@@ -229,6 +237,37 @@ t.test('a device in linux.devices is the host\'s node bind-mounted (mknod is not
   t.equal(kind, `character special file ${dev.major.toString(16)} ${dev.minor.toString(16)}`, `${dev.path} is the device`)
   t.equal(mounted, '1', `${dev.path} is a mount point: the host's node bound`)
   t.equal(fifo, 'fifo')
+  assertNothingLeft(t, caller)
+})
+
+t.test('process.terminal: the pty master of the container\'s own devpts goes to --console-socket', async t => {
+  const caller = unprivilegedCaller(t)
+  const bundle = rootlessBundle(t, caller, spec => {
+    spec.process!.terminal = true
+    spec.process!.args = ['sh', '-c', 'tty; id -u']
+  })
+  const native = loadNative()
+  const socket = join(caller.base, 'console.sock')
+  const listenFd = native.listenUnix(socket)
+  chmodSync(socket, 0o777)
+  t.teardown(() => { closeSync(listenFd) })
+  const created = await ocirtAs(caller, ['create', '--console-socket', socket, '--bundle', bundle.dir, 'rl-tty'])
+  t.equal(created.code, 0, created.stderr)
+  const got = native.receiveFd(listenFd, 0)
+  t.ok(got !== null, 'the master arrived')
+  if (got === null) return
+  t.teardown(() => { try { closeSync(got.fd) } catch {} })
+  t.equal((await ocirtAs(caller, ['start', 'rl-tty'])).code, 0)
+  let out = ''
+  const buf = Buffer.alloc(4096)
+  for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+    let n = 0
+    try { n = readSync(got.fd, buf) } catch (e) { if ((e as NodeJS.ErrnoException).code === 'EIO') break; throw e }
+    if (n === 0) break
+    out += buf.subarray(0, n).toString()
+  }
+  t.same(out.replace(/\r\n/g, '\n').trim().split('\n'), ['/dev/pts/0', '0'], 'the program\'s stdio is the pty')
+  t.equal((await ocirtAs(caller, ['delete', '--force', 'rl-tty'])).code, 0)
   assertNothingLeft(t, caller)
 })
 
@@ -403,4 +442,41 @@ t.test('root runs a container in a user namespace as uid 1000 inside', async t =
   t.same(mapLines(uidMap), [`0 ${host} 65536`])
   t.equal(setgroups, 'allow', 'root writes the gid map with CAP_SETGID: setgroups stays allowed')
   t.equal(statSync(join(bundle.shared, 'f')).uid, host + 1000, 'uid 1000 inside is host uid base+1000')
+})
+
+t.test('--root given explicitly needs no XDG_RUNTIME_DIR; --rootless takes true, false or auto', async t => {
+  const caller = unprivilegedCaller(t)
+  const root = join(caller.base, 'state')
+  mkdirSync(root)
+  chownSync(root, caller.uid, caller.gid)
+  const list = await ocirtAs(caller, ['--root', root, 'list', '-q'], { env: { XDG_RUNTIME_DIR: undefined } })
+  t.equal(list.code, 0, list.stderr)
+  const bad = await ocirtAs(caller, ['--rootless', 'maybe', 'list'])
+  t.equal(bad.code, 1)
+  t.match(bad.stderr, /flag --rootless must be true, false or auto, not "maybe"/)
+  t.equal(resolveRootless(undefined, 0), false, 'auto: root is not rootless')
+  t.equal(resolveRootless('auto', 1000), true, 'auto: anyone else is')
+  t.equal(resolveRootless('false', 1000), false)
+  t.equal(resolveRootless('true', 0), true)
+  t.throws(() => resolveRootless('yes', 0), UsageError)
+})
+
+t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgroup code reads', async t => {
+  const bundle = bundleFor(t, undefined, { noConfig: true })
+  const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, name: undefined, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged })
+  const plan = (spec: OciSpec, who: PlanCaller, rootless?: boolean): ReturnType<typeof buildPlan> =>
+    buildPlan(parseConfig(JSON.stringify(spec)), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'p', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller: who, rootless })
+  const spec = bundle.spec
+  toRootless(spec, { uid: 4321, gid: 4321 } as Caller)
+  const own = plan(spec, caller(4321, false))
+  t.equal(own.init.setgroupsDeny, true, 'an unprivileged parent denies setgroups before writing its own gid')
+  t.equal(own.init.uidMapHelper, undefined, 'and writes its own uid map itself')
+  t.equal(own.init.uidMap, '0 4321 1\n')
+  t.equal(own.rootless, true, 'not root: rootless by default')
+  t.equal(plan(spec, caller(4321, false), false).rootless, false, '--rootless=false is passed on')
+  const root = plan(spec, caller(0, true))
+  t.equal(root.init.setgroupsDeny, false, 'root (CAP_SETGID) leaves setgroups allowed')
+  t.equal(root.rootless, false)
+  t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),
+    [{ start: 100000, size: 65536 }, { start: 200000, size: 10 }], '/etc/subuid lines by name and by number')
 })
