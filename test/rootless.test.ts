@@ -137,8 +137,13 @@ function assertNothingLeft (t: Test, caller: Caller): void {
 
 t.test('an unprivileged caller runs a container as root of a user namespace that maps only its own ids', async t => {
   const caller = unprivilegedCaller(t)
-  const script = 'id -u; id -g; cat /proc/self/uid_map; cat /proc/self/gid_map; cat /proc/self/setgroups; grep -E "^(Uid|Gid):" /proc/self/status; touch /shared/made-inside; exit 7'
-  const bundle = rootlessBundle(t, caller, spec => { spec.process!.args = ['sh', '-c', script] })
+  const script = 'id -u; id -g; cat /proc/self/uid_map; cat /proc/self/gid_map; cat /proc/self/setgroups; grep -E "^(Uid|Gid):" /proc/self/status; ' +
+    'ls /sys/fs/cgroup | wc -l; touch /shared/made-inside; exit 7'
+  const bundle = rootlessBundle(t, caller, spec => {
+    spec.process!.args = ['sh', '-c', script]
+    // A cgroup namespace the user namespace owns: the hierarchies are mounted afresh in it.
+    spec.linux!.namespaces!.push({ type: 'cgroup' })
+  })
   const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-run'])
   t.equal(r.code, 7, `the program's exit status comes back (${r.stderr})`)
   const lines = r.stdout.trim().split('\n')
@@ -147,6 +152,7 @@ t.test('an unprivileged caller runs a container as root of a user namespace that
   t.same(mapLines(lines[3]), [`0 ${caller.gid} 1`], 'gid_map: the single mapping of the caller\'s gid')
   t.equal(lines[4], 'deny', 'setgroups is denied (written before gid_map)')
   t.match(lines[5], /^Uid:\s+0\s+0\s+0\s+0$/)
+  t.ok(Number(lines[7]) > 0, `/sys/fs/cgroup holds the hierarchies (${lines[7]})`)
   t.equal(statSync(join(bundle.shared, 'made-inside')).uid, caller.uid, 'a file root makes inside belongs to the caller on the host')
   assertNothingLeft(t, caller)
 })
@@ -427,21 +433,22 @@ t.test('ranges /etc/subuid grants are mapped by newuidmap/newgidmap: a non-root 
 t.test('root runs a container in a user namespace as uid 1000 inside', async t => {
   const host = 100000 + randomInt(0, 100) * 65536
   const { rt, bundle, id } = await ocirt(t, spec => {
-    spec.linux!.namespaces!.push({ type: 'user' })
+    spec.linux!.namespaces!.push({ type: 'user' }, { type: 'cgroup' })
     spec.linux!.uidMappings = [{ containerID: 0, hostID: host, size: 65536 }]
     spec.linux!.gidMappings = [{ containerID: 0, hostID: host, size: 65536 }]
     spec.process!.user = { uid: 1000, gid: 1000, additionalGids: [1001] }
-    spec.process!.args = ['sh', '-c', 'grep -E "^(Uid|Gid|Groups):" /proc/self/status; cat /proc/self/uid_map; cat /proc/self/setgroups; touch /shared/f']
+    spec.process!.args = ['sh', '-c', 'grep -E "^(Uid|Gid|Groups):" /proc/self/status; cat /proc/self/uid_map; cat /proc/self/setgroups; touch /shared/f; ls /sys/fs/cgroup | wc -l']
   })
   const r = await rt.run(['run', '--bundle', bundle.dir, id])
   t.equal(r.code, 0, r.stderr)
-  const [uid, gid, groups, uidMap, setgroups] = r.stdout.trim().split('\n')
+  const [uid, gid, groups, uidMap, setgroups, hierarchies] = r.stdout.trim().split('\n')
   t.match(uid, /^Uid:\s+1000\s+1000\s+1000\s+1000$/)
   t.match(gid, /^Gid:\s+1000\s+1000\s+1000\s+1000$/)
   t.match(groups, /^Groups:\s+1001\s*$/)
   t.same(mapLines(uidMap), [`0 ${host} 65536`])
   t.equal(setgroups, 'allow', 'root writes the gid map with CAP_SETGID: setgroups stays allowed')
   t.equal(statSync(join(bundle.shared, 'f')).uid, host + 1000, 'uid 1000 inside is host uid base+1000')
+  t.ok(Number(hierarchies) > 0, `/sys/fs/cgroup holds the hierarchies (${hierarchies})`)
 })
 
 t.test('--root given explicitly needs no XDG_RUNTIME_DIR; --rootless takes true, false or auto', async t => {
@@ -463,7 +470,7 @@ t.test('--root given explicitly needs no XDG_RUNTIME_DIR; --rootless takes true,
 
 t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgroup code reads', async t => {
   const bundle = bundleFor(t, undefined, { noConfig: true })
-  const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, name: undefined, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged })
+  const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged })
   const plan = (spec: OciSpec, who: PlanCaller, rootless?: boolean): ReturnType<typeof buildPlan> =>
     buildPlan(parseConfig(JSON.stringify(spec)), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'p', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller: who, rootless })
   const spec = bundle.spec

@@ -83,8 +83,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
-    // No cgroup v1 hierarchy can be mounted in a user namespace: the host's directories are bound instead.
-    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace && !opts.userNamespace)
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace)
   } else {
     steps = [{
       op: MountOp.Mount,

@@ -26,8 +26,8 @@ const CAP_SYS_ADMIN = 21
 export interface Caller {
   uid: number
   gid: number
-  /** The user name of uid in /etc/passwd, if it has one (/etc/subuid may name it). */
-  name: string | undefined
+  /** The user name of uid (/etc/subuid may name it); looked up in /etc/passwd when needed if absent. */
+  name?: string
   /** Effective capabilities in ocirt's own user namespace. */
   capSetuid: boolean
   capSetgid: boolean
@@ -60,7 +60,6 @@ export function currentCaller (): Caller {
   return {
     uid,
     gid: process.getegid?.() ?? 0,
-    name: userName(uid),
     capSetuid: has(CAP_SETUID),
     capSetgid: has(CAP_SETGID),
     capSysAdmin: has(CAP_SYS_ADMIN),
@@ -133,12 +132,13 @@ function planOneMap (kind: MapKind, mappings: LinuxIDMapping[], own: number, pri
       `(one entry {"containerID": 0, "hostID": ${own}, "size": 1}); other ranges need ${kind.helper} (package uidmap) and a grant in ${kind.grants}, ` +
       `and ${kind.helper} is not installed`)
   }
-  const granted = grantedRanges(readOptional(kind.grants), caller)
+  const name = caller.name ?? userName(caller.uid)
+  const granted = grantedRanges(readOptional(kind.grants), { uid: caller.uid, name })
   mappings.forEach((m, i) => {
     if (ownOnly(m)) return
     const end = m.hostID + m.size
     if (granted.some(g => m.hostID >= g.start && end <= g.start + g.size)) return
-    const who = caller.name === undefined ? `${kind.id} ${own}` : `${caller.name} (${kind.id} ${own})`
+    const who = name === undefined ? `uid ${caller.uid}` : `${name} (uid ${caller.uid})`
     throw new ConfigError('config.json', `${where}/${i}`, `host ${kind.id}s ${m.hostID}-${end - 1} are not granted to ${who} in ${kind.grants}: ` +
       `without ${kind.cap}, ${kind.helper} maps only granted ranges (and the caller's own ${kind.id})`)
   })
