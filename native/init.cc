@@ -625,19 +625,16 @@ void SetUpRootfs(Child& c);
   umask(0);
   // Not dumpable: processes already in the container cannot open our
   // /proc/PID/exe (the ocirt binary) or our fds (CVE-2019-5736 class).
-  // Except while the parent writes the id maps of our new user namespace:
-  // a non-dumpable process's /proc/PID files belong to root, and an
-  // unprivileged parent (rootless) could not write them. Until the go byte
-  // we are alone in our new namespaces, so nothing of a container can reach us.
-  bool parent_writes_maps = (plan.clone_flags & CLONE_NEWUSER) != 0 && plan.join_pid_namespace.empty();
-  if (!parent_writes_maps) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // An unprivileged parent (rootless) could not open our /proc files then
+  // (to write the id maps, or for hooks to join our namespaces): the plan
+  // says how long its init stays dumpable (see InitPlan::dumpable_until).
+  if (plan.dumpable_until == kDumpableNever) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   // Wait for the parent to write the id maps and oom_score_adj.
   char go = 0;
   ssize_t n;
   do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1);
-  if (parent_writes_maps) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (!plan.pause_before_pivot) close(c.sync_fd);
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
@@ -745,6 +742,7 @@ void SetUpRootfs(Child& c) {
     close(c.sync_fd);
   }
 
+  if (plan.dumpable_until == kDumpableUntilPivot) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
   if (plan.no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);

@@ -113,6 +113,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.uid_map_helper = Strings(js, "uidMapHelper");
   plan.gid_map_helper = Strings(js, "gidMapHelper");
   plan.setgroups_deny = Bool(js, "setgroupsDeny");
+  plan.dumpable_until = static_cast<int32_t>(Int(js, "dumpableUntil"));
   plan.has_oom_score_adj = Has(js, "oomScoreAdj");
   plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
   plan.has_hostname = Has(js, "hostname");

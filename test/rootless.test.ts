@@ -20,7 +20,7 @@ import { buildPlan } from '../src/linux/plan.js'
 import type { Caller as PlanCaller } from '../src/linux/rootless.js'
 import { grantedRanges } from '../src/linux/rootless.js'
 import { parseConfig } from '../src/spec/validate.js'
-import { loadNative } from '../src/native.js'
+import { DumpableUntil, loadNative } from '../src/native.js'
 
 type Test = Parameters<typeof bundleFor>[0]
 
@@ -170,6 +170,11 @@ t.test('create, start, state, exec, kill, delete under the default state root $X
   const s = await state()
   t.equal(s.status, 'created')
   t.match(readFileSync(`/proc/${s.pid}/status`, 'utf8'), new RegExp(`\\nUid:\\t${caller.uid}\\t`), 'the init runs as the caller on the host')
+  // CVE-2019-5736 class: past pivot_root the init is not dumpable, so not even
+  // the caller's own processes (as a container's are) can open its binary.
+  const exe = spawnSync('setpriv', [`--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--inh-caps=-all', 'cat', `/proc/${s.pid}/exe`], { encoding: 'utf8' })
+  t.not(exe.status, 0, 'the caller cannot read the created init\'s /proc/PID/exe')
+  t.match(exe.stderr, /Permission denied/)
   t.equal((await ocirtAs(caller, ['start', id])).code, 0)
   t.equal((await state()).status, 'running')
   const list = await ocirtAs(caller, ['list', '-q'])
@@ -274,6 +279,32 @@ t.test('process.terminal: the pty master of the container\'s own devpts goes to 
   }
   t.same(out.replace(/\r\n/g, '\n').trim().split('\n'), ['/dev/pts/0', '0'], 'the program\'s stdio is the pty')
   t.equal((await ocirtAs(caller, ['delete', '--force', 'rl-tty'])).code, 0)
+  assertNothingLeft(t, caller)
+})
+
+t.test('hooks: createRuntime as the caller; createContainer and startContainer in the container\'s user namespace', async t => {
+  const caller = unprivilegedCaller(t)
+  const bundle = rootlessBundle(t, caller, spec => {
+    const shared = spec.mounts!.find(m => m.destination === '/shared')!.source!
+    const hook = (script: string): { path: string, args: string[] } => ({ path: '/bin/sh', args: ['sh', '-c', script] })
+    spec.hooks = {
+      createRuntime: [hook(`id -u > ${shared}/createRuntime`)],
+      // Before pivot_root: the host's paths, in the container's namespaces.
+      createContainer: [hook(`readlink /proc/self/ns/user > ${shared}/createContainer`)],
+      startContainer: [hook('readlink /proc/self/ns/user > /shared/startContainer')],
+      poststop: [hook(`echo done > ${shared}/poststop`)],
+    }
+    spec.process!.args = ['sh', '-c', 'readlink /proc/self/ns/user > /shared/program']
+  })
+  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-hooks'])
+  t.equal(r.code, 0, r.stderr)
+  const read = (name: string): string => readFileSync(join(bundle.shared, name), 'utf8').trim()
+  t.equal(read('createRuntime'), String(caller.uid), 'createRuntime runs as the caller, on the host')
+  const userns = read('program')
+  t.not(userns, readlinkSync('/proc/self/ns/user'), 'the container has a user namespace of its own')
+  t.equal(read('createContainer'), userns, 'createContainer joined it')
+  t.equal(read('startContainer'), userns, 'startContainer joined it')
+  t.equal(read('poststop'), 'done')
   assertNothingLeft(t, caller)
 })
 
@@ -470,7 +501,7 @@ t.test('--root given explicitly needs no XDG_RUNTIME_DIR; --rootless takes true,
 
 t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgroup code reads', async t => {
   const bundle = bundleFor(t, undefined, { noConfig: true })
-  const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged })
+  const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged, capProcAccess: privileged })
   const plan = (spec: OciSpec, who: PlanCaller, rootless?: boolean): ReturnType<typeof buildPlan> =>
     buildPlan(parseConfig(JSON.stringify(spec)), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'p', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller: who, rootless })
   const spec = bundle.spec
@@ -484,6 +515,10 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   const root = plan(spec, caller(0, true))
   t.equal(root.init.setgroupsDeny, false, 'root (CAP_SETGID) leaves setgroups allowed')
   t.equal(root.rootless, false)
+  t.equal(root.init.dumpableUntil, DumpableUntil.Never, 'root reaches a non-dumpable init: it never is dumpable')
+  t.equal(own.init.dumpableUntil, DumpableUntil.Pivot, 'rootless: dumpable until pivot_root, for the maps and create hooks')
+  spec.hooks = { startContainer: [{ path: '/bin/true' }] }
+  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Exec, 'rootless with startContainer hooks: until exec')
   t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),
     [{ start: 100000, size: 65536 }, { start: 200000, size: 10 }], '/etc/subuid lines by name and by number')
 })

@@ -5,7 +5,7 @@
 import { ConfigError } from '../errors.js'
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
-import { InitPhase, MountOp } from '../native.js'
+import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
 const EPERM = 1
 const EACCES = 13
@@ -88,6 +88,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
     ...idMaps,
+    dumpableUntil: initDumpableUntil(spec, caller),
     oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
@@ -121,6 +122,21 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     warnings,
     rootless: opts.rootless ?? caller.uid !== 0,
   }
+}
+
+/**
+ * A privileged ocirt reaches its init's /proc files though it is not
+ * dumpable (CVE-2019-5736: nothing in the container may open its
+ * /proc/PID/exe). A rootless one cannot: its init stays dumpable until
+ * pivot_root (it is alone in its namespaces until then, with ids of the
+ * caller's), or until exec when startContainer hooks must join its
+ * namespaces from `start` (a process exec'd into the created container
+ * could then open /proc/PID/exe: the ocirt binary, writable only if the
+ * caller owns it).
+ */
+function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
+  if (caller.capProcAccess) return DumpableUntil.Never
+  return (spec.hooks?.startContainer?.length ?? 0) > 0 ? DumpableUntil.Exec : DumpableUntil.Pivot
 }
 
 const PHASE_TEXT: Readonly<Record<number, string>> = {

@@ -18,8 +18,10 @@ import type { LinuxIDMapping, Spec } from '../spec/types.js'
 import { parseMountOptions } from './mount-options.js'
 import { containerPath } from './rootfs.js'
 
+const CAP_DAC_OVERRIDE = 1
 const CAP_SETGID = 6
 const CAP_SETUID = 7
+const CAP_SYS_PTRACE = 19
 const CAP_SYS_ADMIN = 21
 
 /** Who runs ocirt, as far as the id maps and namespaces care. */
@@ -32,6 +34,8 @@ export interface Caller {
   capSetuid: boolean
   capSetgid: boolean
   capSysAdmin: boolean
+  /** May open the /proc files of a non-dumpable process of ours (CAP_SYS_PTRACE and CAP_DAC_OVERRIDE). */
+  capProcAccess: boolean
 }
 
 function effectiveCapabilities (): bigint {
@@ -63,6 +67,7 @@ export function currentCaller (): Caller {
     capSetuid: has(CAP_SETUID),
     capSetgid: has(CAP_SETGID),
     capSysAdmin: has(CAP_SYS_ADMIN),
+    capProcAccess: has(CAP_SYS_PTRACE) && has(CAP_DAC_OVERRIDE),
   }
 }
 
