@@ -810,6 +810,19 @@ void SetUpRootfs(Child& c) {
   ExecUserProgram(c, conn, false);
 }
 
+bool WritePidTo(const char* path, int pid) {
+  char buf[24];
+  FormatDecimal(pid, buf);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  size_t len = strlen(buf);
+  bool ok = write(fd, buf, len) == static_cast<ssize_t>(len);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ok;
+}
+
 bool WriteProcFile(int pid, const char* name, const std::string& content) {
   char path[64];
   char pidbuf[24];
@@ -984,6 +997,16 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     return result;
   };
 
+  // Into its cgroups first: before the id maps (a joined cgroup namespace is
+  // unshared by the child only after this) and before it runs any of the plan.
+  for (size_t i = 0; i < plan.cgroup_procs.size(); i++) {
+    if (!WritePidTo(plan.cgroup_procs[i].c_str(), static_cast<int>(pid))) {
+      int e = errno;
+      kill_and_reap();
+      fail(kPhaseCgroup, static_cast<int32_t>(i), e);
+      return result;
+    }
+  }
   if (plan.clone_flags & CLONE_NEWUSER) {
     // Steps: 0 setgroups, 1 uid_map, 2 gid_map (src/linux/plan.ts describes them).
     int ipid = static_cast<int>(pid);

@@ -18,7 +18,7 @@ enum Phase : int32_t {
   kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -85,6 +85,8 @@ struct InitPlan {
   int32_t dumpable_until = 0;
   bool has_oom_score_adj = false;
   int32_t oom_score_adj = 0;
+  // cgroup.procs files the parent writes the init's pid to before releasing it.
+  std::vector<std::string> cgroup_procs;
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   std::string rootfs;

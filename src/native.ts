@@ -128,6 +128,8 @@ export interface InitPlan {
   dumpableUntil?: DumpableUntil
   /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
   setgroupsDeny: boolean
+  /** cgroup.procs files (absolute) the parent writes the init's pid to before it runs any of the plan. */
+  cgroupProcs?: string[]
   /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */
   oomScoreAdj: number | null
   hostname: string | null
@@ -194,7 +196,7 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27, Cgroup: 28,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -234,6 +236,11 @@ export interface NativeAddon {
   receiveFd (listenFd: number, timeoutMs: number): { fd: number, name: string } | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string
+  /**
+   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (compileDeviceFilter) and attaches it to the cgroup v2
+   * directory with BPF_F_ALLOW_MULTI, then detaches the device programs attached there before.
+   */
+  attachDeviceFilter (cgroupDir: string, program: Buffer): void
 }
 
 let loaded: NativeAddon | undefined

@@ -84,6 +84,7 @@ export function parseArgv (argv: string[]): Parsed {
     logFormat,
     debug: g.debug === true,
     systemdCgroup: g['systemd-cgroup'] === true,
+    criu: (g.criu as string | undefined) ?? '/usr/sbin/criu',
   }
   const [name, ...rest] = globalScan.rest
   if (name === undefined) return { globals, globalFlags: g, command: undefined, flags: {}, args: [] }

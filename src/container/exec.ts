@@ -13,6 +13,7 @@ import { loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
+import { procsFiles } from '../linux/cgroups/manager.js'
 
 export interface ExecOptions {
   root: string
@@ -33,6 +34,8 @@ export function execProcess (opts: ExecOptions): number {
     id: state.id, initPid: state.pid, rootfs: state.rootfs, preserveFds: opts.preserveFds, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket,
   })
   for (const w of plan.warnings) opts.log.warn(w)
+  // Into the container's cgroup, as runc: its limits cover exec'd processes too.
+  if (state.cgroup !== undefined) plan.init.cgroupProcs = procsFiles(state.cgroup)
   const native = loadNative()
   let pid: number
   try {

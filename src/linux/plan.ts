@@ -2,7 +2,6 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
-import { ConfigError } from '../errors.js'
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { DumpableUntil, InitPhase, MountOp } from '../native.js'
@@ -22,6 +21,7 @@ import { planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
+import { containerCgroupPath } from './cgroups/manager.js'
 
 export interface PlanOptions {
   bundle: string
@@ -35,6 +35,8 @@ export interface PlanOptions {
   noNewKeyring: boolean
   /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: the caller is not root. */
   rootless?: boolean
+  /** The container stays in the caller's cgroups (rootless, none of its own): a cgroup mount shows those. */
+  inCallerCgroup?: boolean
   /** Who runs ocirt; default: this process. */
   caller?: Caller
 }
@@ -65,16 +67,11 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   if (ns.newTypes.has('user')) checkUserNamespaceMounts(spec, ns.newTypes, joinedTypes)
   if (userNamespace) checkDevicesBindable(spec)
   const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: false }
-  const resources = spec.linux?.resources ?? {}
-  for (const key of Object.keys(resources)) {
-    // Device rules are accepted: without cgroups, /dev holds only the default
-    // and configured nodes, which is what a deny-all-but-these rule allows.
-    if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
-  }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
     userNamespace,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
+    cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
@@ -114,7 +111,6 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFlags = seccomp.flags
   }
   const warnings = [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
-  if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
@@ -159,6 +155,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
   [InitPhase.Console]: 'setting up the terminal (process.terminal)',
   [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
+  [InitPhase.Cgroup]: 'placing the init in its cgroup',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
 }
 
@@ -186,6 +183,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
+    case InitPhase.Cgroup:
+      return `config.json /linux/cgroupsPath: writing the init's pid to ${init.cgroupProcs?.[f.step] ?? 'cgroup.procs'}: ${reason}`
     case InitPhase.Rlimit:
       // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
       return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`

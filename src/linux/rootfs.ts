@@ -33,6 +33,8 @@ export interface RootfsOptions {
   /** The user namespace is new: device nodes cannot be made, host nodes are bind-mounted instead. */
   userNamespace: boolean
   cgroupNamespace: boolean
+  /** The caller's cgroup path in a hierarchy → the container's (see cgroups/manager.ts). */
+  cgroupPath: (ownPath: string) => string
 }
 
 const DEFAULT_DEVICES: ReadonlyArray<{ path: string, major: number, minor: number }> = [
@@ -83,7 +85,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
-    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace)
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)
   } else {
     steps = [{
       op: MountOp.Mount,
