@@ -38,6 +38,8 @@ interface Result { code: number | null, stdout: string, stderr: string }
 interface RunAs {
   /** Environment beyond PATH; XDG_RUNTIME_DIR defaults to the caller's. */
   env?: Record<string, string | undefined>
+  /** Global flags put before the command. */
+  globals?: string[]
   /** Command words put before setpriv (prlimit, or unshare with a setup script). */
   prefix?: string[]
   timeoutMs?: number
@@ -71,7 +73,7 @@ async function ocirtAs (caller: Caller, args: string[], opts: RunAs = {}): Promi
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', XDG_RUNTIME_DIR: caller.xdg, ...opts.env }
   const envWords = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v ?? ''}`)
   const words = [...(opts.prefix ?? []), 'setpriv', `--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--inh-caps=-all',
-    '--', 'env', '-i', ...envWords, OCIRT, ...args]
+    '--', 'env', '-i', ...envWords, OCIRT, ...(opts.globals ?? []), ...args]
   const io = mkdtempSync(join(caller.base, 'io-'))
   const out = openSync(join(io, 'out'), 'a')
   const err = openSync(join(io, 'err'), 'a')
@@ -377,6 +379,17 @@ const errorCases: ErrorCase[] = [
     name: 'an oom_score_adj below the caller\'s',
     configure: s => { s.process!.oomScoreAdj = -999 },
     error: /config\.json \/process\/oomScoreAdj: writing -999 to \/proc\/PID\/oom_score_adj: permission denied \(lowering it below ocirt's own needs CAP_SYS_RESOURCE\)/,
+  },
+  {
+    name: 'cgroup limits, which need a cgroup the caller cannot make',
+    configure: s => { s.linux!.resources = { pids: { limit: 10 } } },
+    error: /config\.json: \/linux\/resources: limits need a cgroup of the container's own, which ocirt cannot make without privilege \(rootless/,
+  },
+  {
+    name: '--rootless false: a cgroup that cannot be made is an error even without limits',
+    configure: () => {},
+    opts: () => ({ globals: ['--rootless', 'false'] }),
+    error: /config\.json: \/linux\/cgroupsPath: creating the cgroup: EACCES/,
   },
   {
     name: 'no XDG_RUNTIME_DIR and no --root',

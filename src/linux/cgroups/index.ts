@@ -3,6 +3,7 @@
  * validated before anything is made), set up (create, write resources and
  * device rules), and the handle later commands read from state.json.
  */
+import { ConfigError } from '../../errors.js'
 import type { LinuxResources, Spec } from '../../spec/types.js'
 import type { CgroupLayout } from './hierarchy.js'
 import { detectCgroupLayout } from './hierarchy.js'
@@ -41,9 +42,13 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
     cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
   } catch (e) {
     const denied = /\b(EACCES|EPERM|EROFS)\b|permission denied|read-only file system/i.test((e as Error).message)
-    if (rootless && denied && plan.writes.length === 0) {
-      warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
-      return undefined
+    if (rootless && denied) {
+      if (plan.writes.length === 0) {
+        warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
+        return undefined
+      }
+      throw new ConfigError('config.json', '/linux/resources', `limits need a cgroup of the container's own, which ocirt cannot make without privilege (rootless; ` +
+        `a cgroup v1 hierarchy is never delegated): ${(e as Error).message}`)
     }
     throw e
   }
