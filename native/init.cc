@@ -18,6 +18,7 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -621,10 +622,13 @@ void SetUpRootfs(Child& c);
 
   // Die with the parent while being set up; cleared before reporting ready.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  umask(0);
   // Not dumpable: processes already in the container cannot open our
   // /proc/PID/exe (the ocirt binary) or our fds (CVE-2019-5736 class).
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  umask(0);
+  // An unprivileged parent (rootless) could not open our /proc files then
+  // (to write the id maps, or for hooks to join our namespaces): the plan
+  // says how long its init stays dumpable (see InitPlan::dumpable_until).
+  if (plan.dumpable_until == kDumpableNever) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   // Wait for the parent to write the id maps and oom_score_adj.
   char go = 0;
@@ -738,6 +742,7 @@ void SetUpRootfs(Child& c) {
     close(c.sync_fd);
   }
 
+  if (plan.dumpable_until == kDumpableUntilPivot) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
   if (plan.no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);
@@ -831,6 +836,28 @@ bool WriteProcFile(int pid, const char* name, const std::string& content) {
   close(fd);
   errno = e;
   return ok;
+}
+
+// Runs newuidmap/newgidmap as `helper[0] PID helper[1..]` and waits for it;
+// its own message goes to our stderr. Runs in the parent, after clone3.
+bool RunIdMapHelper(const std::vector<std::string>& helper, int pid) {
+  char pidbuf[24];
+  FormatDecimal(pid, pidbuf);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(helper[0].c_str()));
+  argv.push_back(pidbuf);
+  for (size_t i = 1; i < helper.size(); i++) argv.push_back(const_cast<char*>(helper[i].c_str()));
+  argv.push_back(nullptr);
+  pid_t child = -1;
+  int rc = posix_spawn(&child, helper[0].c_str(), nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) { errno = rc; return false; }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  errno = EPERM;
+  return false;
 }
 
 // The exec socket in the state dir, where the init waits for `start`.
@@ -963,9 +990,9 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     RemoveExecSocket(plan.state_dir);
     result.pid = -1;
   };
-  auto abort_child = [&](int32_t phase, int err) {
+  auto abort_child = [&](int32_t phase, int err, int32_t step = 0) {
     kill_and_reap();
-    fail(phase, 0, err);
+    fail(phase, step, err);
     result.pid = -1;
     return result;
   };
@@ -981,9 +1008,15 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     }
   }
   if (plan.clone_flags & CLONE_NEWUSER) {
-    if (plan.setgroups_deny && !WriteProcFile(static_cast<int>(pid), "setgroups", "deny")) return abort_child(kPhaseUserMap, errno);
-    if (!plan.uid_map.empty() && !WriteProcFile(static_cast<int>(pid), "uid_map", plan.uid_map)) return abort_child(kPhaseUserMap, errno);
-    if (!plan.gid_map.empty() && !WriteProcFile(static_cast<int>(pid), "gid_map", plan.gid_map)) return abort_child(kPhaseUserMap, errno);
+    // Steps: 0 setgroups, 1 uid_map, 2 gid_map (src/linux/plan.ts describes them).
+    int ipid = static_cast<int>(pid);
+    if (plan.setgroups_deny && !WriteProcFile(ipid, "setgroups", "deny")) return abort_child(kPhaseUserMap, errno, 0);
+    if (!plan.uid_map_helper.empty() ? !RunIdMapHelper(plan.uid_map_helper, ipid)
+                                     : !plan.uid_map.empty() && !WriteProcFile(ipid, "uid_map", plan.uid_map))
+      return abort_child(kPhaseUserMap, errno, 1);
+    if (!plan.gid_map_helper.empty() ? !RunIdMapHelper(plan.gid_map_helper, ipid)
+                                     : !plan.gid_map.empty() && !WriteProcFile(ipid, "gid_map", plan.gid_map))
+      return abort_child(kPhaseUserMap, errno, 2);
   }
   if (plan.has_oom_score_adj) {
     char buf[24];

@@ -27,6 +27,11 @@ enum MountOp : int32_t {
   kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10,
 };
 
+// Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
+// in its new namespaces; until exec, processes exec'd into a created
+// container could reach it (its /proc/PID/exe is the ocirt binary).
+enum DumpableUntil : int32_t { kDumpableNever = 0, kDumpableUntilPivot = 1, kDumpableUntilExec = 2 };
+
 enum CreateKind : int32_t { kCreateNone = 0, kCreateDirectory = 1, kCreateFile = 2 };
 
 struct MountStep {
@@ -70,7 +75,14 @@ struct InitPlan {
   bool fork_after_unshare = false;
   std::string time_offsets;
   std::string uid_map, gid_map;
+  // newuidmap/newgidmap and their arguments after the pid, for maps the
+  // parent may not write itself (unprivileged, with /etc/subuid ranges);
+  // empty: the parent writes uid_map/gid_map.
+  std::vector<std::string> uid_map_helper, gid_map_helper;
   bool setgroups_deny = false;
+  // How long the init stays dumpable (kDumpable*): an unprivileged parent
+  // (rootless) cannot reach a non-dumpable process's /proc files.
+  int32_t dumpable_until = 0;
   bool has_oom_score_adj = false;
   int32_t oom_score_adj = 0;
   // cgroup.procs files the parent writes the init's pid to before releasing it.

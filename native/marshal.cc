@@ -110,7 +110,10 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.time_offsets = String(js, "timeOffsets");
   plan.uid_map = String(js, "uidMap");
   plan.gid_map = String(js, "gidMap");
+  plan.uid_map_helper = Strings(js, "uidMapHelper");
+  plan.gid_map_helper = Strings(js, "gidMapHelper");
   plan.setgroups_deny = Bool(js, "setgroupsDeny");
+  plan.dumpable_until = static_cast<int32_t>(Int(js, "dumpableUntil"));
   plan.has_oom_score_adj = Has(js, "oomScoreAdj");
   plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
   plan.cgroup_procs = Strings(js, "cgroupProcs");

@@ -62,6 +62,10 @@ export const MountOp = {
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
 
+/** Mirrors enum DumpableUntil in native/init.h. */
+export const DumpableUntil = { Never: 0, Pivot: 1, Exec: 2 } as const
+export type DumpableUntil = typeof DumpableUntil[keyof typeof DumpableUntil]
+
 export const CreateKind = { None: 0, Directory: 1, File: 2 } as const
 export type CreateKind = typeof CreateKind[keyof typeof CreateKind]
 
@@ -113,6 +117,15 @@ export interface InitPlan {
   timeOffsets: string
   uidMap: string
   gidMap: string
+  /** newuidmap (newgidmap) and its arguments after the pid, run by the parent instead of writing uid_map (gid_map) itself. */
+  uidMapHelper?: string[]
+  gidMapHelper?: string[]
+  /**
+   * How long the init stays dumpable (DumpableUntil; default Never). A parent without CAP_SYS_PTRACE and
+   * CAP_DAC_OVERRIDE (rootless) cannot open a non-dumpable process's /proc files: to write the id maps
+   * and for the create hooks to join its namespaces (until pivot_root), for startContainer hooks (until exec).
+   */
+  dumpableUntil?: DumpableUntil
   /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
   setgroupsDeny: boolean
   /** cgroup.procs files (absolute) the parent writes the init's pid to before it runs any of the plan. */

@@ -19,7 +19,10 @@ export interface Flag {
 }
 
 export interface Globals {
-  root: string
+  /** --root, or its default for the caller; throws a UsageError if there is none. */
+  readonly root: string
+  /** --rootless resolved: ocirt has no privilege over cgroups. */
+  rootless: boolean
   log: string | undefined
   logFormat: 'text' | 'json'
   debug: boolean
@@ -54,12 +57,12 @@ export interface Command {
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: 'root', type: 'string', valueName: 'DIR', default: '/run/ocirt', description: 'directory for the state of containers' },
+  { name: 'root', type: 'string', valueName: 'DIR', default: '/run/ocirt', description: 'directory for the state of containers (not root: $XDG_RUNTIME_DIR/ocirt)' },
   { name: 'log', type: 'string', valueName: 'FILE', description: 'write log messages to FILE instead of stderr' },
   { name: 'log-format', type: 'string', valueName: 'text|json', default: 'text', description: 'format of the log' },
   { name: 'debug', type: 'boolean', description: 'log debug messages' },
   { name: 'systemd-cgroup', type: 'boolean', description: 'manage cgroups through systemd (cgroupsPath is slice:prefix:name)' },
-  { name: 'rootless', type: 'string', valueName: 'true|false|auto', description: 'accepted for runc compatibility' },
+  { name: 'rootless', type: 'string', valueName: 'true|false|auto', default: 'auto', description: 'run without privilege over cgroups (auto: when not root)' },
   { name: 'criu', type: 'string', valueName: 'PATH', default: '/usr/sbin/criu', description: 'the criu binary used by checkpoint and restore' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },

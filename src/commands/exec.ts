@@ -62,6 +62,9 @@ export async function run (ctx: CommandContext): Promise<number> {
     if (base === undefined) throw new UsageError('the container has no process to start from: use --process FILE')
     proc = processFromFlags(ctx, base)
   }
+  // The process may be born of a child that exits at once (rootless: it forks
+  // into the container's pid namespace): as a subreaper we still get it.
+  if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
   const pid = execProcess({
     root: ctx.globals.root,
     id,

@@ -22,6 +22,7 @@ export function createOptions (ctx: CommandContext): CreateOptions {
     noPivot: ctx.flags['no-pivot'] === true,
     noNewKeyring: ctx.flags['no-new-keyring'] === true,
     systemdCgroup: ctx.globals.systemdCgroup,
+    rootless: ctx.globals.rootless,
     log: ctx.log,
   }
 }

@@ -33,6 +33,8 @@ export interface CreateOptions {
   noNewKeyring: boolean
   /** --systemd-cgroup: cgroupsPath is slice:prefix:name. */
   systemdCgroup?: boolean
+  /** The global --rootless, resolved. */
+  rootless?: boolean
   log: Logger
   /** The bundle, if the caller has loaded (and so validated) it already. */
   loaded?: Bundle
@@ -53,7 +55,8 @@ export function createContainer (opts: CreateOptions): StoredState {
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
-  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket })
+  const planOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless }
+  let plan = buildPlan(spec, planOptions)
   const cgroupPlan = planCgroup(spec)
   for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
@@ -80,7 +83,9 @@ export function createContainer (opts: CreateOptions): StoredState {
   }
   try {
     // Limits are in place before the init runs its first instruction.
-    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true, m => opts.log.warn(m))
+    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true, m => opts.log.warn(m), plan.rootless)
+    // Rootless without a cgroup of its own: the container's /sys/fs/cgroup shows the caller's.
+    if (cgroup === undefined) plan = buildPlan(spec, { ...planOptions, inCallerCgroup: true })
     state.cgroup = cgroup
     plan.init.cgroupProcs = cgroup === undefined ? [] : procsFiles(cgroup)
     mark('cgroup')

@@ -4,8 +4,10 @@
  */
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
-import { InitPhase, MountOp } from '../native.js'
+import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
+const EPERM = 1
+const EACCES = 13
 const EXDEV = 18
 const ELOOP = 40
 import type { Spec } from '../spec/types.js'
@@ -17,6 +19,8 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
+import type { Caller } from './rootless.js'
+import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
 
 export interface PlanOptions {
@@ -29,6 +33,12 @@ export interface PlanOptions {
   /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
   id: string
   noNewKeyring: boolean
+  /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: the caller is not root. */
+  rootless?: boolean
+  /** The container stays in the caller's cgroups (rootless, none of its own): a cgroup mount shows those. */
+  inCallerCgroup?: boolean
+  /** Who runs ocirt; default: this process. */
+  caller?: Caller
 }
 
 /** The plan and what each of its steps came from, to explain a failure. */
@@ -37,6 +47,12 @@ export interface ContainerPlan {
   mountOrigins: string[]
   postPivotOrigins: string[]
   warnings: string[]
+  /**
+   * ocirt runs without privilege (--rootless, by default when not root): the
+   * cgroup code may not create or write cgroups it does not own (on cgroup v1
+   * it cannot manage any) and must then refuse /linux/resources clearly.
+   */
+  rootless: boolean
 }
 
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
@@ -44,11 +60,18 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const containerProcess = requireProcess(spec)
   const supportWarnings = checkSpecSupported(spec)
   const ns = planNamespaces(spec)
+  const caller = opts.caller ?? currentCaller()
+  const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
+  checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)
+  const userNamespace = ns.newTypes.has('user') || joinedTypes.has('user')
+  if (ns.newTypes.has('user')) checkUserNamespaceMounts(spec, ns.newTypes, joinedTypes)
+  if (userNamespace) checkDevicesBindable(spec)
+  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: false }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
-    userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
+    userNamespace,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
-    cgroupPath: own => containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
+    cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
@@ -61,7 +84,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     timeOffsets: ns.timeOffsets,
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
-    setgroupsDeny: false,
+    ...idMaps,
+    dumpableUntil: initDumpableUntil(spec, caller),
     oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
@@ -92,7 +116,23 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
     warnings,
+    rootless: opts.rootless ?? caller.uid !== 0,
   }
+}
+
+/**
+ * A privileged ocirt reaches its init's /proc files though it is not
+ * dumpable (CVE-2019-5736: nothing in the container may open its
+ * /proc/PID/exe). A rootless one cannot: its init stays dumpable until
+ * pivot_root (it is alone in its namespaces until then, with ids of the
+ * caller's), or until exec when startContainer hooks must join its
+ * namespaces from `start` (a process exec'd into the created container
+ * could then open /proc/PID/exe: the ocirt binary, writable only if the
+ * caller owns it).
+ */
+function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
+  if (caller.capProcAccess) return DumpableUntil.Never
+  return (spec.hooks?.startContainer?.length ?? 0) > 0 ? DumpableUntil.Exec : DumpableUntil.Pivot
 }
 
 const PHASE_TEXT: Readonly<Record<number, string>> = {
@@ -109,7 +149,6 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.NoNewPrivileges]: 'setting no_new_privs',
   [InitPhase.UserMap]: 'writing the user namespace id maps',
   [InitPhase.Listen]: 'creating exec.sock in the state dir',
-  [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
   [InitPhase.Clone]: 'clone3',
   [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
   [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
@@ -147,7 +186,13 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     case InitPhase.Cgroup:
       return `config.json /linux/cgroupsPath: writing the init's pid to ${init.cgroupProcs?.[f.step] ?? 'cgroup.procs'}: ${reason}`
     case InitPhase.Rlimit:
-      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}`
+      // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
+      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`
+    case InitPhase.UserMap:
+      return describeUserMapFailure(init, f, reason)
+    case InitPhase.OomScoreAdj:
+      return `config.json /process/oomScoreAdj: writing ${init.oomScoreAdj ?? ''} to /proc/PID/oom_score_adj: ${reason}` +
+        (f.errno === EACCES ? ' (lowering it below ocirt\'s own needs CAP_SYS_RESOURCE)' : '')
     case InitPhase.Setns: {
       const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
       return `config.json /linux/namespaces: joining ${join}: ${reason}`
@@ -166,6 +211,15 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     default:
       return `${PHASE_TEXT[f.phase] ?? `container init failed (phase ${f.phase})`}: ${reason}`
   }
+}
+
+/** Steps of the parent's id map writing (native/init.cc): 0 setgroups, 1 uid map, 2 gid map. */
+function describeUserMapFailure (init: InitPlan, f: InitFailure, reason: string): string {
+  if (f.step === 0) return `config.json /linux/gidMappings: writing "deny" to /proc/PID/setgroups: ${reason}`
+  const [key, file, helper] = f.step === 1 ? ['uidMappings', 'uid_map', init.uidMapHelper] : ['gidMappings', 'gid_map', init.gidMapHelper]
+  if (helper !== undefined) return `config.json /linux/${key}: ${helper[0]} refused the mappings (its message is above)`
+  return `config.json /linux/${key}: writing /proc/PID/${file}: ${reason}` +
+    (f.errno === EPERM ? ' (the host ids must be mapped in ocirt\'s own user namespace)' : '')
 }
 
 function describeStep (step: { op: number, target: string, source?: string, fstype?: string }): string {

@@ -114,8 +114,8 @@ function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedSt
   ]
   return all.map(d => {
     const target = containerPath(d.path)
-    if (userNamespace) {
-      // mknod is not allowed in a user namespace: bind the host's node, as runc does.
+    if (userNamespace && d.type !== 'p') {
+      // mknod of a device is not allowed in a user namespace (a FIFO is): bind the host's node, as runc does.
       return { step: { op: MountOp.BindDevice, source: target, target, create: CreateKind.File }, origin: d.origin }
     }
     return {

@@ -64,7 +64,12 @@ export class StateStore {
 
   /** Makes the container's dir. Exactly one of concurrent creates with one id gets it. */
   reserve (id: string): string {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 })
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o711 })
+    } catch (e) {
+      // Typically a user other than root with the default /run/ocirt, or an XDG_RUNTIME_DIR not theirs.
+      throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
     const dir = this.dir(id)
     try {
       mkdirSync(dir, { mode: 0o711 })

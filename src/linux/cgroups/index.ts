@@ -3,6 +3,7 @@
  * validated before anything is made), set up (create, write resources and
  * device rules), and the handle later commands read from state.json.
  */
+import { ConfigError } from '../../errors.js'
 import type { LinuxResources, Spec } from '../../spec/types.js'
 import type { CgroupLayout } from './hierarchy.js'
 import { detectCgroupLayout } from './hierarchy.js'
@@ -14,7 +15,6 @@ import type { PointedRule } from './devices.js'
 import { deviceRules, v1DeviceWrites } from './devices.js'
 import { compileDeviceFilter } from './device-filter.js'
 import { loadNative } from '../../native.js'
-import { ConfigError } from '../../errors.js'
 
 export type { ContainerCgroup } from './manager.js'
 
@@ -34,19 +34,23 @@ export function planCgroup (spec: Spec): CgroupPlan {
 
 /**
  * Creates the container's cgroup and writes its limits; on failure nothing
- * is left. Without root (rootless), a cgroup that cannot be made is no error
+ * is left. Rootless (--rootless, by default when not root), a cgroup that cannot be made is no error
  * when the config asks for no limits: the container stays in its caller's
  * cgroup (runc --rootless does the same); with limits it is.
  */
-export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void): ContainerCgroup | undefined {
+export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless = process.geteuid?.() !== 0): ContainerCgroup | undefined {
   let cgroup: ContainerCgroup
   try {
     cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
   } catch (e) {
     const denied = /\b(EACCES|EPERM|EROFS)\b|permission denied|read-only file system/i.test((e as Error).message)
-    if (process.geteuid?.() !== 0 && denied && plan.writes.length === 0) {
-      warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
-      return undefined
+    if (rootless && denied) {
+      if (plan.writes.length === 0) {
+        warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
+        return undefined
+      }
+      throw new ConfigError('config.json', '/linux/resources', `limits need a cgroup of the container's own, which ocirt cannot make without privilege (rootless; ` +
+        `a cgroup v1 hierarchy is never delegated): ${(e as Error).message}`)
     }
     throw e
   }
