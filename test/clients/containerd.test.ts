@@ -7,9 +7,9 @@
 // prove the tests against runc).
 import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
-import { REPO } from '../lib/ocirt.js'
-import { Containerd, clientImage } from './lib/containerd.js'
-import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, hasCapability, mustSucceed, needsCgroups, runtimeVersion, sleep, until } from './lib/common.js'
+import { Containerd } from './lib/containerd.js'
+import { oneShotWorkloads } from './lib/workloads.js'
+import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, mustSucceed, needsCgroups, runtimeVersion, sleep, until } from './lib/common.js'
 
 const unavailable = clientAvailable('containerd') || clientAvailable('ctr', ['--version'])
 if (unavailable !== false) {
@@ -20,7 +20,7 @@ if (unavailable !== false) {
   let seq = 0
   const newId = (what: string): string => `${what}-${++seq}`
 
-  t.before(async () => { ctrd = await Containerd.start(clientImage(REPO)) })
+  t.before(async () => { ctrd = await Containerd.start(clientImage()) })
   t.teardown(async () => { await ctrd?.stop() })
 
   /** Remove the container and assert that nothing of it is left on the host. */
@@ -33,15 +33,8 @@ if (unavailable !== false) {
   const logSays = async (log: string, text: string): Promise<boolean> =>
     (await until(() => { try { return readFileSync(log, 'utf8').includes(text) } catch { return false } }, 10_000)) === true
 
-  t.test('one-shot run: the program\'s output and exit code', async t => {
-    const id = newId('oneshot')
-    const r = await ctrd.run(id, ['--rm'], ['sh', '-c', 'echo out; echo err >&2; exit 3'])
-    t.equal(r.code, 3, 'ctr exits with the program\'s status', { stderr: r.stderr })
-    t.equal(r.stdout, 'out\n', 'stdout')
-    t.match(r.stderr, /err/, 'stderr')
-    const ok = await ctrd.run(newId('oneshot'), ['--rm'], ['true'])
-    t.equal(ok.code, 0, 'exit 0', { stderr: ok.stderr })
-    await removeAndCheck(t, id)
+  oneShotWorkloads(t, async (what, flags, argv, options) => await ctrd.run(newId(what), ['--rm', ...flags], argv, options), {
+    client: 'ctr', dropChown: ['--cap-drop', 'CAP_CHOWN'], seccomp: ['--seccomp'], writableUnderReadOnly: '/dev/shm',
   })
 
   t.test('a plain run, with the cpu shares ctr sends by default (linux.resources.cpu)', { todo: needsCgroups() }, async t => {
@@ -140,35 +133,6 @@ if (unavailable !== false) {
     const free = await ctrd.run(newId('memory'), ['--rm'], ['sh', '-c', WORKLOAD.allocate64M])
     t.match(free.stdout, /survived/, 'without the limit it survives', { stderr: free.stderr })
     await removeAndCheck(t, id)
-  })
-
-  t.test('--read-only: the root filesystem is read-only', async t => {
-    const r = await ctrd.run(newId('ro'), ['--rm', '--read-only'], ['sh', '-c', 'touch /x; echo $?; touch /dev/shm/x && echo shm-ok'])
-    t.match(r.stderr, /Read-only file system/, 'writing to / fails', { stdout: r.stdout })
-    t.equal(r.stdout, '1\nshm-ok\n', '/dev/shm stays writable')
-  })
-
-  t.test('--cap-drop: the capability is gone', async t => {
-    const script = 'grep CapEff /proc/self/status; chown 1000 /tmp && echo chown-ok'
-    const dropped = await ctrd.run(newId('capdrop'), ['--rm', '--cap-drop', 'CAP_CHOWN'], ['sh', '-c', script])
-    t.notOk(hasCapability(dropped.stdout.split('\n')[0], 0), 'CAP_CHOWN not effective', { stdout: dropped.stdout })
-    t.notMatch(dropped.stdout, /chown-ok/, 'chown fails')
-    const kept = await ctrd.run(newId('capdrop'), ['--rm'], ['sh', '-c', script])
-    t.ok(hasCapability(kept.stdout.split('\n')[0], 0), 'without --cap-drop CAP_CHOWN is effective', { stdout: kept.stdout })
-    t.match(kept.stdout, /chown-ok/, 'and chown works')
-  })
-
-  t.test('--seccomp: the default profile is active; --privileged runs without one', async t => {
-    const confined = await ctrd.run(newId('seccomp'), ['--rm', '--seccomp'], ['sh', '-c', WORKLOAD.seccompMode])
-    t.equal(confined.stdout, '2\n', 'Seccomp: 2 (filter)', { stderr: confined.stderr })
-    const privileged = await ctrd.run(newId('privileged'), ['--rm', '--privileged'], ['sh', '-c', `${WORKLOAD.seccompMode}; mount -t tmpfs none /tmp && echo mount-ok`])
-    t.equal(privileged.stdout, '0\nmount-ok\n', 'privileged: no filter, and CAP_SYS_ADMIN', { stderr: privileged.stderr })
-  })
-
-  t.test('run -t: the program gets a terminal', async t => {
-    const r = await ctrd.run(newId('tty'), ['--rm', '--tty'], ['sh', '-c', 'tty; exit 4'], { tty: true })
-    t.match(r.stdout, /\/dev\/pts\/0\r+\n/, 'its stdio is the pty (CR before LF from the line discipline)', { stderr: r.stderr })
-    t.equal(r.code, 4, 'exit status')
   })
 
   t.test('nothing is left: no task, shim, process, mount, cgroup, or /run/containerd dir it made', async t => {

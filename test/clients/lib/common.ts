@@ -4,14 +4,14 @@
  * output through files, a test-owned cgroup parent, and the host checks that
  * prove nothing was left behind.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmdirSync, statSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { REPO } from '../../lib/ocirt.js'
 import { cgroupMounts } from '../../../conformance/lib/cgroups.js'
-import { ensureSubreaper, spawnTracked } from '../../../conformance/lib/reaper.js'
+import { ensureSubreaper, killAndReap, spawnTracked } from '../../../conformance/lib/reaper.js'
 
 /** The runtime the clients are told to use: env CLIENT_RUNTIME (absolute path), default this checkout's dist/ocirt. */
 export const CLIENT_RUNTIME = process.env.CLIENT_RUNTIME ?? join(REPO, 'dist', 'ocirt')
@@ -118,6 +118,11 @@ export function mustSucceed (r: CmdResult): CmdResult {
   return r
 }
 
+/** The busybox OCI image-layout tar both clients import (built once and cached by scripts/make-client-image.sh). */
+export function clientImage (): string {
+  return execFileSync('bash', [join(REPO, 'scripts', 'make-client-image.sh')], { encoding: 'utf8' }).trim()
+}
+
 /** Is `bin` on PATH and able to print its version? */
 export function clientAvailable (bin: string, versionArgs = ['--version']): string | false {
   const r = spawnSync(bin, versionArgs, { encoding: 'utf8', timeout: 10_000 })
@@ -170,6 +175,21 @@ export function processesUnder (parent: string): number[] {
   return [...pids]
 }
 
+/** Live (not zombie) processes whose program path ends in `program` and one of whose arguments starts with `argPrefix`. */
+export function processesOf (program: string, argPrefix: string): number[] {
+  const pids: number[] = []
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8')
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(')') + 2))) continue
+      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')
+      if (cmd[0]?.endsWith(program) === true && cmd.slice(1).some(a => a.startsWith(argPrefix))) pids.push(Number(p))
+    } catch {}
+  }
+  return pids
+}
+
 /** Host mount table lines (mount point and after) that mention `path`. */
 export function mountsUnder (path: string): string[] {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(l => l.split(' ')[4]?.startsWith(path) === true)
@@ -180,6 +200,29 @@ export function unmountUnder (path: string): string[] {
   const points = mountsUnder(path).map(l => l.split(' ')[4]).sort((a, b) => b.length - a.length)
   for (const p of points) spawnSync('umount', ['-l', p])
   return points
+}
+
+/**
+ * The end of a client's teardown: SIGKILL what is still running (the
+ * client's helpers given, then anything in the cgroup parent), unmount what
+ * is left under `base`, remove the cgroups and `base`. Appends to `problems`
+ * what it had to clean up: a clean run leaves it empty.
+ */
+export function forceCleanup (base: string, cgroupParent: string, helpers: { name: string, pids: number[] }, problems: string[]): void {
+  for (const pid of helpers.pids) {
+    problems.push(`${helpers.name} ${pid} was still running`)
+    try { process.kill(pid, 'SIGKILL') } catch {}
+    void killAndReap(pid)
+  }
+  for (const pid of processesUnder(cgroupParent)) {
+    problems.push(`process ${pid} was still in ${cgroupParent}`)
+    try { process.kill(pid, 'SIGKILL') } catch {}
+  }
+  const unmounted = unmountUnder(base)
+  if (unmounted.length > 0) problems.push(`mounts were left: ${unmounted.join(' ')}`)
+  const left = removeCgroupTree(cgroupParent)
+  if (left.length > 0) problems.push(`cgroups could not be removed: ${left.join(' ')}`)
+  rmSync(base, { recursive: true, force: true })
 }
 
 /** A temp dir for one client's private state. */
@@ -212,8 +255,6 @@ export const WORKLOAD = {
   allocate64M: 'dd if=/dev/zero of=/dev/null bs=64M count=1 && echo survived',
   /** Tries to start 20 background processes; prints how many it could. */
   forkMany: 'n=0; for i in $(seq 20); do sleep 5 & [ $? -eq 0 ] && n=$((n+1)); done 2>/dev/null; echo started $n',
-  /** Seccomp mode of the process (0 none, 2 filter). */
-  seccompMode: 'grep "^Seccomp:" /proc/self/status | tr -d "\\t " | cut -d: -f2',
 }
 
 /** Bit n of a /proc/<pid>/status capability mask (hex) is set. */

@@ -10,25 +10,20 @@
  * dir, and what containerd always makes under /run/containerd (shim sockets
  * in /run/containerd/s) if it was not there before.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
-import { execFileSync, type ChildProcess } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { atExit } from '../../../conformance/lib/exit.js'
-import { ensureSubreaper, killAndReap, spawnTracked } from '../../../conformance/lib/reaper.js'
+import { ensureSubreaper, spawnTracked } from '../../../conformance/lib/reaper.js'
 import {
-  CLIENT_RUNTIME, type CmdOptions, type CmdResult, clientTempDir, mountsUnder, mustSucceed, needsCgroups,
-  newCgroupParent, processesUnder, removeCgroupTree, runCmd, sleep, unmountUnder, until,
+  CLIENT_RUNTIME, type CmdOptions, type CmdResult, clientTempDir, forceCleanup, mountsUnder, mustSucceed, needsCgroups,
+  newCgroupParent, processesOf, processesUnder, runCmd, sleep, until,
 } from './common.js'
 
 /** Where containerd 1.6 puts shim sockets whatever its state dir (a constant in the shim code). */
 const RUN_CONTAINERD = '/run/containerd'
 
 export const IMAGE = 'localhost/ocirt-busybox:latest'
-
-/** The busybox OCI image-layout tar (built and cached by scripts/make-client-image.sh). */
-export function clientImage (repo: string): string {
-  return execFileSync('bash', [join(repo, 'scripts', 'make-client-image.sh')], { encoding: 'utf8' }).trim()
-}
 
 export class Containerd {
   readonly socket: string
@@ -158,38 +153,12 @@ export class Containerd {
     if (this.stopped) return
     this.stopped = true
     if (this.daemon !== undefined && this.daemon.exitCode === null && this.daemon.signalCode === null) this.daemon.kill('SIGKILL')
-    // Shims left running (they outlive containerd by design), then container processes.
-    for (const pid of shimsOf(this.socket)) {
-      problems.push(`shim ${pid} was still running`)
-      try { process.kill(pid, 'SIGKILL') } catch {}
-      void killAndReap(pid)
-    }
-    for (const pid of processesUnder(this.cgroupParent)) {
-      problems.push(`process ${pid} was still in ${this.cgroupParent}`)
-      try { process.kill(pid, 'SIGKILL') } catch {}
-    }
-    const unmounted = unmountUnder(this.base)
-    if (unmounted.length > 0) problems.push(`mounts were left: ${unmounted.join(' ')}`)
-    const left = removeCgroupTree(this.cgroupParent)
-    if (left.length > 0) problems.push(`cgroups could not be removed: ${left.join(' ')}`)
-    rmSync(this.base, { recursive: true, force: true })
+    // Shims outlive containerd by design; then the container processes.
+    forceCleanup(this.base, this.cgroupParent, { name: 'shim', pids: processesOf('containerd-shim-runc-v2', this.socket) }, problems)
     if (this.createdRunContainerd) {
       for (const d of ['s', 'fifo', 'runc', '']) {
         try { rmdirSync(join(RUN_CONTAINERD, d)) } catch {}
       }
     }
   }
-}
-
-/** pids of containerd-shim-runc-v2 processes serving the containerd at `socket`. */
-function shimsOf (socket: string): number[] {
-  const pids: number[] = []
-  for (const p of readdirSync('/proc')) {
-    if (!/^\d+$/.test(p)) continue
-    try {
-      const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')
-      if (cmd[0]?.includes('containerd-shim') === true && cmd.includes(socket)) pids.push(Number(p))
-    } catch {}
-  }
-  return pids
 }
