@@ -93,7 +93,8 @@ export async function runCmd (dir: string, file: string, args: string[], options
   const [bin, argv] = options.tty === true ? ['/usr/bin/script', ['-qec', quoted, '/dev/null']] : [file, args]
   let child
   try {
-    child = spawnTracked(bin, argv, { stdio: [options.input === undefined ? 'ignore' : 'pipe', outFd, errFd], env: options.env ?? process.env })
+    // cwd: the client's own dir. conmon writes files (an "oom" marker) into the directory it was started in.
+    child = spawnTracked(bin, argv, { stdio: [options.input === undefined ? 'ignore' : 'pipe', outFd, errFd], env: options.env ?? process.env, cwd: dir })
   } finally {
     closeSync(outFd)
     closeSync(errFd)

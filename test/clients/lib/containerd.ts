@@ -62,7 +62,7 @@ export class Containerd {
     const log = join(c.base, 'containerd.log')
     const fd = openSync(log, 'a')
     try {
-      c.daemon = spawnTracked('containerd', ['--config', join(c.base, 'config.toml')], { stdio: ['ignore', fd, fd] })
+      c.daemon = spawnTracked('containerd', ['--config', join(c.base, 'config.toml')], { stdio: ['ignore', fd, fd], cwd: c.base })
     } finally {
       closeSync(fd)
     }
