@@ -10,7 +10,8 @@
  * dir, and what containerd always makes under /run/containerd (shim sockets
  * in /run/containerd/s) if it was not there before.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { atExit } from '../../../conformance/lib/exit.js'
@@ -33,6 +34,8 @@ export class Containerd {
   private daemon: ChildProcess | undefined
   private readonly createdRunContainerd: boolean
   private stopped = false
+  /** Every container id run, to find their shim sockets. */
+  private readonly ids = new Set<string>()
 
   private constructor (readonly base: string) {
     this.socket = join(base, 'containerd.sock')
@@ -91,6 +94,7 @@ export class Containerd {
    * default cpu shares (see needsCgroups), unless the caller sets them.
    */
   async run (id: string, flags: string[], argv: string[], options: CmdOptions = {}): Promise<CmdResult> {
+    this.ids.add(id)
     const compat = needsCgroups() !== false && !flags.some(f => f.startsWith('--cpu-shares')) ? ['--cpu-shares', '0'] : []
     return await this.ctr(['run', '--runc-binary', CLIENT_RUNTIME, '--runc-root', this.runcRoot, '--fifo-dir', join(this.base, 'fifo'),
       '--cgroup', this.cgroupOf(id), ...compat, ...flags, IMAGE, id, ...argv], options)
@@ -155,6 +159,11 @@ export class Containerd {
     if (this.daemon !== undefined && this.daemon.exitCode === null && this.daemon.signalCode === null) this.daemon.kill('SIGKILL')
     // Shims outlive containerd by design; then the container processes.
     forceCleanup(this.base, this.cgroupParent, { name: 'shim', pids: processesOf('containerd-shim-runc-v2', this.socket) }, problems)
+    // A shim that was killed leaves its socket: /run/containerd/s/<sha256 of "ADDRESS/NS/ID">.
+    for (const id of this.ids) {
+      const name = createHash('sha256').update(join(this.socket, this.namespace, id)).digest('hex')
+      rmSync(join(RUN_CONTAINERD, 's', name), { force: true })
+    }
     if (this.createdRunContainerd) {
       for (const d of ['s', 'fifo', 'runc', '']) {
         try { rmdirSync(join(RUN_CONTAINERD, d)) } catch {}
