@@ -9,7 +9,8 @@ import t, { type Test } from 'tap'
 import { readFileSync } from 'node:fs'
 import { Containerd } from './lib/containerd.js'
 import { oneShotWorkloads } from './lib/workloads.js'
-import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, mustSucceed, needsCgroups, runtimeVersion, sleep, until } from './lib/common.js'
+import { join } from 'node:path'
+import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, runtimeState, mustSucceed, needsCgroups, runtimeVersion, sleep, until } from './lib/common.js'
 
 const unavailable = clientAvailable('containerd') || clientAvailable('ctr', ['--version'])
 if (unavailable !== false) {
@@ -34,7 +35,7 @@ if (unavailable !== false) {
     (await until(() => { try { return readFileSync(log, 'utf8').includes(text) } catch { return false } }, 10_000)) === true
 
   oneShotWorkloads(t, async (what, flags, argv, options) => await ctrd.run(newId(what), ['--rm', ...flags], argv, options), {
-    client: 'ctr', dropChown: ['--cap-drop', 'CAP_CHOWN'], seccomp: ['--seccomp'], writableUnderReadOnly: '/dev/shm',
+    client: 'ctr', dropChown: ['--cap-drop', 'CAP_CHOWN'], seccomp: ['--seccomp'], interactive: [], writableUnderReadOnly: '/dev/shm',
   })
 
   t.test('a plain run, with the cpu shares ctr sends by default (linux.resources.cpu)', { todo: needsCgroups() }, async t => {
@@ -43,11 +44,13 @@ if (unavailable !== false) {
     t.equal(r.stdout, 'plain\n', 'output')
   })
 
-  t.test('a missing command: the runtime\'s error reaches the user through the JSON log', async t => {
+  t.test('a missing or non-executable command: the runtime\'s error reaches the user through the JSON log', async t => {
     const id = newId('missing')
     const r = await ctrd.run(id, ['--rm'], ['/no/such/program'])
     t.not(r.code, 0, 'ctr fails')
-    t.match(r.stderr, /no such file or directory/, 'with the runtime\'s message', { stderr: r.stderr })
+    t.match(r.stderr, /exec: "\/no\/such\/program": .*no such file or directory/, 'with the runtime\'s message', { stderr: r.stderr })
+    const notExec = await ctrd.run(newId('noexec'), ['--rm'], ['/etc/passwd'])
+    t.match(notExec.stderr, /exec: "\/etc\/passwd": permission denied/, 'not executable: permission denied', { stderr: notExec.stderr })
     await removeAndCheck(t, id)
   })
 
@@ -56,6 +59,7 @@ if (unavailable !== false) {
     const log = await ctrd.runDetached(id, [], ['sh', '-c', WORKLOAD.catchTerm])
     t.ok(await logSays(log, 'ready'), 'the program runs and its output reaches the log')
     t.equal(await ctrd.taskStatus(id), 'RUNNING', 'task is RUNNING')
+    t.equal(runtimeState(id, join(ctrd.runcRoot, ctrd.namespace))?.status, 'running', 'the runtime under test runs it (its own state says so)')
 
     const stdin = await ctrd.exec(id, 'stdin', [], ['sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n' })
     t.equal(stdin.stdout, 'got hello\n', 'exec with stdin', { stderr: stdin.stderr })
@@ -68,12 +72,17 @@ if (unavailable !== false) {
     t.equal(status.code, 5, 'exec exit status')
     mustSucceed(await ctrd.exec(id, 'bg', ['--detach'], ['sleep', '1000']))
 
-    const ps = mustSucceed(await ctrd.ctr(['task', 'ps', id]))
-    const pids = ps.stdout.split('\n').slice(1).map(l => Number(l.trim().split(/\s+/)[0])).filter(n => n > 0)
     const init = Number((mustSucceed(await ctrd.ctr(['task', 'ls'])).stdout.split('\n').find(l => l.startsWith(id + ' ')) ?? '').trim().split(/\s+/)[1])
-    t.ok(pids.includes(init), 'ps lists the init process by host pid', { pids, init })
     const cmdline = (pid: number): string => { try { return readFileSync(`/proc/${pid}/cmdline`, 'utf8') } catch { return '' } }
-    t.ok(pids.some(p => p !== init && cmdline(p).startsWith('sleep\u00001000')), 'and the detached exec', { pids })
+    let pids: number[] = []
+    // Polled: an exec'd process shows its program's cmdline only once it has called execve.
+    const seen = await until(async () => {
+      const ps = mustSucceed(await ctrd.ctr(['task', 'ps', id]))
+      pids = ps.stdout.split('\n').slice(1).map(l => Number(l.trim().split(/\s+/)[0])).filter(n => n > 0)
+      return pids.includes(init) && pids.some(p => p !== init && cmdline(p).startsWith('sleep\u00001000'))
+    }, 5000, 100)
+    t.ok(pids.includes(init), 'ps lists the init process by host pid', { pids, init })
+    t.ok(seen, 'and the detached exec', { pids })
 
     mustSucceed(await ctrd.ctr(['task', 'kill', '--signal', 'SIGTERM', id]))
     t.ok(await until(async () => await ctrd.taskStatus(id) === 'STOPPED', 10_000), 'SIGTERM stops it')

@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs'
 import { isAlive } from '../../conformance/lib/reaper.js'
 import { Podman } from './lib/podman.js'
 import { oneShotWorkloads } from './lib/workloads.js'
-import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, mustSucceed, needsCgroups, processesUnder, runtimeVersion, sleep, until } from './lib/common.js'
+import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, runtimeState, mustSucceed, needsCgroups, processesUnder, runtimeVersion, sleep, until } from './lib/common.js'
 
 const unavailable = clientAvailable('podman') || clientAvailable('conmon')
 if (unavailable !== false) {
@@ -43,7 +43,7 @@ if (unavailable !== false) {
   })
 
   oneShotWorkloads(t, async (what, flags, argv, options) => await pm.run(newName(what), ['--rm', ...flags], argv, options), {
-    client: 'podman', dropChown: ['--cap-drop', 'CHOWN'], seccomp: [], writableUnderReadOnly: '/tmp',
+    client: 'podman', dropChown: ['--cap-drop', 'CHOWN'], seccomp: [], interactive: ['--interactive'], writableUnderReadOnly: '/tmp',
   })
 
   t.test('a missing command exits 127, a non-executable one 126 (podman reads the runtime\'s error text)', async t => {
@@ -64,6 +64,8 @@ if (unavailable !== false) {
     mustSucceed(await pm.run(name, ['--detach'], ['sh', '-c', WORKLOAD.catchTerm]))
     t.ok(await logsSay(name, 'ready'), 'the program runs; podman logs shows its output')
     t.equal(await pm.inspect(name, '{{.State.Status}}'), 'running', 'running')
+    // podman gives the runtime no --root: the runtime's default one.
+    t.equal(runtimeState(await pm.inspect(name, '{{.Id}}'))?.status, 'running', 'the runtime under test runs it (its own state says so)')
 
     const stdin = await pm.podman(['exec', '--interactive', name, 'sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n' })
     t.equal(stdin.stdout, 'got hello\n', 'exec with stdin', { stderr: stdin.stderr })
@@ -75,8 +77,9 @@ if (unavailable !== false) {
     const status = await pm.podman(['exec', name, 'sh', '-c', 'exit 5'])
     t.equal(status.code, 5, 'exec exit status')
     mustSucceed(await pm.podman(['exec', '--detach', name, 'sleep', '1000']))
-    const top = await pm.podman(['top', name, 'pid', 'args'])
-    t.match(top.stdout, /sleep 1000/, 'top lists the detached exec', { stderr: top.stderr })
+    // Polled: an exec'd process shows its program's arguments only once it has called execve.
+    let top = ''
+    t.ok(await until(async () => { top = (await pm.podman(['top', name, 'pid', 'args'])).stdout; return top.includes('sleep 1000') }, 5000, 100), 'top lists the detached exec', { top })
 
     const stop = await pm.podman(['stop', '--time', '10', name])
     t.equal(stop.code, 0, 'podman stop', { stderr: stop.stderr })

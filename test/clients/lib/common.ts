@@ -113,6 +113,13 @@ export async function runCmd (dir: string, file: string, args: string[], options
   return result
 }
 
+/** The runtime's own `state` of a container (proof that the runtime under test made it), or undefined. */
+export function runtimeState (id: string, root?: string): { status?: string } | undefined {
+  try {
+    return JSON.parse(execFileSync(CLIENT_RUNTIME, [...(root !== undefined ? ['--root', root] : []), 'state', id], { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] })) as { status?: string }
+  } catch { return undefined }
+}
+
 /** Throws unless the command exited 0. */
 export function mustSucceed (r: CmdResult): CmdResult {
   if (r.code !== 0) throw new Error(`\`${r.cmd}\` exited ${r.code ?? r.signal}: ${r.stderr.trim()} ${r.stdout.trim()}`)

@@ -16,6 +16,8 @@ export interface ClientFlags {
   dropChown: string[]
   /** Flags that turn the default seccomp profile on (podman: none, it is the default). */
   seccomp: string[]
+  /** Flags that connect the client's stdin to the program's (ctr: always). */
+  interactive: string[]
   /** A path the client keeps writable under --read-only. */
   writableUnderReadOnly: string
 }
@@ -30,6 +32,8 @@ export function oneShotWorkloads (t: Test, run: OneShot, flags: ClientFlags): vo
     t.match(r.stderr, /err/, 'stderr')
     const ok = await run('oneshot', [], ['true'])
     t.equal(ok.code, 0, 'exit 0', { stderr: ok.stderr })
+    const stdin = await run('stdin', flags.interactive, ['sh', '-c', 'read line; echo "got $line"'], { input: 'hello\n' })
+    t.equal(stdin.stdout, 'got hello\n', 'the client\'s stdin reaches the program', { code: stdin.code, stderr: stdin.stderr })
   })
 
   t.test('--read-only: the root filesystem is read-only', async t => {
