@@ -23,6 +23,7 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -275,6 +276,91 @@ int RemountKeepingLockedFlags(const char* target, unsigned long flags, const cha
   return mount("", target, nullptr, flags | locked | MS_REMOUNT, data);
 }
 
+// tmpcopyup (config.md "Mounts", as runc): a new tmpfs starts with a copy of
+// what the directory under it held, with the same modes and owners. `from`
+// was opened before the mount, so it still reaches the shadowed directory.
+// No allocator: getdents64 into a stack buffer, file data with sendfile(2).
+int CopyTree(int from, int to, int depth);
+
+int CopyEntry(int from, int to, const char* name, int depth) {
+  struct stat st {};
+  if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  mode_t perm = st.st_mode & 07777;
+  int rc = 0, src = -1, dst = -1;
+  if (S_ISDIR(st.st_mode)) {
+    rc = mkdirat(to, name, perm);
+    if (rc == 0) src = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (src >= 0) dst = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    rc = dst < 0 ? -1 : CopyTree(src, dst, depth + 1);
+  } else if (S_ISREG(st.st_mode)) {
+    src = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (src >= 0) dst = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+    rc = dst < 0 ? -1 : 0;
+    for (off_t left = st.st_size; rc == 0 && left > 0;) {
+      ssize_t n = sendfile(dst, src, nullptr, static_cast<size_t>(left));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) rc = -1;
+      if (n <= 0) break;  // EOF: the file shrank meanwhile
+      left -= n;
+    }
+  } else if (S_ISLNK(st.st_mode)) {
+    char link[PATH_MAX];
+    ssize_t n = readlinkat(from, name, link, sizeof(link) - 1);
+    if (n < 0) return -1;
+    link[n] = '\0';
+    rc = symlinkat(link, to, name);
+  } else {
+    rc = mknodat(to, name, st.st_mode, st.st_rdev);
+  }
+  int e = errno;
+  if (src >= 0) close(src);
+  if (dst >= 0) close(dst);
+  errno = e;
+  if (rc != 0) return -1;
+  // The owner, then the mode again: mkdir/open applied the umask and chown clears setuid/setgid.
+  if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  if (!S_ISLNK(st.st_mode) && fchmodat(to, name, perm, 0) != 0) return -1;
+  return 0;
+}
+
+int CopyTree(int from, int to, int depth) {
+  if (depth > 64) { errno = ELOOP; return -1; }
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, from, buf, sizeof(buf));
+    if (n <= 0) return static_cast<int>(n);
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[].
+      uint16_t reclen;
+      memcpy(&reclen, buf + off + 16, sizeof(reclen));
+      const char* name = buf + off + 19;
+      off += reclen;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+      if (CopyEntry(from, to, name, depth) != 0) return -1;
+    }
+  }
+}
+
+// Mounts onto the directory `under` (an O_PATH fd of `target` in the root),
+// then copies what it held into the new mount and gives the mount's root the
+// directory's mode and owner.
+int MountCopyingUp(int rootfd, const char* target, int under, const char* source, const char* fstype,
+                   unsigned long flags, const char* data) {
+  char fdpath[32];
+  int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (from < 0) return -1;
+  int rc = mount(source, FdPath(under, fdpath), fstype, flags, data);
+  int to = rc == 0 ? OpenInRoot(rootfd, target, O_RDONLY | O_DIRECTORY) : -1;
+  struct stat st {};
+  if (to >= 0) rc = fstat(from, &st) != 0 || fchown(to, st.st_uid, st.st_gid) != 0 || fchmod(to, st.st_mode & 07777) != 0 ? -1 : CopyTree(from, to, 0);
+  else rc = -1;
+  int e = errno;
+  close(from);
+  if (to >= 0) close(to);
+  errno = e;
+  return rc;
+}
+
 // Runs one mount step against `rootfd`; returns 0 or -1/errno.
 int RunMountStep(int rootfd, const MountStep& s) {
   char fdpath[32];
@@ -299,6 +385,10 @@ int RunMountStep(int rootfd, const MountStep& s) {
       const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
       unsigned long flags = static_cast<unsigned long>(s.flags);
       if (s.op == kBindDevice) { fstype = nullptr; flags = MS_BIND; }
+      if (s.copy_up) {
+        rc = MountCopyingUp(rootfd, target, fd, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
+        break;
+      }
       rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd, fdpath), fstype, flags, data);
       break;
     }

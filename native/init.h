@@ -45,6 +45,8 @@ struct MountStep {
   bool recursive = false;
   // The target may not be reached through any symlink (procfs and sysfs).
   bool no_symlinks = false;
+  // tmpcopyup: the new mount starts with a copy of the directory under it.
+  bool copy_up = false;
 };
 
 struct Rlimit { int32_t resource; uint64_t soft, hard; };

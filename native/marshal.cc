@@ -63,6 +63,7 @@ MountStep Step(const Napi::Object& js) {
   s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
   s.recursive = Bool(js, "recursive");
   s.no_symlinks = Bool(js, "noSymlinks");
+  s.copy_up = Bool(js, "copyUp");
   return s;
 }
 

@@ -35,6 +35,8 @@ export interface MountStep {
   recursive?: boolean
   /** The target may not be reached through any symlink (procfs and sysfs targets). */
   noSymlinks?: boolean
+  /** For MOUNT: tmpcopyup, the new mount starts with a copy of the directory under it. */
+  copyUp?: boolean
 }
 
 // Plain objects rather than enums: they survive every transpiler (bun, ts-node) unchanged.

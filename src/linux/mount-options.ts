@@ -18,6 +18,8 @@ export interface ParsedMountOptions {
   recursiveBind: boolean
   /** idmap / ridmap were asked for. */
   idmap: boolean
+  /** tmpcopyup: the tmpfs starts with a copy of the directory it covers (config.md: MAY). */
+  copyUp: boolean
 }
 
 /** option → [flags to set, flags to clear] */
@@ -92,11 +94,11 @@ const RECURSIVE_OPTIONS: Readonly<Record<string, [number, number]>> = {
 }
 
 /** Every option this parser gives a meaning to (not idmap/ridmap, which are refused for now); `features` lists them. */
-export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS)]
+export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), 'tmpcopyup']
 
 export function parseMountOptions (options: readonly string[] | undefined): ParsedMountOptions {
   const parsed: ParsedMountOptions = {
-    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false,
+    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false, copyUp: false,
   }
   for (const option of options ?? []) {
     const flag = FLAG_OPTIONS[option]
@@ -119,6 +121,11 @@ export function parseMountOptions (options: readonly string[] | undefined): Pars
     }
     if (option === 'idmap' || option === 'ridmap') {
       parsed.idmap = true
+      continue
+    }
+    // Not a mount(2) option: the kernel would refuse it (EINVAL). podman asks for it on --read-only's tmpfs mounts.
+    if (option === 'tmpcopyup') {
+      parsed.copyUp = true
       continue
     }
     parsed.data.push(option)

@@ -80,6 +80,9 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   if (options.idmap) {
     throw new ConfigError('config.json', `/mounts/${index}/options`, 'idmap/ridmap mounts are not supported yet')
   }
+  if (options.copyUp && m.type !== 'tmpfs') {
+    throw new ConfigError('config.json', `/mounts/${index}/options`, `tmpcopyup applies to tmpfs mounts only (type is ${JSON.stringify(m.type ?? '')})`)
+  }
   const target = containerPath(m.destination)
   let steps: MountStep[]
   if (options.bind || m.type === 'bind') {
@@ -97,6 +100,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
       create: CreateKind.Directory,
       // runc refuses procfs and sysfs on a symlinked path (CVE-2019-16884 class).
       noSymlinks: m.type === 'proc' || m.type === 'sysfs',
+      copyUp: options.copyUp,
     }]
   }
   if (options.propagation !== 0) steps.push({ op: MountOp.Propagate, target, flags: options.propagation })
