@@ -447,12 +447,27 @@ void LookUpExecutable(Child& c) {
 // so it happens before the capabilities are dropped; with it, as late as
 // possible: just before execve, so the filter constrains as little of our
 // own setup as it can (runc's rule).
-int LoadSeccomp(const InitPlan& plan) {
+//
+// With SECCOMP_FILTER_FLAG_NEW_LISTENER (SCMP_ACT_NOTIFY rules) the kernel
+// returns the listener fd: it goes out on `channel` at once, before any other
+// syscall the filter could hold for an agent that does not have it yet. As a
+// failure-report record on the status socket (`report`), or as one NUL byte
+// on the `start` connection; the runtime passes it on to listenerPath.
+int LoadSeccomp(const InitPlan& plan, int channel, bool report) {
   if (plan.seccomp_filter.empty()) return 0;
   struct sock_fprog prog {};
   prog.len = static_cast<unsigned short>(plan.seccomp_filter.size() / sizeof(struct sock_filter));
   prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(plan.seccomp_filter.data()));
-  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
+  int rc = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
+  if (rc < 0 || (plan.seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0) return rc < 0 ? -1 : 0;
+  InitReport listener {};
+  listener.kind = kReportSeccompListener;
+  static const char kMarker[1] = {'\0'};
+  long sent = report ? SendWithFd(channel, rc, &listener, sizeof(listener)) : SendWithFd(channel, rc, kMarker, sizeof(kMarker));
+  int e = errno;
+  close(rc);
+  errno = e;
+  return sent < 0 ? -1 : 0;
 }
 
 // process.terminal: a new pty of the container's devpts. Its peer becomes
@@ -486,23 +501,7 @@ void SetUpConsole(Child& c, int rootfd) {
   if (fchown(slave, plan.process.uid, static_cast<gid_t>(-1)) != 0) Fail(c, kPhaseConsole, 6, errno);
 
   static const char kName[] = "/dev/ptmx";
-  struct iovec iov {};
-  iov.iov_base = const_cast<char*>(kName);
-  iov.iov_len = sizeof(kName) - 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-  ssize_t sent;
-  do { sent = sendmsg(c.console_socket_fd, &msg, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
-  if (sent < 0) Fail(c, kPhaseConsoleSocket, 1, errno);
+  if (SendWithFd(c.console_socket_fd, master, kName, sizeof(kName) - 1) < 0) Fail(c, kPhaseConsoleSocket, 1, errno);
   close(master);
   close(c.console_socket_fd);
 
@@ -574,7 +573,7 @@ void ApplyIdentity(Child& c) {
     err = errno;
     phase = kPhaseCwd;
     error = "chdir to cwd set in config.json failed";
-  } else if (plan.process.no_new_privileges && LoadSeccomp(plan) != 0) {
+  } else if (plan.process.no_new_privileges && LoadSeccomp(plan, conn, structured_report) != 0) {
     err = errno;
     phase = kPhaseSeccomp;
     error = "loading the seccomp filter failed";
@@ -695,7 +694,7 @@ void SetUpRootfs(Child& c);
       Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
   }
 
-  if (!plan.process.no_new_privileges && LoadSeccomp(plan) != 0) Fail(c, kPhaseSeccomp, 0, errno);
+  if (!plan.process.no_new_privileges && LoadSeccomp(plan, c.status_fd, true) != 0) Fail(c, kPhaseSeccomp, 0, errno);
   ApplyIdentity(c);
   umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
   LookUpExecutable(c);
@@ -831,7 +830,8 @@ void RemoveExecSocket(const std::string& state_dir) {
 
 }  // namespace
 
-SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) {
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
+                      const std::function<void(int, int)>& on_seccomp_listener) {
   SpawnResult result;
   // The pointer arrays for execve are built here, where the strings have
   // reached their final place (a moved std::string may move its characters).
@@ -876,8 +876,10 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     if (rc != 0) { restore_pid_ns(); close_joins(); return fail(kPhaseSetns, -1, e); }
   }
 
+  // The status channel is a socket pair, not a pipe, so that the child can
+  // pass the seccomp listener fd on it (SCM_RIGHTS). EOF still means execve.
   int status_pipe[2], sync_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
   if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
     int e = errno;
     close(status_pipe[0]); close(status_pipe[1]); restore_pid_ns(); close_joins();
@@ -973,13 +975,32 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
 
   InitReport report {};
   size_t got = 0;
+  // Reads the next report. A seccomp listener fd (sent with its own record)
+  // is handed to on_seccomp_listener at once and the next report read: the
+  // child may be waiting for the agent in a notified syscall meanwhile.
   auto read_report = [&]() {
-    got = 0;
-    while (got < sizeof(report)) {
-      ssize_t n = read(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
+    for (;;) {
+      got = 0;
+      int passed = -1;
+      while (got < sizeof(report)) {
+        int fd = -1;
+        long n = ReceiveWithFd(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got, &fd);
+        if (fd >= 0) { if (passed >= 0) close(passed); passed = fd; }
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      if (got != sizeof(report) || report.kind != kReportSeccompListener || passed < 0) {
+        if (passed >= 0) close(passed);
+        return;
+      }
+      try {
+        if (on_seccomp_listener) on_seccomp_listener(static_cast<int>(pid), passed);
+      } catch (...) {
+        close(passed);
+        kill_and_reap();
+        throw;
+      }
+      close(passed);
     }
   };
   read_report();

@@ -116,6 +116,8 @@ constexpr int32_t kReportFailure = 2;
 constexpr int32_t kReportPaused = 3;
 // The first process forked the container's process: its pid is in `step`.
 constexpr int32_t kReportForked = 4;
+// The seccomp listener fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) comes with this record (SCM_RIGHTS).
+constexpr int32_t kReportSeccompListener = 5;
 
 struct SpawnResult {
   int pid = -1;
@@ -127,7 +129,10 @@ struct SpawnResult {
 // Everything it needs is in `plan`; nothing is allocated after the clone.
 // With plan.pause_before_pivot, on_pause(pid) runs while the init waits
 // before pivot_root; if it throws, the init is killed and the exception
-// passes on.
-SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause);
+// passes on. A seccomp listener fd the init loaded is given to
+// on_seccomp_listener(pid, fd) as soon as it arrives (the fd is closed after);
+// if it throws, the same.
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
+                      const std::function<void(int, int)>& on_seccomp_listener = {});
 
 }  // namespace ocirt

@@ -202,8 +202,11 @@ export interface NativeAddon {
   pidfdSendSignal (pidfd: number, signal: number): void
   /** Waits up to timeoutMs for the process behind pidfd to exit; true if it has. */
   pidfdWait (pidfd: number, timeoutMs: number): boolean
-  /** Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure). */
-  spawnInit (plan: InitPlan, onPause?: (pid: number) => void): { pid: number }
+  /**
+   * Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure).
+   * A seccomp listener fd (SCMP_ACT_NOTIFY) the process loads meanwhile goes to onSeccompListener as it arrives; it is closed after the call.
+   */
+  spawnInit (plan: InitPlan, onPause?: (pid: number) => void, onSeccompListener?: (pid: number, fd: number) => void): { pid: number }
   /** Compiles a seccomp filter with libseccomp; syscalls unknown on this architecture are listed, not filtered. */
   compileSeccomp (request: SeccompRequest): { filter: Buffer, unknownSyscalls: string[] }
   /** Runs a hook to its end (or its timeout), its state on stdin; stdout and stderr are collected (64 KiB). */
@@ -211,8 +214,13 @@ export interface NativeAddon {
   /**
    * Connects to the init's exec.sock in stateDir, which lets it exec the user program.
    * Returns '' once the program is exec'd, or the init's error text. Throws with code ECONNREFUSED/ENOENT if no init listens.
+   * A seccomp listener fd loaded just before exec goes to onSeccompListener as it arrives; it is closed after the call.
    */
-  releaseInit (stateDir: string): string
+  releaseInit (stateDir: string, onSeccompListener?: (fd: number) => void): string
+  /** Connects to the unix socket at path and sends `message` with `fd` attached (SCM_RIGHTS), then closes the connection. */
+  sendSeccompListener (path: string, fd: number, message: string): void
+  /** Whether the kernel has a seccomp return action (SECCOMP_RET_*) or filter flag (SECCOMP_FILTER_FLAG_*). */
+  seccompSupported (kind: 'action' | 'flag', value: number): boolean
   /** A regular file of the rootfs, its path resolved inside the rootfs; null if there is none. At most `limit` bytes. */
   readFileInRoot (rootfs: string, path: string, limit: number): string | null
   /** A listening unix socket bound at path (as a console-socket owner makes). */

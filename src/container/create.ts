@@ -17,6 +17,8 @@ import { StateStore, validateId } from '../state/store.js'
 import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
+import { seccompAgent } from './seccomp-agent.js'
+import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 
 export interface CreateOptions {
@@ -86,7 +88,11 @@ export function createContainer (opts: CreateOptions): StoredState {
     // pid 0: `state` and `list` report the container as "creating" meanwhile.
     store.write(state)
     try {
-      pid = native.spawnInit(plan.init, runCreateHooks).pid
+      // A filter loaded without no_new_privs (before the capabilities are dropped) hands its listener over now.
+      const agent = seccompAgent(spec, () => stateJson(state, 'creating'))
+      pid = native.spawnInit(plan.init, runCreateHooks, agent === undefined
+        ? undefined
+        : (initPid, fd) => { state.pid = initPid; agent(initPid, fd) }).pid
       spawned = true
     } catch (e) {
       const failure = (e as { failure?: InitFailure }).failure
