@@ -6,6 +6,7 @@
 // plan (allocated before the clone), and reports failure as a fixed-size
 // record over a close-on-exec pipe.
 #include "init.h"
+#include "idmap.h"
 #include "unix_socket.h"
 
 #include <fcntl.h>
@@ -379,6 +380,14 @@ int RunMountStep(int rootfd, const MountStep& s) {
       fd = MkdirAllInRoot(rootfd, target, kCreateDirectory);
       if (fd < 0) return -1;
       break;
+    case kIdmappedBind: {
+      // The id-mapped clone the parent made goes onto the target, which is
+      // resolved inside the root like every other mount target.
+      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (fd < 0) return -1;
+      rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+      break;
+    }
     case kSetAttr: {
       fd = OpenInRoot(rootfd, target, O_PATH);
       if (fd < 0) return -1;
@@ -509,6 +518,19 @@ void SetUpConsole(Child& c, int rootfd) {
   if (ioctl(slave, TIOCSCTTY, 0) != 0) Fail(c, kPhaseConsole, 8, errno);
   for (int fd = 0; fd <= 2; fd++) if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
   close(slave);
+}
+
+// Personality, scheduling, I/O priority and the final CPU affinity: while
+// still privileged (real-time policies, negative nice and the RT I/O class
+// need CAP_SYS_NICE / CAP_SYS_ADMIN) and before seccomp, which may deny them.
+void ApplyProcessAttributes(Child& c) {
+  const ProcessPlan& p = c.plan->process;
+  if (p.has_personality && syscall(SYS_personality, p.personality) < 0) Fail(c, kPhasePersonality, 0, errno);
+  if (p.has_scheduler && syscall(SYS_sched_setattr, 0, &p.scheduler, 0) != 0) Fail(c, kPhaseScheduler, 0, errno);
+  constexpr int kIoprioWhoProcess = 1;
+  if (p.has_io_priority && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.io_priority) != 0) Fail(c, kPhaseIoPriority, 0, errno);
+  // config.md execCPUAffinity.final: the affinity after the move into the container's cgroup.
+  if (p.has_final_cpus && sched_setaffinity(0, sizeof(p.final_cpus), &p.final_cpus) != 0) Fail(c, kPhaseCpuAffinity, 1, errno);
 }
 
 void ApplyIdentity(Child& c) {
@@ -694,6 +716,7 @@ void SetUpRootfs(Child& c);
       Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
   }
 
+  ApplyProcessAttributes(c);
   if (!plan.process.no_new_privileges && LoadSeccomp(plan, c.status_fd, true) != 0) Fail(c, kPhaseSeccomp, 0, errno);
   ApplyIdentity(c);
   umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
@@ -804,6 +827,18 @@ void SetUpRootfs(Child& c) {
   ExecUserProgram(c, conn, false);
 }
 
+
+// The exec socket in the state dir, where the init waits for `start`.
+int ListenExecSocket(const std::string& state_dir) { return UnixSocketAt(state_dir.c_str(), "exec.sock", true); }
+
+void RemoveExecSocket(const std::string& state_dir) {
+  if (state_dir.empty()) return;  // `exec` has no exec.sock of its own
+  char path[PATH_MAX];
+  if (JoinPath(path, sizeof(path), state_dir.c_str(), "exec.sock")) unlink(path);
+}
+
+}  // namespace
+
 bool WriteProcFile(int pid, const char* name, const std::string& content) {
   char path[64];
   char pidbuf[24];
@@ -818,17 +853,6 @@ bool WriteProcFile(int pid, const char* name, const std::string& content) {
   errno = e;
   return ok;
 }
-
-// The exec socket in the state dir, where the init waits for `start`.
-int ListenExecSocket(const std::string& state_dir) { return UnixSocketAt(state_dir.c_str(), "exec.sock", true); }
-
-void RemoveExecSocket(const std::string& state_dir) {
-  if (state_dir.empty()) return;  // `exec` has no exec.sock of its own
-  char path[PATH_MAX];
-  if (JoinPath(path, sizeof(path), state_dir.c_str(), "exec.sock")) unlink(path);
-}
-
-}  // namespace
 
 SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
                       const std::function<void(int, int)>& on_seccomp_listener) {
@@ -851,11 +875,20 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   };
   auto close_joins = [&]() {
     for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
+    for (auto& s : plan.mount_steps) if (s.tree_fd >= 0) { close(s.tree_fd); s.tree_fd = -1; }
   };
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
     if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+  }
+  // Id-mapped mounts are made here, where we hold every capability in every
+  // user namespace (mount_setattr wants CAP_SYS_ADMIN over the mapping's).
+  for (size_t i = 0; i < plan.mount_steps.size(); i++) {
+    MountStep& s = plan.mount_steps[i];
+    if (s.op != kIdmappedBind) continue;
+    s.tree_fd = OpenIdmappedTree(s.source, (s.flags & MS_REC) != 0, s.recursive, s.idmap_userns, s.idmap_uid_map, s.idmap_gid_map);
+    if (s.tree_fd < 0) { int e = errno; close_joins(); return fail(kPhaseMountStep, static_cast<int32_t>(i), e); }
   }
   // setns on a pid namespace changes where this thread's children are born.
   // It is undone right after clone3: while it holds, the kernel refuses to
@@ -959,6 +992,11 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     return result;
   };
 
+  // config.md execCPUAffinity.initial: where the new process runs from the start, before it
+  // is moved into the container's cgroup (the child waits on the sync pipe meanwhile).
+  if (plan.process.has_initial_cpus &&
+      sched_setaffinity(static_cast<pid_t>(pid), sizeof(plan.process.initial_cpus), &plan.process.initial_cpus) != 0)
+    return abort_child(kPhaseCpuAffinity, errno);
   if (plan.clone_flags & CLONE_NEWUSER) {
     if (plan.setgroups_deny && !WriteProcFile(static_cast<int>(pid), "setgroups", "deny")) return abort_child(kPhaseUserMap, errno);
     if (!plan.uid_map.empty() && !WriteProcFile(static_cast<int>(pid), "uid_map", plan.uid_map)) return abort_child(kPhaseUserMap, errno);

@@ -35,6 +35,10 @@ export interface MountStep {
   recursive?: boolean
   /** The target may not be reached through any symlink (procfs and sysfs targets). */
   noSymlinks?: boolean
+  /** For IDMAPPED_BIND: the mapping's user namespace, a path to it or the maps of a new one ("inside outside count" lines). */
+  idmapUserns?: string
+  idmapUidMap?: string
+  idmapGidMap?: string
 }
 
 // Plain objects rather than enums: they survive every transpiler (bun, ts-node) unchanged.
@@ -59,6 +63,11 @@ export const MountOp = {
   Mkdir: 9,
   /** mount_setattr(target, attrSet, attrClr) for the recursive r* options */
   SetAttr: 10,
+  /**
+   * Id-mapped bind mount (idmap/ridmap): before clone the runtime clones `source` (flags MS_REC: with its
+   * submounts) and sets MOUNT_ATTR_IDMAP (recursive: on the submounts too); the init moves it onto the target.
+   */
+  IdmappedBind: 11,
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
 
@@ -93,6 +102,15 @@ export interface ProcessPlan {
   capabilities: Capabilities | null
   /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   lastCap: number
+  /** personality(2) persona (linux.personality). */
+  personality?: number
+  /** sched_setattr(2) of the process (process.scheduler): SCHED_* policy, SCHED_FLAG_* flags. */
+  scheduler?: { policy: number, flags: number, nice: number, priority: number, runtime: bigint, deadline: bigint, period: bigint }
+  /** ioprio_set(2) value, class << 13 | priority (process.ioPriority). */
+  ioPriority?: number
+  /** CPUs the new process runs on from its clone (set by the runtime), and from just before exec (execCPUAffinity). */
+  initialCpus?: number[]
+  finalCpus?: number[]
 }
 
 export interface InitPlan {
@@ -182,6 +200,7 @@ export const InitPhase = {
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
   OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27,
+  Personality: 28, Scheduler: 29, IoPriority: 30, CpuAffinity: 31,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 

@@ -196,6 +196,14 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'config-linux.md#seccomp listenerPath: the connection MUST be closed after sending a seccomp state',
     runc: 'runc 1.1.5 closes only its dup of the connection: the agent sees no EOF until runc exits (runc run: when the container exits)'
   },
+  'process-attributes-ignored': {
+    clause: 'runtime.md#runtimeCreate: a property the runtime cannot apply MUST make create fail (config-linux.md personality; config.md scheduler, ioPriority, execCPUAffinity)',
+    runc: 'runc 1.1.5 does not know linux.personality, process.scheduler, process.ioPriority or process.execCPUAffinity and silently ignores them'
+  },
+  'idmap-ignored': {
+    clause: 'config.md#linux-mount-options idmap/ridmap: the mount MUST have an idmapping applied (else an error)',
+    runc: 'runc 1.1.5 does not know idmap/ridmap (runc 1.2 does): the bind mount is made without a mapping and create succeeds'
+  },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
     crun: 'crun 1.8.1 exits 0 for unknown signal names (NOSUCHSIGNAL, SIGFOO)'

@@ -11,6 +11,7 @@ import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
 import { NAMESPACE_FLAGS } from './namespaces.js'
 import { planProcess } from './process.js'
+import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { checkProcessSupported } from './unsupported.js'
@@ -38,6 +39,8 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
   const supportWarnings = checkProcessSupported(process, 'process', '')
   const processPlan = planProcess(process, opts.rootfs)
+  // The container's personality holds for every process in it, as for its init.
+  Object.assign(processPlan.process, planProcessAttributes(process, config.linux?.personality, 'process', '', true))
   const seccomp = planSeccomp(config.linux?.seccomp)
   const init: InitPlan = {
     cloneFlags: 0,

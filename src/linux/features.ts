@@ -31,7 +31,7 @@ export function features (): Features {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     annotations: { 'org.ocirt.version': SPEC_VERSION },

@@ -18,6 +18,8 @@ export interface ParsedMountOptions {
   recursiveBind: boolean
   /** idmap / ridmap were asked for. */
   idmap: boolean
+  /** ridmap: the mapping applies to the submounts of an rbind too. */
+  recursiveIdmap: boolean
 }
 
 /** option → [flags to set, flags to clear] */
@@ -91,12 +93,12 @@ const RECURSIVE_OPTIONS: Readonly<Record<string, [number, number]>> = {
   rsymfollow: [0, c.MOUNT_ATTR_NOSYMFOLLOW],
 }
 
-/** Every option this parser gives a meaning to (not idmap/ridmap, which are refused for now); `features` lists them. */
-export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS)]
+/** Every option this parser gives a meaning to; `features` lists them. */
+export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), 'idmap', 'ridmap']
 
 export function parseMountOptions (options: readonly string[] | undefined): ParsedMountOptions {
   const parsed: ParsedMountOptions = {
-    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false,
+    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false, recursiveIdmap: false,
   }
   for (const option of options ?? []) {
     const flag = FLAG_OPTIONS[option]
@@ -119,6 +121,7 @@ export function parseMountOptions (options: readonly string[] | undefined): Pars
     }
     if (option === 'idmap' || option === 'ridmap') {
       parsed.idmap = true
+      parsed.recursiveIdmap ||= option === 'ridmap'
       continue
     }
     parsed.data.push(option)

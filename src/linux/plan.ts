@@ -7,13 +7,16 @@ import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
 
+const EINVAL = 22
 const EXDEV = 18
 const ELOOP = 40
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
+import { planProcessAttributes } from './process-attributes.js'
 import type { PlannedStep } from './rootfs.js'
 import { planRootfs } from './rootfs.js'
+import { containerIdMapping } from './idmap-mount.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
@@ -54,8 +57,10 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     bundle: opts.bundle,
     userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
     cgroupNamespace: ns.privateTypes.has('cgroup'),
+    containerIdMapping: containerIdMapping(ns),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
+  Object.assign(processPlan.process, planProcessAttributes(containerProcess, spec.linux?.personality, 'config.json', '/process', false))
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
   const init: InitPlan = {
     cloneFlags: ns.cloneFlags,
@@ -123,6 +128,9 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Console]: 'setting up the terminal (process.terminal)',
   [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
+  [InitPhase.Personality]: 'linux.personality: personality(2)',
+  [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
+  [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */
@@ -134,6 +142,9 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       const step = init.mountSteps[f.step]
       if (step.noSymlinks === true && f.errno === ELOOP) {
         return `config.json ${plan.mountOrigins[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
+      }
+      if (step.op === MountOp.IdmappedBind && f.errno === EINVAL) {
+        return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason} (the filesystem of ${step.source ?? ''} cannot be id-mapped, or the mapping is invalid)`
       }
       return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
     }
@@ -164,6 +175,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     }
     case InitPhase.Exec:
       return `exec: "${f.message}": ${reason}`
+    case InitPhase.CpuAffinity:
+      return `process.execCPUAffinity.${f.step === 0 ? 'initial' : 'final'}: sched_setaffinity: ${reason}`
     case InitPhase.Cwd:
       return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
     default:
@@ -183,6 +196,7 @@ function describeStep (step: { op: number, target: string, source?: string, fsty
     8: `make ${step.target} read-only`,
     9: `mkdir ${step.target}`,
     10: `set mount attributes on ${step.target}`,
+    11: `id-mapped bind mount of ${step.source ?? ''} on ${step.target}`,
   }
   return names[step.op] ?? `step on ${step.target}`
 }

@@ -20,9 +20,6 @@ const selinuxEnabled = (): boolean => existsSync('/sys/fs/selinux/enforce')
 /** Throws for what cannot be applied; returns warnings for what is a no-op on this host. */
 export function checkProcessSupported (process: Process, file: string, at: string): string[] {
   const warnings: string[] = []
-  for (const key of ['scheduler', 'ioPriority', 'execCPUAffinity'] as const) {
-    if (process[key] !== undefined) throw new ConfigError(file, `${at}/${key}`, 'not supported yet by this build of ocirt')
-  }
   if (process.apparmorProfile !== undefined && process.apparmorProfile !== '') {
     throw new ConfigError(file, `${at}/apparmorProfile`, appArmorEnabled()
       ? 'applying AppArmor profiles is not supported yet by this build of ocirt'
@@ -39,7 +36,7 @@ export function checkProcessSupported (process: Process, file: string, at: strin
 export function checkSpecSupported (spec: Spec): string[] {
   const warnings = spec.process !== undefined ? checkProcessSupported(spec.process, 'config.json', '/process') : []
   const linux = spec.linux ?? {}
-  for (const key of ['personality', 'memoryPolicy', 'intelRdt', 'netDevices'] as const) {
+  for (const key of ['memoryPolicy', 'intelRdt', 'netDevices'] as const) {
     if (linux[key] !== undefined) throw new ConfigError('config.json', `/linux/${key}`, 'not supported yet by this build of ocirt')
   }
   if (linux.mountLabel !== undefined && linux.mountLabel !== '') {
