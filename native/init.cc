@@ -520,7 +520,36 @@ void SetUpConsole(Child& c, int rootfd) {
   close(slave);
 }
 
-// Personality, scheduling, I/O priority and the final CPU affinity: while
+// The LSM label the program gets at execve (AppArmor: "exec <profile>";
+// SELinux: the context), written to the first attr file that exists, on the
+// container's procfs only (as the sysctls: something else mounted over /proc
+// must not receive it).
+int WriteExecLabel(const ProcessPlan& p) {
+  int fd = -1;
+  for (const std::string& name : p.exec_label_files) {
+    char path[PATH_MAX];
+    if (!JoinPath(path, sizeof(path), "/proc/thread-self", name.c_str())) { errno = ENAMETOOLONG; return -1; }
+    fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
+    if (fd >= 0 || errno != ENOENT) break;
+  }
+  if (fd < 0) return -1;
+  struct statfs fs {};
+  int rc = -1;
+  if (fstatfs(fd, &fs) != 0) {
+    rc = -1;
+  } else if (fs.f_type != PROC_SUPER_MAGIC) {
+    errno = EXDEV;
+  } else {
+    rc = write(fd, p.exec_label.data(), p.exec_label.size()) == static_cast<ssize_t>(p.exec_label.size()) ? 0 : -1;
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return rc;
+}
+
+// Personality, scheduling, I/O priority, the final CPU affinity and the LSM
+// label for exec: while
 // still privileged (real-time policies, negative nice and the RT I/O class
 // need CAP_SYS_NICE / CAP_SYS_ADMIN) and before seccomp, which may deny them.
 void ApplyProcessAttributes(Child& c) {
@@ -531,6 +560,7 @@ void ApplyProcessAttributes(Child& c) {
   if (p.has_io_priority && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.io_priority) != 0) Fail(c, kPhaseIoPriority, 0, errno);
   // config.md execCPUAffinity.final: the affinity after the move into the container's cgroup.
   if (p.has_final_cpus && sched_setaffinity(0, sizeof(p.final_cpus), &p.final_cpus) != 0) Fail(c, kPhaseCpuAffinity, 1, errno);
+  if (!p.exec_label_files.empty() && WriteExecLabel(p) != 0) Fail(c, kPhaseSecurityLabel, 0, errno);
 }
 
 void ApplyIdentity(Child& c) {

@@ -21,7 +21,7 @@ enum Phase : int32_t {
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
   kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27,
-  kPhasePersonality = 28, kPhaseScheduler = 29, kPhaseIoPriority = 30, kPhaseCpuAffinity = 31,
+  kPhasePersonality = 28, kPhaseScheduler = 29, kPhaseIoPriority = 30, kPhaseCpuAffinity = 31, kPhaseSecurityLabel = 32,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -86,6 +86,10 @@ struct ProcessPlan {
   int32_t io_priority = 0;
   bool has_initial_cpus = false, has_final_cpus = false;
   cpu_set_t initial_cpus {}, final_cpus {};
+  // AppArmor profile / SELinux label for the program: `exec_label` is written
+  // to the first of `exec_label_files` (under /proc/thread-self/) that exists.
+  std::vector<std::string> exec_label_files;
+  std::string exec_label;
 };
 
 struct NamespaceJoin { int32_t type; std::string path; int fd = -1; };

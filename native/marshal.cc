@@ -120,6 +120,8 @@ ProcessPlan Process(const Napi::Object& js) {
   };
   cpus("initialCpus", p.has_initial_cpus, p.initial_cpus);
   cpus("finalCpus", p.has_final_cpus, p.final_cpus);
+  p.exec_label_files = Strings(js, "execLabelFiles");
+  p.exec_label = String(js, "execLabel");
   if (p.args.empty()) throw Napi::Error::New(js.Env(), "plan.process.args is empty");
   return p;
 }

@@ -111,6 +111,9 @@ export interface ProcessPlan {
   /** CPUs the new process runs on from its clone (set by the runtime), and from just before exec (execCPUAffinity). */
   initialCpus?: number[]
   finalCpus?: number[]
+  /** The LSM label the program gets at execve (AppArmor "exec <profile>", or an SELinux context), written to the first of these files under /proc/thread-self/ that exists. */
+  execLabelFiles?: string[]
+  execLabel?: string
 }
 
 export interface InitPlan {
@@ -200,7 +203,7 @@ export const InitPhase = {
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
   OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27,
-  Personality: 28, Scheduler: 29, IoPriority: 30, CpuAffinity: 31,
+  Personality: 28, Scheduler: 29, IoPriority: 30, CpuAffinity: 31, SecurityLabel: 32,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 

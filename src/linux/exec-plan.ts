@@ -14,7 +14,7 @@ import { planProcess } from './process.js'
 import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
-import { checkProcessSupported } from './unsupported.js'
+import { planExecLabel } from './security-labels.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -37,10 +37,10 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   const joinNamespaces: NamespaceJoin[] = JOIN_ORDER
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
-  const supportWarnings = checkProcessSupported(process, 'process', '')
+  const execLabel = planExecLabel(process, 'process', '')
   const processPlan = planProcess(process, opts.rootfs)
   // The container's personality holds for every process in it, as for its init.
-  Object.assign(processPlan.process, planProcessAttributes(process, config.linux?.personality, 'process', '', true))
+  Object.assign(processPlan.process, planProcessAttributes(process, config.linux?.personality, 'process', '', true), execLabel.label)
   const seccomp = planSeccomp(config.linux?.seccomp)
   const init: InitPlan = {
     cloneFlags: 0,
@@ -72,5 +72,5 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     execImmediately: true,
     ...(seccomp !== null ? { seccompFilter: seccomp.filter, seccompFlags: seccomp.flags } : {}),
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])] }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])] }
 }

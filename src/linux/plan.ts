@@ -14,6 +14,7 @@ import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
 import { planProcessAttributes } from './process-attributes.js'
+import { applyMountLabel, planExecLabel } from './security-labels.js'
 import type { PlannedStep } from './rootfs.js'
 import { planRootfs } from './rootfs.js'
 import { containerIdMapping } from './idmap-mount.js'
@@ -45,7 +46,7 @@ export interface ContainerPlan {
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   // runtime.md "Start": start MUST fail without process; runc refuses at create already.
   const containerProcess = requireProcess(spec)
-  const supportWarnings = checkSpecSupported(spec)
+  checkSpecSupported(spec)
   const ns = planNamespaces(spec)
   const resources = spec.linux?.resources ?? {}
   for (const key of Object.keys(resources)) {
@@ -60,6 +61,9 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     containerIdMapping: containerIdMapping(ns),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
+  const execLabel = planExecLabel(containerProcess, 'config.json', '/process')
+  Object.assign(processPlan.process, execLabel.label)
+  const labelWarnings = applyMountLabel(spec.linux?.mountLabel, rootfs.mountSteps)
   Object.assign(processPlan.process, planProcessAttributes(containerProcess, spec.linux?.personality, 'config.json', '/process', false))
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
   const init: InitPlan = {
@@ -96,7 +100,9 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFilter = seccomp.filter
     init.seccompFlags = seccomp.flags
   }
-  const warnings = [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
+  const warnings = [...execLabel.warnings, ...labelWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
+  // config.md: execCPUAffinity "is not applicable to the container's init process".
+  if (containerProcess.execCPUAffinity !== undefined) warnings.push('process.execCPUAffinity ignored: it applies to exec, not to the container\'s init (config.md)')
   if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
@@ -131,6 +137,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Personality]: 'linux.personality: personality(2)',
   [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
   [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
+  [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */

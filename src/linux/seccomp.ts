@@ -39,6 +39,7 @@ const FLAGS: Readonly<Record<string, number>> = {
 
 /** seccomp(2): the kernel returns a listener fd for SCMP_ACT_NOTIFY rules; it goes to listenerPath. */
 const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8
+const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16
 
 /** For `features`: what this build handles. */
 export const SECCOMP_ACTIONS: readonly LinuxSeccompAction[] = [
@@ -56,7 +57,8 @@ export function kernelSeccompActions (): LinuxSeccompAction[] {
 /** The filter flags this kernel accepts. */
 export function kernelSeccompFlags (): LinuxSeccompFlag[] {
   const native = loadNative()
-  return SECCOMP_FLAGS.filter(f => native.seccompSupported('flag', FLAGS[f]))
+  // WAIT_KILLABLE_RECV is valid only together with NEW_LISTENER.
+  return SECCOMP_FLAGS.filter(f => native.seccompSupported('flag', FLAGS[f] | (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0)))
 }
 /** The architectures libseccomp 2.5 knows. */
 export const SECCOMP_ARCHS: readonly Arch[] = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
@@ -112,9 +114,17 @@ export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | n
   ;(seccomp.flags ?? []).forEach((f, i) => {
     const flag = FLAGS[f]
     if (flag === undefined) throw new ConfigError('config.json', `/linux/seccomp/flags/${i}`, `unknown flag "${f}"`)
+    // seccomp(2) refuses it (EINVAL) on a filter without a listener.
+    if (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !usesSeccompAgent(seccomp)) {
+      throw new ConfigError('config.json', `/linux/seccomp/flags/${i}`, `${f} needs SCMP_ACT_NOTIFY rules and a listenerPath (it applies to the agent's notifications)`)
+    }
     flags |= flag
   })
   // config-linux.md: "If the SCMP_ACT_NOTIFY action is not used this value [listenerPath] is ignored."
-  if (usesSeccompAgent(seccomp)) flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER
+  if (usesSeccompAgent(seccomp)) {
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER
+    // seccomp(2) takes TSYNC with NEW_LISTENER only together with TSYNC_ESRCH.
+    if ((flags & FLAGS.SECCOMP_FILTER_FLAG_TSYNC) !== 0) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+  }
   return { filter: compiled.filter, flags, warnings }
 }
