@@ -10,7 +10,8 @@
         "native/marshal.cc",
         "native/hook.cc",
         "native/seccomp.cc",
-        "native/unix_socket.cc"
+        "native/unix_socket.cc",
+        "native/bpf.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

@@ -121,6 +121,39 @@ function table (header, rows) {
   return lines.join('\n')
 }
 
+// ---------------------------------------------------------------- cgroups
+
+/**
+ * The runtimes put a container without linux.cgroupsPath in a cgroup below
+ * their caller's (runc's rule, and ocirt's). On this host the caller's memory
+ * cgroup belongs to the machine's supervisor, so the workers run in a cgroup
+ * of the benchmark's own, made here in every hierarchy and removed at the end.
+ */
+const benchCgroup = `/ocirt-bench-${process.pid}`
+function cgroupMountPoints () {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .filter(l => / - cgroup2? /.test(l))
+    .map(l => l.split(' ')[4])
+    .filter(p => p.startsWith('/sys/fs/cgroup'))
+}
+function makeBenchCgroup () {
+  for (const mount of cgroupMountPoints()) {
+    const dir = join(mount, benchCgroup)
+    mkdirSync(dir, { recursive: true })
+    // A v1 cpuset cgroup takes no task until it has CPUs and memory nodes.
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (existsSync(join(dir, f)) && readFileSync(join(dir, f), 'utf8').trim() === '') writeFileSync(join(dir, f), readFileSync(join(mount, f), 'utf8').trim())
+    }
+  }
+  process.env.OCIRT_BENCH_CGROUP = benchCgroup
+}
+function removeBenchCgroup () {
+  for (const mount of cgroupMountPoints()) {
+    try { rmdirSync(join(mount, benchCgroup)) } catch (e) { if (e.code !== 'ENOENT') log(`could not remove the benchmark's cgroup ${join(mount, benchCgroup)}: ${e.code}`) }
+  }
+}
+makeBenchCgroup()
+
 // ---------------------------------------------------------------- workers
 
 class Worker {
@@ -214,6 +247,7 @@ async function doCleanup () {
     await w.close()
   }
   rmSync(tmp, { recursive: true, force: true })
+  removeBenchCgroup()
   if (!crunDefaultRootExisted) {
     try { rmdirSync(crunDefaultRoot) } catch { /* absent, or not empty: not ours to remove */ }
   }

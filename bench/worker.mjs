@@ -11,7 +11,7 @@
 // the runtime process (plus fork/exec/wait of spawnSync, the same for all three
 // runtimes; run.mjs measures it as "harness floor").
 import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, mkdtempSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -30,6 +30,17 @@ for (const fn of ['setChildSubreaper', 'waitPid', 'pidfdOpen', 'pidfdWait']) {
   }
 }
 native.setChildSubreaper()
+
+// Into the benchmark's own cgroup (run.mjs made it), so that the containers'
+// default cgroups (below their caller's) land under it in every hierarchy.
+const benchCgroup = process.env.OCIRT_BENCH_CGROUP
+if (benchCgroup !== undefined) {
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (!/ - cgroup2? /.test(line)) continue
+    const mount = line.split(' ')[4]
+    if (mount.startsWith('/sys/fs/cgroup')) writeFileSync(join(mount, benchCgroup, 'cgroup.procs'), String(process.pid))
+  }
+}
 
 /** USER_HZ: the unit of cutime/cstime in /proc/self/stat. */
 const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100

@@ -12,14 +12,14 @@
 import t from 'tap'
 import { join } from 'node:path'
 import { tmpdir } from 'node:os'
-import { assertNothingLeft, bundleFor, cgroupDirsFor, expectDeviation, notYetInOcirt, openRuntime, shell, snapshotHost, type TapLike } from './lib/harness.js'
+import { assertNothingLeft, TEST_CGROUP_PARENT, bundleFor, cgroupDirsFor, expectDeviation, notYetInOcirt, openRuntime, shell, snapshotHost, type TapLike } from './lib/harness.js'
 import { type BundleOptions, type OciSpec } from './lib/bundle.js'
 
 /** Create a bundle from `configure`, expect create to fail, and check nothing was left. */
 async function failingCreate (t: TapLike, configure: (spec: OciSpec) => void, options: BundleOptions = {}): Promise<void> {
   const rt = await openRuntime(t)
   const id = rt.newId()
-  const cgroupPath = `/ocirt-conformance-${id}`
+  const cgroupPath = `${TEST_CGROUP_PARENT}/conformance-${id}`
   const b = bundleFor(t, spec => {
     spec.linux!.cgroupsPath = cgroupPath
     configure(spec)
@@ -34,7 +34,7 @@ t.test('runtime.md#runtimeErrors: a control bundle with the same explicit cgroup
   // Without this control, "no cgroup left" below could pass because cgroupsPath were ignored.
   const rt = await openRuntime(t)
   const id = rt.newId()
-  const cgroupPath = `/ocirt-conformance-${id}`
+  const cgroupPath = `${TEST_CGROUP_PARENT}/conformance-${id}`
   const b = bundleFor(t, spec => { spec.linux!.cgroupsPath = cgroupPath; shell('exit 0')(spec) })
   t.equal((await rt.create(id, b.dir)).code, 0, 'create succeeds')
   t.ok(cgroupDirsFor(cgroupPath).length > 0, 'the cgroup exists while the container does', { dirs: cgroupDirsFor(cgroupPath) })
@@ -61,7 +61,7 @@ t.test('runtime.md#runtimeErrors: process binary that does not exist — an erro
   // failure must be reported and, once the container is gone, nothing may remain.
   const rt = await openRuntime(t)
   const id = rt.newId()
-  const cgroupPath = `/ocirt-conformance-${id}`
+  const cgroupPath = `${TEST_CGROUP_PARENT}/conformance-${id}`
   const b = bundleFor(t, spec => { spec.linux!.cgroupsPath = cgroupPath; spec.process!.args = ['/bin/no-such-binary'] })
   const before = snapshotHost()
   const c = await rt.create(id, b.dir)

@@ -1,6 +1,7 @@
 // Module entry: the functions of NativeAddon (src/native.ts).
 #include <napi.h>
 
+#include "bpf.h"
 #include "hook.h"
 #include "init.h"
 #include "marshal.h"
@@ -54,6 +55,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd));
   exports.Set("strerror", Napi::Function::New(env, StrError));
+  exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   return exports;
 }
 

@@ -19,10 +19,12 @@
 #include <linux/sched.h>
 #include <linux/seccomp.h>
 #include <sched.h>
+#include <spawn.h>
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -275,6 +277,91 @@ int RemountKeepingLockedFlags(const char* target, unsigned long flags, const cha
   return mount("", target, nullptr, flags | locked | MS_REMOUNT, data);
 }
 
+// tmpcopyup (config.md "Mounts", as runc): a new tmpfs starts with a copy of
+// what the directory under it held, with the same modes and owners. `from`
+// was opened before the mount, so it still reaches the shadowed directory.
+// No allocator: getdents64 into a stack buffer, file data with sendfile(2).
+int CopyTree(int from, int to, int depth);
+
+int CopyEntry(int from, int to, const char* name, int depth) {
+  struct stat st {};
+  if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  mode_t perm = st.st_mode & 07777;
+  int rc = 0, src = -1, dst = -1;
+  if (S_ISDIR(st.st_mode)) {
+    rc = mkdirat(to, name, perm);
+    if (rc == 0) src = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (src >= 0) dst = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    rc = dst < 0 ? -1 : CopyTree(src, dst, depth + 1);
+  } else if (S_ISREG(st.st_mode)) {
+    src = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (src >= 0) dst = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
+    rc = dst < 0 ? -1 : 0;
+    for (off_t left = st.st_size; rc == 0 && left > 0;) {
+      ssize_t n = sendfile(dst, src, nullptr, static_cast<size_t>(left));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) rc = -1;
+      if (n <= 0) break;  // EOF: the file shrank meanwhile
+      left -= n;
+    }
+  } else if (S_ISLNK(st.st_mode)) {
+    char link[PATH_MAX];
+    ssize_t n = readlinkat(from, name, link, sizeof(link) - 1);
+    if (n < 0) return -1;
+    link[n] = '\0';
+    rc = symlinkat(link, to, name);
+  } else {
+    rc = mknodat(to, name, st.st_mode, st.st_rdev);
+  }
+  int e = errno;
+  if (src >= 0) close(src);
+  if (dst >= 0) close(dst);
+  errno = e;
+  if (rc != 0) return -1;
+  // The owner, then the mode again: mkdir/open applied the umask and chown clears setuid/setgid.
+  if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) return -1;
+  if (!S_ISLNK(st.st_mode) && fchmodat(to, name, perm, 0) != 0) return -1;
+  return 0;
+}
+
+int CopyTree(int from, int to, int depth) {
+  if (depth > 64) { errno = ELOOP; return -1; }
+  alignas(8) char buf[4096];
+  for (;;) {
+    long n = syscall(SYS_getdents64, from, buf, sizeof(buf));
+    if (n <= 0) return static_cast<int>(n);
+    for (long off = 0; off < n;) {
+      // struct linux_dirent64: u64 ino, s64 off, u16 reclen, u8 type, char name[].
+      uint16_t reclen;
+      memcpy(&reclen, buf + off + 16, sizeof(reclen));
+      const char* name = buf + off + 19;
+      off += reclen;
+      if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0) continue;
+      if (CopyEntry(from, to, name, depth) != 0) return -1;
+    }
+  }
+}
+
+// Mounts onto the directory `under` (an O_PATH fd of `target` in the root),
+// then copies what it held into the new mount and gives the mount's root the
+// directory's mode and owner.
+int MountCopyingUp(int rootfd, const char* target, int under, const char* source, const char* fstype,
+                   unsigned long flags, const char* data) {
+  char fdpath[32];
+  int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (from < 0) return -1;
+  int rc = mount(source, FdPath(under, fdpath), fstype, flags, data);
+  int to = rc == 0 ? OpenInRoot(rootfd, target, O_RDONLY | O_DIRECTORY) : -1;
+  struct stat st {};
+  if (to >= 0) rc = fstat(from, &st) != 0 || fchown(to, st.st_uid, st.st_gid) != 0 || fchmod(to, st.st_mode & 07777) != 0 ? -1 : CopyTree(from, to, 0);
+  else rc = -1;
+  int e = errno;
+  close(from);
+  if (to >= 0) close(to);
+  errno = e;
+  return rc;
+}
+
 // Runs one mount step against `rootfd`; returns 0 or -1/errno.
 int RunMountStep(int rootfd, const MountStep& s) {
   char fdpath[32];
@@ -299,6 +386,10 @@ int RunMountStep(int rootfd, const MountStep& s) {
       const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
       unsigned long flags = static_cast<unsigned long>(s.flags);
       if (s.op == kBindDevice) { fstype = nullptr; flags = MS_BIND; }
+      if (s.copy_up) {
+        rc = MountCopyingUp(rootfd, target, fd, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
+        break;
+      }
       rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd, fdpath), fstype, flags, data);
       break;
     }
@@ -672,10 +763,13 @@ void SetUpRootfs(Child& c);
 
   // Die with the parent while being set up; cleared before reporting ready.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  umask(0);
   // Not dumpable: processes already in the container cannot open our
   // /proc/PID/exe (the ocirt binary) or our fds (CVE-2019-5736 class).
-  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  umask(0);
+  // An unprivileged parent (rootless) could not open our /proc files then
+  // (to write the id maps, or for hooks to join our namespaces): the plan
+  // says how long its init stays dumpable (see InitPlan::dumpable_until).
+  if (plan.dumpable_until == kDumpableNever) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   // Wait for the parent to write the id maps and oom_score_adj.
   char go = 0;
@@ -790,6 +884,7 @@ void SetUpRootfs(Child& c) {
     close(c.sync_fd);
   }
 
+  if (plan.dumpable_until == kDumpableUntilPivot) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
   if (plan.no_pivot) {
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);
@@ -857,6 +952,40 @@ void SetUpRootfs(Child& c) {
   ExecUserProgram(c, conn, false);
 }
 
+bool WritePidTo(const char* path, int pid) {
+  char buf[24];
+  FormatDecimal(pid, buf);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  size_t len = strlen(buf);
+  bool ok = write(fd, buf, len) == static_cast<ssize_t>(len);
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ok;
+}
+
+// Runs newuidmap/newgidmap as `helper[0] PID helper[1..]` and waits for it;
+// its own message goes to our stderr. Runs in the parent, after clone3.
+bool RunIdMapHelper(const std::vector<std::string>& helper, int pid) {
+  char pidbuf[24];
+  FormatDecimal(pid, pidbuf);
+  std::vector<char*> argv;
+  argv.push_back(const_cast<char*>(helper[0].c_str()));
+  argv.push_back(pidbuf);
+  for (size_t i = 1; i < helper.size(); i++) argv.push_back(const_cast<char*>(helper[i].c_str()));
+  argv.push_back(nullptr);
+  pid_t child = -1;
+  int rc = posix_spawn(&child, helper[0].c_str(), nullptr, nullptr, argv.data(), environ);
+  if (rc != 0) { errno = rc; return false; }
+  int status = 0;
+  while (waitpid(child, &status, 0) < 0) {
+    if (errno != EINTR) return false;
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return true;
+  errno = EPERM;
+  return false;
+}
 
 // The exec socket in the state dir, where the init waits for `start`.
 int ListenExecSocket(const std::string& state_dir) { return UnixSocketAt(state_dir.c_str(), "exec.sock", true); }
@@ -1015,9 +1144,9 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     RemoveExecSocket(plan.state_dir);
     result.pid = -1;
   };
-  auto abort_child = [&](int32_t phase, int err) {
+  auto abort_child = [&](int32_t phase, int err, int32_t step = 0) {
     kill_and_reap();
-    fail(phase, 0, err);
+    fail(phase, step, err);
     result.pid = -1;
     return result;
   };
@@ -1027,10 +1156,26 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   if (plan.process.has_initial_cpus &&
       sched_setaffinity(static_cast<pid_t>(pid), sizeof(plan.process.initial_cpus), &plan.process.initial_cpus) != 0)
     return abort_child(kPhaseCpuAffinity, errno);
+  // Into its cgroups first: before the id maps (a joined cgroup namespace is
+  // unshared by the child only after this) and before it runs any of the plan.
+  for (size_t i = 0; i < plan.cgroup_procs.size(); i++) {
+    if (!WritePidTo(plan.cgroup_procs[i].c_str(), static_cast<int>(pid))) {
+      int e = errno;
+      kill_and_reap();
+      fail(kPhaseCgroup, static_cast<int32_t>(i), e);
+      return result;
+    }
+  }
   if (plan.clone_flags & CLONE_NEWUSER) {
-    if (plan.setgroups_deny && !WriteProcFile(static_cast<int>(pid), "setgroups", "deny")) return abort_child(kPhaseUserMap, errno);
-    if (!plan.uid_map.empty() && !WriteProcFile(static_cast<int>(pid), "uid_map", plan.uid_map)) return abort_child(kPhaseUserMap, errno);
-    if (!plan.gid_map.empty() && !WriteProcFile(static_cast<int>(pid), "gid_map", plan.gid_map)) return abort_child(kPhaseUserMap, errno);
+    // Steps: 0 setgroups, 1 uid_map, 2 gid_map (src/linux/plan.ts describes them).
+    int ipid = static_cast<int>(pid);
+    if (plan.setgroups_deny && !WriteProcFile(ipid, "setgroups", "deny")) return abort_child(kPhaseUserMap, errno, 0);
+    if (!plan.uid_map_helper.empty() ? !RunIdMapHelper(plan.uid_map_helper, ipid)
+                                     : !plan.uid_map.empty() && !WriteProcFile(ipid, "uid_map", plan.uid_map))
+      return abort_child(kPhaseUserMap, errno, 1);
+    if (!plan.gid_map_helper.empty() ? !RunIdMapHelper(plan.gid_map_helper, ipid)
+                                     : !plan.gid_map.empty() && !WriteProcFile(ipid, "gid_map", plan.gid_map))
+      return abort_child(kPhaseUserMap, errno, 2);
   }
   if (plan.has_oom_score_adj) {
     char buf[24];

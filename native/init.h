@@ -20,8 +20,8 @@ enum Phase : int32_t {
   kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27,
-  kPhasePersonality = 28, kPhaseScheduler = 29, kPhaseIoPriority = 30, kPhaseCpuAffinity = 31, kPhaseSecurityLabel = 32,
+  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
+  kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -29,6 +29,11 @@ enum MountOp : int32_t {
   kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
   kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11,
 };
+
+// Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
+// in its new namespaces; until exec, processes exec'd into a created
+// container could reach it (its /proc/PID/exe is the ocirt binary).
+enum DumpableUntil : int32_t { kDumpableNever = 0, kDumpableUntilPivot = 1, kDumpableUntilExec = 2 };
 
 enum CreateKind : int32_t { kCreateNone = 0, kCreateDirectory = 1, kCreateFile = 2 };
 
@@ -47,6 +52,8 @@ struct MountStep {
   // for a new one) and the detached mount the parent made before clone.
   std::string idmap_userns, idmap_uid_map, idmap_gid_map;
   int tree_fd = -1;
+  // tmpcopyup: the new mount starts with a copy of the directory under it.
+  bool copy_up = false;
 };
 
 struct Rlimit { int32_t resource; uint64_t soft, hard; };
@@ -101,9 +108,18 @@ struct InitPlan {
   bool fork_after_unshare = false;
   std::string time_offsets;
   std::string uid_map, gid_map;
+  // newuidmap/newgidmap and their arguments after the pid, for maps the
+  // parent may not write itself (unprivileged, with /etc/subuid ranges);
+  // empty: the parent writes uid_map/gid_map.
+  std::vector<std::string> uid_map_helper, gid_map_helper;
   bool setgroups_deny = false;
+  // How long the init stays dumpable (kDumpable*): an unprivileged parent
+  // (rootless) cannot reach a non-dumpable process's /proc files.
+  int32_t dumpable_until = 0;
   bool has_oom_score_adj = false;
   int32_t oom_score_adj = 0;
+  // cgroup.procs files the parent writes the init's pid to before releasing it.
+  std::vector<std::string> cgroup_procs;
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   std::string rootfs;

@@ -66,6 +66,7 @@ MountStep Step(const Napi::Object& js) {
   s.idmap_userns = String(js, "idmapUserns");
   s.idmap_uid_map = String(js, "idmapUidMap");
   s.idmap_gid_map = String(js, "idmapGidMap");
+  s.copy_up = Bool(js, "copyUp");
   return s;
 }
 
@@ -141,9 +142,13 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.time_offsets = String(js, "timeOffsets");
   plan.uid_map = String(js, "uidMap");
   plan.gid_map = String(js, "gidMap");
+  plan.uid_map_helper = Strings(js, "uidMapHelper");
+  plan.gid_map_helper = Strings(js, "gidMapHelper");
   plan.setgroups_deny = Bool(js, "setgroupsDeny");
+  plan.dumpable_until = static_cast<int32_t>(Int(js, "dumpableUntil"));
   plan.has_oom_score_adj = Has(js, "oomScoreAdj");
   plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
+  plan.cgroup_procs = Strings(js, "cgroupProcs");
   plan.has_hostname = Has(js, "hostname");
   plan.hostname = String(js, "hostname");
   plan.has_domainname = Has(js, "domainname");

@@ -28,10 +28,11 @@ const ID_BASE = 'https://schemas.ocirt.dev/runtime-spec/v1.3.0/'
 /** Exported function name -> schema reference, per generated module. */
 const MODULES = {
   'config-validator': {
-    dataTypes: ['Spec', 'Process'],
+    dataTypes: ['Spec', 'Process', 'LinuxResources'],
     exports: {
       validateConfig: { ref: 'config-schema.json', type: 'Spec', doc: 'Validates a parsed config.json (config.md) against schema/config-schema.json.' },
-      validateProcess: { ref: 'config-schema.json#/definitions/Process', type: 'Process', doc: 'Validates a parsed process document (`exec --process`, config.md#process).' }
+      validateProcess: { ref: 'config-schema.json#/definitions/Process', type: 'Process', doc: 'Validates a parsed process document (`exec --process`, config.md#process).' },
+      validateResources: { ref: 'config-linux.json#/definitions/LinuxResources', type: 'LinuxResources', doc: 'Validates a parsed linux.resources document (`update --resources`, config-linux.md#control-groups).' }
     }
   },
   'state-validator': {

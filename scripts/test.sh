@@ -14,11 +14,28 @@ status=0
 echo "== typecheck"
 npx --no-install tsc --noEmit -p . || status=1
 
-echo "== tap test/*.test.ts conformance/*.test.ts (RUNTIME=dist/ocirt)"
-RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts conformance/*.test.ts > "$out/tap.txt" 2>&1
+# test/clients/: containerd and podman drive dist/ocirt (CLIENT_RUNTIME's default).
+echo "== tap test/*.test.ts test/clients/*.test.ts conformance/*.test.ts (RUNTIME=dist/ocirt)"
+RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts test/clients/*.test.ts conformance/*.test.ts > "$out/tap.txt" 2>&1
 tap_status=$?
 cat "$out/tap.txt"
 [ $tap_status -eq 0 ] || status=1
+
+# cgroup v2 (this host may be v1): a qemu guest with a pure cgroup v2 hierarchy
+# runs test/cgroup2/run.sh against dist/ocirt and prints its own ok/not ok lines.
+echo "== scripts/test-cgroup2.sh (cgroup v2 guest, RUNTIME=dist/ocirt)"
+scripts/test-cgroup2.sh > "$out/cgroup2.txt" 2>&1
+cgroup2_status=$?
+cat "$out/cgroup2.txt"
+[ $cgroup2_status -eq 0 ] || status=1
+
+# The client tests again with runc as the runtime: they must pass with runc,
+# which proves the tests themselves (and any marked todo against ocirt).
+echo "== tap test/clients/*.test.ts (CLIENT_RUNTIME=/usr/sbin/runc)"
+CLIENT_RUNTIME=/usr/sbin/runc npx --no-install tap --reporter=tap test/clients/*.test.ts > "$out/clients-runc.txt" 2>&1
+clients_status=$?
+grep -E '^(not )?ok |^# \{' "$out/clients-runc.txt"
+[ $clients_status -eq 0 ] || { cat "$out/clients-runc.txt"; echo "client tests failed with runc (exit $clients_status)"; status=1; }
 
 # The benchmark in its short mode, so that it cannot rot: it reports timings
 # and fails only if the harness breaks or an ocirt command fails.
@@ -34,5 +51,6 @@ summary=$(grep -E '^# \{ total: ' "$out/tap.txt" | tail -1)
 count() { echo "$summary" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+' || echo 0; }
 echo
 echo "tests: $(count pass) passed, $(count fail) failed, $(( $(count skip) + $(count todo) )) skipped"
+echo "cgroup v2 lane: $(grep -c '^ok ' "$out/cgroup2.txt") passed, $(grep -c '^not ok ' "$out/cgroup2.txt") failed"
 [ -n "$summary" ] || { echo "no tap summary: the test run did not complete"; status=1; }
 exit $status

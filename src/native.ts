@@ -39,6 +39,8 @@ export interface MountStep {
   idmapUserns?: string
   idmapUidMap?: string
   idmapGidMap?: string
+  /** For MOUNT: tmpcopyup, the new mount starts with a copy of the directory under it. */
+  copyUp?: boolean
 }
 
 // Plain objects rather than enums: they survive every transpiler (bun, ts-node) unchanged.
@@ -70,6 +72,10 @@ export const MountOp = {
   IdmappedBind: 11,
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
+
+/** Mirrors enum DumpableUntil in native/init.h. */
+export const DumpableUntil = { Never: 0, Pivot: 1, Exec: 2 } as const
+export type DumpableUntil = typeof DumpableUntil[keyof typeof DumpableUntil]
 
 export const CreateKind = { None: 0, Directory: 1, File: 2 } as const
 export type CreateKind = typeof CreateKind[keyof typeof CreateKind]
@@ -134,8 +140,19 @@ export interface InitPlan {
   timeOffsets: string
   uidMap: string
   gidMap: string
+  /** newuidmap (newgidmap) and its arguments after the pid, run by the parent instead of writing uid_map (gid_map) itself. */
+  uidMapHelper?: string[]
+  gidMapHelper?: string[]
+  /**
+   * How long the init stays dumpable (DumpableUntil; default Never). A parent without CAP_SYS_PTRACE and
+   * CAP_DAC_OVERRIDE (rootless) cannot open a non-dumpable process's /proc files: to write the id maps
+   * and for the create hooks to join its namespaces (until pivot_root), for startContainer hooks (until exec).
+   */
+  dumpableUntil?: DumpableUntil
   /** Write "deny" to /proc/PID/setgroups before gid_map (needed when the map is written without CAP_SETGID in the parent namespace). */
   setgroupsDeny: boolean
+  /** cgroup.procs files (absolute) the parent writes the init's pid to before it runs any of the plan. */
+  cgroupProcs?: string[]
   /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */
   oomScoreAdj: number | null
   hostname: string | null
@@ -202,8 +219,8 @@ export const InitPhase = {
   Sync: 1, Setns: 2, Unshare: 3, Hostname: 4, RootPropagation: 5, RootBind: 6,
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
-  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27,
-  Personality: 28, Scheduler: 29, IoPriority: 30, CpuAffinity: 31, SecurityLabel: 32,
+  OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27, Cgroup: 28,
+  Personality: 29, Scheduler: 30, IoPriority: 31, CpuAffinity: 32, SecurityLabel: 33,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -251,6 +268,11 @@ export interface NativeAddon {
   receiveFd (listenFd: number, timeoutMs: number): { fd: number, name: string } | null
   /** errno → strerror text, for messages. */
   strerror (errno: number): string
+  /**
+   * Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (compileDeviceFilter) and attaches it to the cgroup v2
+   * directory with BPF_F_ALLOW_MULTI, then detaches the device programs attached there before.
+   */
+  attachDeviceFilter (cgroupDir: string, program: Buffer): void
 }
 
 let loaded: NativeAddon | undefined

@@ -8,11 +8,13 @@
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { bundleFor, snapshotHost, waitFor } from '../conformance/lib/harness.js'
+import { bundleFor, cgroupDirsFor, snapshotHost, TEST_CGROUP_PARENT, waitFor } from '../conformance/lib/harness.js'
 import { inheritedChildren, isAlive, reapOrphans } from '../conformance/lib/reaper.js'
 import { Runtime } from '../conformance/lib/runtime.js'
 import { OcirtError } from '../src/errors.js'
 import { buildPlan } from '../src/linux/plan.js'
+import { planCgroup } from '../src/linux/cgroups/index.js'
+import { compileDeviceFilter } from '../src/linux/cgroups/device-filter.js'
 import { parseConfig } from '../src/spec/validate.js'
 import { type Json, mutate, prng } from './lib/mutate.js'
 import { hostMounts, OCIRT, REPO } from './lib/ocirt.js'
@@ -28,7 +30,7 @@ function seedFor (i: number, rootfs: string): Json {
   return doc as Json
 }
 
-t.test('config → plan: 4,000 mutated configs give a ConfigError or a plan, never anything else', async t => {
+t.test('config → plan (and cgroup plan): 4,000 mutated configs give a ConfigError or a plan, never anything else', async t => {
   const bundle = bundleFor(t, undefined, { shared: false })
   const random = prng(0x0c1a7)
   const runs = 4000
@@ -41,7 +43,11 @@ t.test('config → plan: 4,000 mutated configs give a ConfigError or a plan, nev
     for (let m = 0; m < mutations; m++) mutate(doc, random)
     const text = JSON.stringify(doc)
     try {
-      const plan = buildPlan(parseConfig(text), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'fuzz', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined })
+      const spec = parseConfig(text)
+      const plan = buildPlan(spec, { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'fuzz', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined })
+      // The cgroup half of the plan too: the resource writes and device rules (the eBPF program on v2).
+      const cgroupPlan = planCgroup(spec)
+      compileDeviceFilter(cgroupPlan.devices.map(r => r.rule))
       if (plan.init.process.args.length === 0) throw new Error('a plan without args')
       planned++
     } catch (e) {
@@ -66,6 +72,10 @@ t.test('config → container: 40 mutated configs through ocirt create leave noth
     const doc = seedFor(0, bundle.rootfs) as { process: { args: string[] } }
     doc.process.args = ['true']
     for (let m = 0; m < 2; m++) mutate(doc as unknown as Json, random)
+    // Whatever the mutation did, the container's cgroup goes under the tests' own parent.
+    const cgroupPath = `${TEST_CGROUP_PARENT}/fuzz-${i}`
+    const linux = (doc as { linux?: unknown }).linux
+    if (linux !== null && typeof linux === 'object' && !Array.isArray(linux)) (linux as { cgroupsPath?: string }).cgroupsPath = cgroupPath
     bundle.writeConfig(doc as unknown as Parameters<typeof bundle.writeConfig>[0])
     const id = rt.newId('fuzz')
     const r = await rt.create(id, bundle.dir)
@@ -79,6 +89,7 @@ t.test('config → container: 40 mutated configs through ocirt create leave noth
       t.notMatch(r.stderr, /internal error/, `${id}: not an internal error`, { config: JSON.stringify(doc) })
     }
     t.same(readdirSync(rt.root), [], `${id}: no state dir left`)
+    t.same(cgroupDirsFor(cgroupPath), [], `${id}: no cgroup left`)
   }
   await waitFor(() => { reapOrphans(); return inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)).length === 0 }, 2000)
   t.same(inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)), [], 'no process left')

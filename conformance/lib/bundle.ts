@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { atExit } from './exit.js'
+import { randomBytes } from 'node:crypto'
+import { TEST_CGROUP_PARENT } from './cgroups.js'
 
 /** The busybox binary the rootfs is built from. */
 export const BUSYBOX = process.env.CONFORMANCE_BUSYBOX ?? '/bin/busybox'
@@ -115,7 +117,10 @@ export function templateSpec (): OciSpec {
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       maskedPaths: ['/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi'],
-      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger']
+      readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
+      // Never the runtime's default (relative to the caller's cgroup: on this
+      // host a cgroup of the machine's supervisor): one under a parent the tests own.
+      cgroupsPath: `${TEST_CGROUP_PARENT}/bundle-${randomBytes(5).toString('hex')}`
     }
   }
 }

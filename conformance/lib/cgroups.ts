@@ -73,6 +73,13 @@ export function containerCgroupDirs (pid: number): string[] {
 }
 
 /**
+ * The one cgroup under which the test bundles put their containers (each
+ * bundle's cgroupsPath is TEST_CGROUP_PARENT/bundle-<random>): tests create
+ * cgroups only under a parent they own, and remove it when it is empty.
+ */
+export const TEST_CGROUP_PARENT = '/ocirt-tests'
+
+/**
  * rmdir the cgroup dirs named by `relPaths` under every hierarchy root and
  * under our own cgroup in each hierarchy (where runtimes put relative
  * paths), deepest first. rmdir fails on a cgroup that still has processes or
@@ -90,6 +97,10 @@ export function removeLeftoverCgroups (relPaths: Iterable<string>): string[] {
         try { rmdirSync(d); removed.push(d) } catch {}
       }
     }
+  }
+  // The shared parent goes once no test uses it (rmdir fails while it has children).
+  for (const base of cgroupMounts()) {
+    try { rmdirSync(join(base, TEST_CGROUP_PARENT)) } catch {}
   }
   return removed
 }

@@ -8,7 +8,8 @@
  * Cleanups are synchronous and run once, in phase order: 'containers'
  * (runtime delete --force), 'processes' (kill and reap inherited orphans),
  * 'files' (temp dirs). On a signal they run and the signal is re-raised, so
- * whoever else handles it (tap's signal-exit) still sees it.
+ * whoever else handles it (tap's signal-exit) still sees it. (SIGALRM is how
+ * tap ends a test process that ran over its timeout.)
  */
 type Phase = 'containers' | 'processes' | 'files'
 const ORDER: Phase[] = ['containers', 'processes', 'files']
@@ -30,7 +31,7 @@ function install (): void {
   if (installed) return
   installed = true
   process.on('exit', runAll)
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGALRM'] as const) {
     const handler = (): void => {
       runAll()
       process.removeListener(sig, handler)

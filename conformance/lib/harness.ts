@@ -105,7 +105,7 @@ export function snapshotHost (): HostSnapshot {
   return { mountinfo: mountLines(), children: new Set(inheritedChildren().filter(isAlive)) }
 }
 
-export { cgroupMounts, cgroupDirsFor, containerCgroupDirs } from './cgroups.js'
+export { cgroupMounts, cgroupDirsFor, containerCgroupDirs, TEST_CGROUP_PARENT } from './cgroups.js'
 
 /**
  * Assert that container `id` does not exist and that the host looks as it did
@@ -204,6 +204,14 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'config.md#linux-mount-options idmap/ridmap: the mount MUST have an idmapping applied (else an error)',
     runc: 'runc 1.1.5 does not know idmap/ridmap (runc 1.2 does): the bind mount is made without a mapping and create succeeds'
   },
+  'cgroupspath-dotdot': {
+    clause: 'config-linux.md#configLinuxCgroupsPath: runtimes MAY consider cgroupsPath values invalid and MUST then generate an error; ".." components climb out of the path',
+    runc: 'runc 1.1.5 cleans the path lexically and creates the container wherever ".." leads (within the hierarchy)'
+  },
+  'pids-limit-zero': {
+    clause: 'config-linux.md#configLinuxPids: 0 is a valid limit and SHOULD be treated as such',
+    runc: 'runc 1.1.5 treats 0 as "not set" and leaves pids.max at max'
+  },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
     crun: 'crun 1.8.1 exits 0 for unknown signal names (NOSUCHSIGNAL, SIGFOO)'
@@ -216,9 +224,7 @@ export const DEVIATIONS: Record<string, Deviation> = {
  * naming the feature, rather than running without it); against any other
  * runtime they run in full. Remove an entry when its issue lands.
  */
-export const NOT_YET_IN_OCIRT: Record<string, string> = {
-  cgroups: 'linux.cgroupsPath and linux.resources (issue 4)'
-}
+export const NOT_YET_IN_OCIRT: Record<string, string> = {}
 
 /** A skip reason if the runtime under test is ocirt and does not implement `feature` yet, else false. */
 export function notYetInOcirt (feature: keyof typeof NOT_YET_IN_OCIRT): string | false {

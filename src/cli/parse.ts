@@ -4,6 +4,7 @@
  * given as --flag VALUE or --flag=VALUE; -- ends the flags.
  */
 import { UsageError } from '../errors.js'
+import { defaultStateRoot, resolveRootless } from './privilege.js'
 import type { Command, Flag, Globals } from './table.js'
 import { COMMANDS, findCommand, GLOBAL_FLAGS } from './table.js'
 
@@ -74,12 +75,16 @@ export function parseArgv (argv: string[]): Parsed {
   const g = globalScan.values
   const logFormat = (g['log-format'] as string | undefined) ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`flag --log-format must be text or json, not "${logFormat}"`)
+  const explicitRoot = g.root as string | undefined
   const globals: Globals = {
-    root: (g.root as string | undefined) ?? '/run/ocirt',
+    // Resolved when a command needs it: `spec` or `features` run without one.
+    get root () { return explicitRoot ?? defaultStateRoot() },
+    rootless: resolveRootless(g.rootless as string | undefined),
     log: g.log as string | undefined,
     logFormat,
     debug: g.debug === true,
     systemdCgroup: g['systemd-cgroup'] === true,
+    criu: (g.criu as string | undefined) ?? '/usr/sbin/criu',
   }
   const [name, ...rest] = globalScan.rest
   if (name === undefined) return { globals, globalFlags: g, command: undefined, flags: {}, args: [] }

@@ -19,11 +19,16 @@ export interface Flag {
 }
 
 export interface Globals {
-  root: string
+  /** --root, or its default for the caller; throws a UsageError if there is none. */
+  readonly root: string
+  /** --rootless resolved: ocirt has no privilege over cgroups. */
+  rootless: boolean
   log: string | undefined
   logFormat: 'text' | 'json'
   debug: boolean
   systemdCgroup: boolean
+  /** --criu: the criu binary for checkpoint and restore. */
+  criu: string
 }
 
 export interface CommandContext {
@@ -52,13 +57,13 @@ export interface Command {
 }
 
 export const GLOBAL_FLAGS: Flag[] = [
-  { name: 'root', type: 'string', valueName: 'DIR', default: '/run/ocirt', description: 'directory for the state of containers' },
+  { name: 'root', type: 'string', valueName: 'DIR', default: '/run/ocirt', description: 'directory for the state of containers (not root: $XDG_RUNTIME_DIR/ocirt)' },
   { name: 'log', type: 'string', valueName: 'FILE', description: 'write log messages to FILE instead of stderr' },
   { name: 'log-format', type: 'string', valueName: 'text|json', default: 'text', description: 'format of the log' },
   { name: 'debug', type: 'boolean', description: 'log debug messages' },
   { name: 'systemd-cgroup', type: 'boolean', description: 'manage cgroups through systemd (cgroupsPath is slice:prefix:name)' },
-  { name: 'rootless', type: 'string', valueName: 'true|false|auto', description: 'accepted for runc compatibility' },
-  { name: 'criu', type: 'string', valueName: 'PATH', description: 'accepted for runc compatibility' },
+  { name: 'rootless', type: 'string', valueName: 'true|false|auto', default: 'auto', description: 'run without privilege over cgroups (auto: when not root)' },
+  { name: 'criu', type: 'string', valueName: 'PATH', default: '/usr/sbin/criu', description: 'the criu binary used by checkpoint and restore' },
   { name: 'version', short: 'v', type: 'boolean', description: 'print the version' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show help' },
 ]
@@ -69,6 +74,18 @@ const consoleSocket: Flag = { name: 'console-socket', type: 'string', valueName:
 const preserveFds: Flag = { name: 'preserve-fds', type: 'string', valueName: 'N', default: '0', description: 'pass N fds after stdio (3 .. 3+N-1) to the container' }
 const noPivot: Flag = { name: 'no-pivot', type: 'boolean', description: 'use MS_MOVE and chroot instead of pivot_root (for a rootfs on ramfs)' }
 const noNewKeyring: Flag = { name: 'no-new-keyring', type: 'boolean', description: 'keep the caller\'s session keyring instead of a new one named _ses.ID' }
+const sizeFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'BYTES', description: `${description}, e.g. 512m` }))
+const numberFlags = (defs: Array<[string, string]>): Flag[] => defs.map(([name, description]) => ({ name, type: 'string', valueName: 'N', description }))
+const criuCommon: Flag[] = [
+  { name: 'image-path', type: 'string', valueName: 'DIR', default: './checkpoint', description: 'the directory of the criu image files' },
+  { name: 'work-path', type: 'string', valueName: 'DIR', description: 'the directory for criu\'s log and work files (default: the image path)' },
+  { name: 'tcp-established', type: 'boolean', description: 'allow open TCP connections' },
+  { name: 'ext-unix-sk', type: 'boolean', description: 'allow external unix sockets' },
+  { name: 'shell-job', type: 'boolean', description: 'allow shell jobs (a controlling terminal from outside)' },
+  { name: 'file-locks', type: 'boolean', description: 'dump and restore file locks' },
+  { name: 'manage-cgroups-mode', type: 'string', valueName: 'soft|full|strict|ignore', default: 'soft', description: 'criu\'s cgroups mode (as runc: soft)' },
+  { name: 'empty-ns', type: 'string', valueName: 'network', multiple: true, description: 'create the namespace but do not restore its contents (repeatable)' },
+]
 const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'show help for the command' }
 
 export const COMMANDS: Command[] = [
@@ -134,6 +151,52 @@ export const COMMANDS: Command[] = [
     stopAtFirstArgument: true,
     flags: [{ name: 'format', short: 'f', type: 'string', valueName: 'table|json', default: 'table', description: 'output format (json: the host pids)' }, help],
     load: async () => await import('../commands/ps.js'),
+  },
+  {
+    name: 'pause', summary: 'freeze every process of a container (its cgroup)', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/pause.js'),
+  },
+  {
+    name: 'resume', summary: 'thaw a paused container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [help],
+    load: async () => await import('../commands/resume.js'),
+  },
+  {
+    name: 'update', summary: 'change the cgroup limits of a running container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [
+      { name: 'resources', short: 'r', type: 'string', valueName: 'FILE', description: 'a linux.resources JSON document (- for stdin)' },
+      ...sizeFlags([['memory', 'memory limit'], ['memory-reservation', 'memory soft limit'], ['memory-swap', 'memory+swap limit (-1: unlimited)'],
+        ['kernel-memory', 'kernel memory limit (obsolete)'], ['kernel-memory-tcp', 'kernel TCP buffer limit (obsolete)']]),
+      ...numberFlags([['cpu-share', 'CPU shares (relative weight)'], ['cpu-period', 'CPU CFS period in µs'], ['cpu-quota', 'CPU CFS quota in µs per period'],
+        ['cpu-rt-period', 'CPU realtime period in µs'], ['cpu-rt-runtime', 'CPU realtime runtime in µs per period'], ['cpu-idle', '1: SCHED_IDLE for the cgroup, 0: default'],
+        ['pids-limit', 'maximum number of pids (-1: no limit)'], ['blkio-weight', 'block IO weight, 10 to 1000']]),
+      { name: 'cpuset-cpus', type: 'string', valueName: 'LIST', description: 'CPUs to use, e.g. 0-3,7' },
+      { name: 'cpuset-mems', type: 'string', valueName: 'LIST', description: 'memory nodes to use, e.g. 0-1' },
+      help],
+    load: async () => await import('../commands/update.js'),
+  },
+  {
+    name: 'events', summary: 'print resource usage and OOM events of a container', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [{ name: 'stats', type: 'boolean', description: 'print the usage once and exit' },
+      { name: 'interval', type: 'string', valueName: 'DURATION', default: '5s', description: 'how often to print the usage' }, help],
+    load: async () => await import('../commands/events.js'),
+  },
+  {
+    name: 'checkpoint', summary: 'checkpoint a running container with criu', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [...criuCommon,
+      { name: 'parent-path', type: 'string', valueName: 'DIR', description: 'a previous pre-dump, relative to the image path' },
+      { name: 'leave-running', type: 'boolean', description: 'leave the container running after the checkpoint' },
+      { name: 'pre-dump', type: 'boolean', description: 'dump only the memory, and leave the container running' },
+      { name: 'auto-dedup', type: 'boolean', description: 'deduplicate the memory images against the parent' },
+      { name: 'page-server', type: 'string', valueName: 'ADDRESS:PORT', description: 'send the memory pages to a criu page server' }, help],
+    load: async () => await import('../commands/checkpoint.js'),
+  },
+  {
+    name: 'restore', summary: 'restore a container from a checkpoint with criu', usage: '<container-id>', minArgs: 1, maxArgs: 1,
+    flags: [...criuCommon, bundle, pidFile, consoleSocket,
+      { name: 'detach', short: 'd', type: 'boolean', description: 'return once the container runs' }, help],
+    load: async () => await import('../commands/restore.js'),
   },
   {
     name: 'features', summary: 'print what this runtime implements (features.md JSON)', usage: '', minArgs: 0, maxArgs: 0,

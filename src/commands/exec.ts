@@ -8,12 +8,8 @@ import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { parseProcess } from '../spec/validate.js'
-import { preserveFdsFlag } from './flags.js'
+import { flagValues, preserveFdsFlag } from './flags.js'
 import { FORWARDED_SIGNALS } from './run.js'
-
-function list (value: string | boolean | string[] | undefined): string[] {
-  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
-}
 
 /** The process from the command line: the container's process with args and the flags' overrides. */
 function processFromFlags (ctx: CommandContext, base: Process): Process {
@@ -22,21 +18,21 @@ function processFromFlags (ctx: CommandContext, base: Process): Process {
   const p: Process = structuredClone(base)
   p.args = args
   p.terminal = ctx.flags.tty === true
-  p.env = [...(p.env ?? []), ...list(ctx.flags.env)]
+  p.env = [...(p.env ?? []), ...flagValues(ctx.flags.env)]
   if (typeof ctx.flags.cwd === 'string') p.cwd = ctx.flags.cwd
   if (typeof ctx.flags.user === 'string') {
     const m = /^(\d+)(?::(\d+))?$/.exec(ctx.flags.user)
     if (m === null) throw new UsageError(`flag --user takes UID[:GID] (numbers), not "${ctx.flags.user}"`)
     p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 }
   }
-  const gids = list(ctx.flags['additional-gids'])
+  const gids = flagValues(ctx.flags['additional-gids'])
   if (gids.length > 0) {
     p.user = { ...(p.user ?? { uid: 0, gid: 0 }), additionalGids: gids.map(g => {
       if (!/^\d+$/.test(g)) throw new UsageError(`flag --additional-gids takes a number, not "${g}"`)
       return Number(g)
     }) }
   }
-  const caps = list(ctx.flags.cap)
+  const caps = flagValues(ctx.flags.cap)
   if (caps.length > 0) {
     const c = p.capabilities ?? {}
     // As runc: added to bounding, effective and permitted, and ambient only where inheritable is set.
@@ -66,6 +62,9 @@ export async function run (ctx: CommandContext): Promise<number> {
     if (base === undefined) throw new UsageError('the container has no process to start from: use --process FILE')
     proc = processFromFlags(ctx, base)
   }
+  // The process may be born of a child that exits at once (rootless: it forks
+  // into the container's pid namespace): as a subreaper we still get it.
+  if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
   const pid = execProcess({
     root: ctx.globals.root,
     id,

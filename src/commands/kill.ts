@@ -10,7 +10,7 @@ export function run (ctx: CommandContext): number {
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
   mark('lookup')
   // runtime.md: only a created or running container may be signalled.
-  if (status !== 'created' && status !== 'running') throw new OcirtError(`container "${state.id}" is not running (${status})`)
+  if (status !== 'created' && status !== 'running' && status !== 'paused') throw new OcirtError(`container "${state.id}" is not running (${status})`)
   killContainer(state, signal, ctx.flags.all === true)
   mark('signalled')
   return 0

@@ -2,14 +2,12 @@
  * ocirt ps (runc's): the container's processes. `--format json` prints their
  * host pids, as containerd reads them; the table is ps(1)'s output (its
  * options after the id, -ef by default) cut down to those processes.
- *
- * Until cgroups land (issue 4), "the container's processes" are its init
- * and everything in its pid namespace when it has one of its own.
+ * "The container's processes" are those in its cgroup.
  */
 import { spawnSync } from 'node:child_process'
 import type { CommandContext } from '../cli/table.js'
 import { findContainer } from '../container/lookup.js'
-import { processesInPidNamespace } from '../container/signal.js'
+import { containerPids } from '../container/signal.js'
 import { OcirtError, UsageError } from '../errors.js'
 import { print } from '../output.js'
 
@@ -17,9 +15,7 @@ export function run (ctx: CommandContext): number {
   const format = (ctx.flags.format as string | undefined) ?? 'table'
   if (format !== 'table' && format !== 'json') throw new UsageError(`flag --format must be table or json, not "${format}"`)
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
-  const pids = status === 'created' || status === 'running'
-    ? [state.pid, ...processesInPidNamespace(state.pid)].sort((a, b) => a - b)
-    : []
+  const pids = status === 'stopped' ? [] : containerPids(state)
   if (format === 'json') {
     print(JSON.stringify(pids))
     return 0

@@ -13,13 +13,16 @@ import { loadNative } from '../native.js'
 import type { Logger } from '../log.js'
 import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
-import { StateStore, validateId } from '../state/store.js'
+import { newContainerState, StateStore, validateId } from '../state/store.js'
 import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
 import { mark } from '../trace.js'
+import type { ContainerCgroup } from '../linux/cgroups/index.js'
+import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
+import { procsFiles, removeCgroup } from '../linux/cgroups/manager.js'
 
 export interface CreateOptions {
   root: string
@@ -30,6 +33,10 @@ export interface CreateOptions {
   preserveFds: number
   noPivot: boolean
   noNewKeyring: boolean
+  /** --systemd-cgroup: cgroupsPath is slice:prefix:name. */
+  systemdCgroup?: boolean
+  /** The global --rootless, resolved. */
+  rootless?: boolean
   log: Logger
   /** The bundle, if the caller has loaded (and so validated) it already. */
   loaded?: Bundle
@@ -50,25 +57,17 @@ export function createContainer (opts: CreateOptions): StoredState {
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
   // Everything that can be checked before touching the system is checked here.
-  const plan = buildPlan(spec, { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket })
-  for (const w of plan.warnings) opts.log.warn(w)
+  const planOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless }
+  let plan = buildPlan(spec, planOptions)
+  const cgroupPlan = planCgroup(spec)
+  for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
 
   store.reserve(id)
   const native = loadNative()
   mark('addon')
-  const state: StoredState = {
-    ociVersion: spec.ociVersion,
-    id,
-    pid: 0,
-    bundle,
-    rootfs: plan.init.rootfs,
-    annotations: spec.annotations,
-    created: new Date().toISOString(),
-    initStartTime: '',
-    config: spec,
-    owner: '',
-  }
+  const state = newContainerState(spec, id, bundle, plan.init.rootfs)
+  let cgroup: ContainerCgroup | undefined
   let pid = 0
   /** spawnInit returned: the init is ours to kill. (When spawnInit throws, it has killed and reaped the init itself.) */
   let spawned = false
@@ -85,7 +84,15 @@ export function createContainer (opts: CreateOptions): StoredState {
     }
   }
   try {
-    // pid 0: `state` and `list` report the container as "creating" meanwhile.
+    // Limits are in place before the init runs its first instruction.
+    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true, m => opts.log.warn(m), plan.rootless)
+    // Rootless without a cgroup of its own: the container's /sys/fs/cgroup shows the caller's.
+    if (cgroup === undefined) plan = buildPlan(spec, { ...planOptions, inCallerCgroup: true })
+    state.cgroup = cgroup
+    plan.init.cgroupProcs = cgroup === undefined ? [] : procsFiles(cgroup)
+    mark('cgroup')
+    // pid 0: `state` and `list` report the container as "creating" meanwhile
+    // (and a delete --force of what a killed create left finds the cgroup).
     store.write(state)
     try {
       // A filter loaded without no_new_privs (before the capabilities are dropped) hands its listener over now.
@@ -117,6 +124,9 @@ export function createContainer (opts: CreateOptions): StoredState {
         closeSync(fd)
       }
       try { native.waitPid(pid, false) } catch { /* reaped elsewhere */ }
+    }
+    if (cgroup !== undefined) {
+      try { removeCgroup(cgroup) } catch (r) { opts.log.warn((r as Error).message) }
     }
     if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
     store.remove(id)

@@ -9,7 +9,7 @@ import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
 import { runHooks } from './hooks.js'
-import { stopContainer } from './signal.js'
+import { destroyCgroup, stopContainer } from './signal.js'
 import { mark } from '../trace.js'
 
 export function deleteContainer (root: string, id: string, force: boolean, log: Logger): void {
@@ -32,12 +32,14 @@ export function deleteContainer (root: string, id: string, force: boolean, log: 
     if (status === 'creating' && !force) {
       throw new OcirtError(`container "${id}" is being created; use delete --force to remove what a failed create left`)
     }
-    if (status === 'running' && !force) {
-      throw new OcirtError(`cannot delete container "${id}" that is not stopped: running (use --force)`)
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new OcirtError(`cannot delete container "${id}" that is not stopped: ${status} (use --force)`)
     }
-    if (status === 'running' || status === 'created') {
+    if (status === 'running' || status === 'created' || status === 'paused') {
       if (!stopContainer(state)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
     }
+    // A cgroup another container still uses (one that joined it) stays: say so, and delete the container anyway.
+    try { destroyCgroup(state) } catch (e) { log.warn((e as Error).message) }
     store.remove(id)
     mark('removed')
     // runtime.md lifecycle step 13: after the container is gone; a failure is a warning.

@@ -9,12 +9,15 @@ import { buildExecPlan } from '../linux/exec-plan.js'
 import { describeFailure } from '../linux/plan.js'
 import type { Logger } from '../log.js'
 import type { InitFailure } from '../native.js'
-import { loadNative } from '../native.js'
+import { InitPhase, loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
+import { procsFiles } from '../linux/cgroups/manager.js'
+
+const EACCES = 13
 
 export interface ExecOptions {
   root: string
@@ -35,6 +38,8 @@ export function execProcess (opts: ExecOptions): number {
     id: state.id, initPid: state.pid, rootfs: state.rootfs, preserveFds: opts.preserveFds, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket,
   })
   for (const w of plan.warnings) opts.log.warn(w)
+  // Into the container's cgroup, as runc: its limits cover exec'd processes too.
+  if (state.cgroup !== undefined) plan.init.cgroupProcs = procsFiles(state.cgroup)
   const native = loadNative()
   let pid: number
   try {
@@ -42,6 +47,10 @@ export function execProcess (opts: ExecOptions): number {
   } catch (e) {
     const failure = (e as { failure?: InitFailure }).failure
     if (failure === undefined) throw e
+    if (status === 'created' && failure.phase === InitPhase.Setns && failure.errno === EACCES) {
+      // docs/rootless.md: a rootless init is not dumpable from pivot_root to exec.
+      throw new OcirtError(`cannot exec in created container "${state.id}" without privilege (rootless): its init's namespaces cannot be opened until it is started`)
+    }
     throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
   }
   if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)

@@ -9,6 +9,8 @@ import { SIGNALS, SIGRTMAX, SIGRTMIN } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { initIsAlive } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
+import { hasFreezer, setFrozen } from '../linux/cgroups/freezer.js'
+import { cgroupExists, cgroupPids, removeCgroup } from '../linux/cgroups/manager.js'
 
 /** "KILL", "SIGKILL", "kill", "9", "RTMIN+3" → number (runc's rules). */
 export function parseSignal (text: string): number {
@@ -71,13 +73,60 @@ export function processesInPidNamespace (initPid: number): number[] {
   return pids
 }
 
-export function killContainer (state: StoredState, signal: number, all: boolean): void {
-  if (all) {
-    for (const pid of processesInPidNamespace(state.pid)) {
+/**
+ * The container's processes as host pids: everything in its cgroup; for a
+ * container without one (made by a build without cgroups), its init and its
+ * pid namespace.
+ */
+export function containerPids (state: StoredState): number[] {
+  if (state.cgroup !== undefined && cgroupExists(state.cgroup)) return cgroupPids(state.cgroup)
+  if (!initIsAlive(state)) return []
+  return [state.pid, ...processesInPidNamespace(state.pid)].sort((a, b) => a - b)
+}
+
+/**
+ * Signals every process of the container. The cgroup is frozen meanwhile, as
+ * runc does, so that no process forks a child that escapes the signal; it is
+ * thawed afterwards (so a SIGKILL'd v1 task can die, and a paused
+ * container's processes can act on the signal).
+ */
+function signalAll (state: StoredState, signal: number): void {
+  const cgroup = state.cgroup !== undefined && cgroupExists(state.cgroup) ? state.cgroup : undefined
+  const freeze = cgroup !== undefined && hasFreezer(cgroup)
+  if (freeze) setFrozen(cgroup, true)
+  try {
+    for (const pid of containerPids(state)) {
+      if (pid === state.pid) continue
       try { process.kill(pid, signal) } catch { /* exited meanwhile */ }
     }
+    signalInit(state, signal)
+  } finally {
+    if (freeze) setFrozen(cgroup, false)
   }
-  if (!signalInit(state, signal) && !all) throw new OcirtError('container not running')
+}
+
+export function killContainer (state: StoredState, signal: number, all: boolean): void {
+  if (all) signalAll(state, signal)
+  else if (!signalInit(state, signal)) throw new OcirtError('container not running')
+}
+
+/**
+ * What delete does after the init is gone: kill what is left in the cgroup,
+ * then remove the cgroup. Only a container without a pid namespace of its
+ * own can outlive its init (the kernel kills a namespace with its init), and
+ * only then is the cgroup swept, as runc does: a cgroup that another
+ * container joined holds that container's processes too.
+ */
+export function destroyCgroup (state: StoredState): void {
+  const cgroup = state.cgroup
+  if (cgroup === undefined) return
+  const ownPidNamespace = state.config.linux?.namespaces?.some(n => n.type === 'pid' && n.path === undefined) === true
+  if (!ownPidNamespace && cgroupExists(cgroup) && cgroupPids(cgroup).length > 0) {
+    signalAll(state, SIGNALS.SIGKILL)
+    const deadline = Date.now() + 5000
+    while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+  }
+  removeCgroup(cgroup)
 }
 
 /** SIGKILL to every process of the container, then waits (up to timeoutMs) for the init to exit. */

@@ -59,7 +59,12 @@ function ownCgroupPath (h: Hierarchy, procCgroup: string): string {
   return '/'
 }
 
-export function cgroupMountSteps (destination: string, flags: number, cgroupNamespace: boolean): MountStep[] {
+/**
+ * `containerPath` maps the caller's cgroup path in a hierarchy to the
+ * container's (linux.cgroupsPath resolved; the parent creates it and places
+ * the init there before the init mounts anything).
+ */
+export function cgroupMountSteps (destination: string, flags: number, cgroupNamespace: boolean, containerPath: (ownPath: string) => string): MountStep[] {
   const hierarchies = hostHierarchies()
   const procCgroup = readFileSync('/proc/self/cgroup', 'utf8')
   const readOnly = (flags & MS_RDONLY) !== 0
@@ -67,7 +72,9 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
 
   const unified = hierarchies.find(h => h.mountPoint === '/sys/fs/cgroup')
   const hostDir = (h: Hierarchy): string => {
-    const own = ownCgroupPath(h, procCgroup)
+    // ocirt manages the v1 hierarchies, or the one of a pure v2 host; a hybrid host's empty cgroup2 is shown as the caller is in it.
+    const managed = h.fstype === 'cgroup' || h === unified
+    const own = managed ? containerPath(ownCgroupPath(h, procCgroup)) : ownCgroupPath(h, procCgroup)
     const relative = h.root !== '/' && own.startsWith(h.root) ? own.slice(h.root.length) : own
     return posix.join(h.mountPoint, relative)
   }

@@ -6,6 +6,8 @@
  * container's process gets: rlimits, user, capabilities, no_new_privs, the
  * container's seccomp filter.
  */
+import { readFileSync } from 'node:fs'
+import { ConfigError } from '../errors.js'
 import type { InitPlan, NamespaceJoin } from '../native.js'
 import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
@@ -15,6 +17,7 @@ import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planExecLabel } from './security-labels.js'
+import { currentCaller } from './rootless.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -23,6 +26,14 @@ const PROC_NS_NAME: Readonly<Record<string, string>> = {
 /** User first (it owns the others), mount last (after it, paths are the container's). */
 const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
 
+function setgroupsDenied (pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/setgroups`, 'utf8').trim() === 'deny'
+  } catch {
+    return false
+  }
+}
+
 export interface ExecPlanOptions {
   id: string
   initPid: number
@@ -30,11 +41,17 @@ export interface ExecPlanOptions {
   preserveFds: number
   noNewKeyring: boolean
   consoleSocket: string | undefined
+  /** The global --rootless, resolved; default: the caller is not root. */
+  rootless?: boolean
 }
 
 export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOptions): ContainerPlan {
   const types = new Set<string>((config.linux?.namespaces ?? []).map(n => n.type))
-  const joinNamespaces: NamespaceJoin[] = JOIN_ORDER
+  // setns into a pid namespace needs CAP_SYS_ADMIN in our own user namespace
+  // as well: without it (rootless) the child joins it after the container's
+  // user namespace, and forks into it.
+  const childJoinsPid = types.has('pid') && types.has('user') && !currentCaller().capSysAdmin
+  const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? ['user', 'pid', ...JOIN_ORDER.slice(1)] : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
   const execLabel = planExecLabel(process, 'process', '')
@@ -46,12 +63,14 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     cloneFlags: 0,
     unshareFlags: 0,
     joinNamespaces,
-    joinPidNamespace: types.has('pid') ? `/proc/${opts.initPid}/ns/pid` : '',
-    forkAfterUnshare: false,
+    joinPidNamespace: types.has('pid') && !childJoinsPid ? `/proc/${opts.initPid}/ns/pid` : '',
+    forkAfterUnshare: childJoinsPid,
     timeOffsets: '',
     uidMap: '',
     gidMap: '',
-    setgroupsDeny: false,
+    // A container whose user namespace denies setgroups (its gid map was
+    // written without CAP_SETGID) cannot set groups for this process either.
+    setgroupsDeny: types.has('user') && setgroupsDenied(opts.initPid),
     oomScoreAdj: process.oomScoreAdj ?? null,
     hostname: null,
     domainname: null,
@@ -72,5 +91,8 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     execImmediately: true,
     ...(seccomp !== null ? { seccompFilter: seccomp.filter, seccompFlags: seccomp.flags } : {}),
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])] }
+  if (init.setgroupsDeny && processPlan.process.additionalGids.length > 0) {
+    throw new ConfigError('process', '/user/additionalGids', 'the container\'s user namespace denies setgroups (rootless): no additional groups can be set')
+  }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? globalThis.process.geteuid?.() !== 0 }
 }

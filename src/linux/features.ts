@@ -18,7 +18,7 @@ export function features (): Features {
     linux: {
       namespaces: (Object.keys(NAMESPACE_FLAGS) as LinuxNamespaceType[]).sort(),
       capabilities: [...CAPABILITIES],
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
         // What both this build and the running kernel have.
@@ -34,6 +34,7 @@ export function features (): Features {
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
-    annotations: { 'org.ocirt.version': SPEC_VERSION },
+    // As runc's org.opencontainers.runc.checkpoint.enabled: the commands exist; whether criu works on this kernel is checked when they run.
+    annotations: { 'org.ocirt.version': SPEC_VERSION, 'org.ocirt.checkpoint.enabled': 'true' },
   }
 }

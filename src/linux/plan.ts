@@ -2,12 +2,13 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
-import { ConfigError } from '../errors.js'
 import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
-import { InitPhase, MountOp } from '../native.js'
+import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
 const EINVAL = 22
+const EPERM = 1
+const EACCES = 13
 const EXDEV = 18
 const ELOOP = 40
 import type { Spec } from '../spec/types.js'
@@ -22,6 +23,9 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
+import type { Caller } from './rootless.js'
+import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
+import { containerCgroupPath } from './cgroups/manager.js'
 
 export interface PlanOptions {
   bundle: string
@@ -33,6 +37,12 @@ export interface PlanOptions {
   /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
   id: string
   noNewKeyring: boolean
+  /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: the caller is not root. */
+  rootless?: boolean
+  /** The container stays in the caller's cgroups (rootless, none of its own): a cgroup mount shows those. */
+  inCallerCgroup?: boolean
+  /** Who runs ocirt; default: this process. */
+  caller?: Caller
 }
 
 /** The plan and what each of its steps came from, to explain a failure. */
@@ -41,6 +51,12 @@ export interface ContainerPlan {
   mountOrigins: string[]
   postPivotOrigins: string[]
   warnings: string[]
+  /**
+   * ocirt runs without privilege (--rootless, by default when not root): the
+   * cgroup code may not create or write cgroups it does not own (on cgroup v1
+   * it cannot manage any) and must then refuse /linux/resources clearly.
+   */
+  rootless: boolean
 }
 
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
@@ -48,17 +64,19 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const containerProcess = requireProcess(spec)
   checkSpecSupported(spec)
   const ns = planNamespaces(spec)
-  const resources = spec.linux?.resources ?? {}
-  for (const key of Object.keys(resources)) {
-    // Device rules are accepted: without cgroups, /dev holds only the default
-    // and configured nodes, which is what a deny-all-but-these rule allows.
-    if (key !== 'devices') throw new ConfigError('config.json', `/linux/resources/${key}`, 'cgroup resources are not supported yet by this build of ocirt')
-  }
+  const caller = opts.caller ?? currentCaller()
+  const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
+  checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)
+  const userNamespace = ns.newTypes.has('user') || joinedTypes.has('user')
+  if (ns.newTypes.has('user')) checkUserNamespaceMounts(spec, ns.newTypes, joinedTypes)
+  if (userNamespace) checkDevicesBindable(spec)
+  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: false }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
-    userNamespace: ns.newTypes.has('user') || ns.joinNamespaces.some(j => j.type === 0x10000000),
+    userNamespace,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
     containerIdMapping: containerIdMapping(ns),
+    cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const execLabel = planExecLabel(containerProcess, 'config.json', '/process')
@@ -75,7 +93,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     timeOffsets: ns.timeOffsets,
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
-    setgroupsDeny: false,
+    ...idMaps,
+    dumpableUntil: initDumpableUntil(spec, caller),
     oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
@@ -103,13 +122,28 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const warnings = [...execLabel.warnings, ...labelWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
   // config.md: execCPUAffinity "is not applicable to the container's init process".
   if (containerProcess.execCPUAffinity !== undefined) warnings.push('process.execCPUAffinity ignored: it applies to exec, not to the container\'s init (config.md)')
-  if (spec.linux?.cgroupsPath !== undefined) warnings.push('linux.cgroupsPath is not applied yet: the container stays in the cgroup of its caller')
   return {
     init,
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
     warnings,
+    rootless: opts.rootless ?? caller.uid !== 0,
   }
+}
+
+/**
+ * A privileged ocirt reaches its init's /proc files though it is not
+ * dumpable (CVE-2019-5736: nothing in the container may open its
+ * /proc/PID/exe). A rootless one cannot: its init stays dumpable until
+ * pivot_root (it is alone in its namespaces until then, with ids of the
+ * caller's), or until exec when startContainer hooks must join its
+ * namespaces from `start` (a process exec'd into the created container
+ * could then open /proc/PID/exe: the ocirt binary, writable only if the
+ * caller owns it).
+ */
+function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
+  if (caller.capProcAccess) return DumpableUntil.Never
+  return (spec.hooks?.startContainer?.length ?? 0) > 0 ? DumpableUntil.Exec : DumpableUntil.Pivot
 }
 
 const PHASE_TEXT: Readonly<Record<number, string>> = {
@@ -126,13 +160,13 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.NoNewPrivileges]: 'setting no_new_privs',
   [InitPhase.UserMap]: 'writing the user namespace id maps',
   [InitPhase.Listen]: 'creating exec.sock in the state dir',
-  [InitPhase.OomScoreAdj]: 'setting oom_score_adj',
   [InitPhase.Clone]: 'clone3',
   [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
   [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
   [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
   [InitPhase.Console]: 'setting up the terminal (process.terminal)',
   [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
+  [InitPhase.Cgroup]: 'placing the init in its cgroup',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
   [InitPhase.Personality]: 'linux.personality: personality(2)',
   [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
@@ -167,8 +201,16 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
+    case InitPhase.Cgroup:
+      return `config.json /linux/cgroupsPath: writing the init's pid to ${init.cgroupProcs?.[f.step] ?? 'cgroup.procs'}: ${reason}`
     case InitPhase.Rlimit:
-      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}`
+      // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
+      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`
+    case InitPhase.UserMap:
+      return describeUserMapFailure(init, f, reason)
+    case InitPhase.OomScoreAdj:
+      return `config.json /process/oomScoreAdj: writing ${init.oomScoreAdj ?? ''} to /proc/PID/oom_score_adj: ${reason}` +
+        (f.errno === EACCES ? ' (lowering it below ocirt\'s own needs CAP_SYS_RESOURCE)' : '')
     case InitPhase.Setns: {
       const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
       return `config.json /linux/namespaces: joining ${join}: ${reason}`
@@ -189,6 +231,15 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     default:
       return `${PHASE_TEXT[f.phase] ?? `container init failed (phase ${f.phase})`}: ${reason}`
   }
+}
+
+/** Steps of the parent's id map writing (native/init.cc): 0 setgroups, 1 uid map, 2 gid map. */
+function describeUserMapFailure (init: InitPlan, f: InitFailure, reason: string): string {
+  if (f.step === 0) return `config.json /linux/gidMappings: writing "deny" to /proc/PID/setgroups: ${reason}`
+  const [key, file, helper] = f.step === 1 ? ['uidMappings', 'uid_map', init.uidMapHelper] : ['gidMappings', 'gid_map', init.gidMapHelper]
+  if (helper !== undefined) return `config.json /linux/${key}: ${helper[0]} refused the mappings (its message is above)`
+  return `config.json /linux/${key}: writing /proc/PID/${file}: ${reason}` +
+    (f.errno === EPERM ? ' (the host ids must be mapped in ocirt\'s own user namespace)' : '')
 }
 
 function describeStep (step: { op: number, target: string, source?: string, fstype?: string }): string {

@@ -37,6 +37,8 @@ export interface RootfsOptions {
   cgroupNamespace: boolean
   /** The container's user namespace mapping, for idmap mounts that give none. */
   containerIdMapping?: ContainerIdMapping
+  /** The caller's cgroup path in a hierarchy → the container's (see cgroups/manager.ts). */
+  cgroupPath: (ownPath: string) => string
 }
 
 const DEFAULT_DEVICES: ReadonlyArray<{ path: string, major: number, minor: number }> = [
@@ -79,6 +81,9 @@ function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof par
 
 function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] {
   const options = parseMountOptions(m.options)
+  if (options.copyUp && m.type !== 'tmpfs') {
+    throw new ConfigError('config.json', `/mounts/${index}/options`, `tmpcopyup applies to tmpfs mounts only (type is ${JSON.stringify(m.type ?? '')})`)
+  }
   const target = containerPath(m.destination)
   let steps: MountStep[]
   if (options.idmap) {
@@ -89,7 +94,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   } else if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
-    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace)
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)
   } else {
     steps = [{
       op: MountOp.Mount,
@@ -101,6 +106,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
       create: CreateKind.Directory,
       // runc refuses procfs and sysfs on a symlinked path (CVE-2019-16884 class).
       noSymlinks: m.type === 'proc' || m.type === 'sysfs',
+      copyUp: options.copyUp,
     }]
   }
   if (options.propagation !== 0) steps.push({ op: MountOp.Propagate, target, flags: options.propagation })
@@ -118,8 +124,8 @@ function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedSt
   ]
   return all.map(d => {
     const target = containerPath(d.path)
-    if (userNamespace) {
-      // mknod is not allowed in a user namespace: bind the host's node, as runc does.
+    if (userNamespace && d.type !== 'p') {
+      // mknod of a device is not allowed in a user namespace (a FIFO is): bind the host's node, as runc does.
       return { step: { op: MountOp.BindDevice, source: target, target, create: CreateKind.File }, origin: d.origin }
     }
     return {

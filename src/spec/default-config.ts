@@ -40,19 +40,24 @@ export function defaultConfig (rootless: boolean): Spec {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   }
-  if (rootless) {
-    // As runc spec --rootless: map the caller to root, no new network namespace, sysfs bound from the host.
-    const uid = process.getuid?.() ?? 0
-    const gid = process.getgid?.() ?? 0
-    const linux = spec.linux!
-    linux.resources = undefined
-    linux.namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }]
-    linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }]
-    linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }]
-    spec.mounts = spec.mounts!.filter(m => m.destination !== '/sys' && m.destination !== '/sys/fs/cgroup')
-    spec.mounts.push({ destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] })
-    const pts = spec.mounts.find(m => m.destination === '/dev/pts')!
-    pts.options = pts.options!.filter(o => o !== 'gid=5')
-  }
+  if (rootless) toRootless(spec)
   return spec
+}
+
+/**
+ * As runc spec --rootless: a user namespace mapping the caller to root and
+ * no network namespace (an unprivileged one has no way out); the /sys mount
+ * becomes a read-only rbind of the host's (sysfs can be mounted only for a
+ * network namespace the user namespace owns); uid=/gid= mount options go (the
+ * ids would not be mapped); no cgroup resources (rootless ocirt cannot set them).
+ */
+function toRootless (spec: Spec): void {
+  const linux = spec.linux!
+  linux.namespaces = [...(linux.namespaces ?? []).filter(n => n.type !== 'network' && n.type !== 'user'), { type: 'user' }]
+  linux.uidMappings = [{ containerID: 0, hostID: process.geteuid?.() ?? 0, size: 1 }]
+  linux.gidMappings = [{ containerID: 0, hostID: process.getegid?.() ?? 0, size: 1 }]
+  linux.resources = undefined
+  spec.mounts = spec.mounts!.map(m => m.destination === '/sys'
+    ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+    : { ...m, ...(m.options !== undefined ? { options: m.options.filter(o => !/^[ug]id=/.test(o)) } : {}) })
 }

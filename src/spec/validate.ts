@@ -7,14 +7,14 @@
  *   config.json: /linux/namespaces/2/type: must be one of "cgroup", "ipc", ... (got "net")
  */
 import { ConfigError } from '../errors.js'
-import { validateConfig, validateProcess, patternDescriptions } from './generated/config-validator.js'
+import { validateConfig, validateProcess, validateResources, patternDescriptions } from './generated/config-validator.js'
 import { validateState } from './generated/state-validator.js'
 import { validateFeatures } from './generated/features-validator.js'
 import type { SchemaValidator } from './generated/validator.js'
 import { parseJsonText } from './json-text.js'
 import { describeSchemaErrors } from './schema-errors.js'
 import { checkConfig, checkFeatures, checkProcess } from './semantic.js'
-import type { Features, Process, Spec, State } from './types.js'
+import type { Features, LinuxResources, Process, Spec, State } from './types.js'
 
 export { JsonSyntaxError } from './json-text.js'
 export { lintConfig, requireProcess } from './semantic.js'
@@ -35,6 +35,11 @@ export function parseProcess (text: string, file: string): Process {
   const process = parseWithSchema(text, file, validateProcess)
   checkProcess(process, file, '')
   return process
+}
+
+/** Parses and validates a linux.resources document (`update --resources`). */
+export function parseResources (text: string, file: string): LinuxResources {
+  return parseWithSchema(text, file, validateResources)
 }
 
 /** Parses and validates a container state document (runtime.md#state). */

@@ -6,8 +6,10 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StoredState } from './store.js'
+import { isFrozen } from '../linux/cgroups/freezer.js'
 
-export type Status = 'creating' | 'created' | 'running' | 'stopped'
+/** runtime.md's four, and runc's "paused" (a state the spec lets runtimes add: its cgroup is frozen). */
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped'
 
 interface ProcStat { state: string, startTime: string }
 
@@ -34,5 +36,6 @@ export function initIsAlive (state: StoredState): boolean {
 export function containerStatus (state: StoredState, stateDir: string): Status {
   if (state.pid <= 0) return 'creating'
   if (!initIsAlive(state)) return 'stopped'
-  return existsSync(join(stateDir, 'exec.sock')) ? 'created' : 'running'
+  if (existsSync(join(stateDir, 'exec.sock'))) return 'created'
+  return state.cgroup !== undefined && isFrozen(state.cgroup) ? 'paused' : 'running'
 }

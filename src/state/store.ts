@@ -7,6 +7,7 @@ import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, 
 import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
+import type { ContainerCgroup } from '../linux/cgroups/manager.js'
 import type { Spec } from '../spec/types.js'
 
 /** What ocirt keeps about a container. `status` is never stored: it is read off the kernel. */
@@ -25,6 +26,24 @@ export interface StoredState {
   /** The config as it was at create (runtime.md: later changes MUST NOT affect the container). */
   config: Spec
   owner: string
+  /** The container's cgroup (absent for a container made by a build without cgroups, or rootless without one). */
+  cgroup?: ContainerCgroup
+}
+
+/** The state of a container about to be made from `spec`: pid 0, so it reads as "creating". */
+export function newContainerState (spec: Spec, id: string, bundle: string, rootfs: string): StoredState {
+  return {
+    ociVersion: spec.ociVersion,
+    id,
+    pid: 0,
+    bundle,
+    rootfs,
+    annotations: spec.annotations,
+    created: new Date().toISOString(),
+    initStartTime: '',
+    config: spec,
+    owner: '',
+  }
 }
 
 /** runc's rule for container ids. */
@@ -45,7 +64,12 @@ export class StateStore {
 
   /** Makes the container's dir. Exactly one of concurrent creates with one id gets it. */
   reserve (id: string): string {
-    mkdirSync(this.root, { recursive: true, mode: 0o711 })
+    try {
+      mkdirSync(this.root, { recursive: true, mode: 0o711 })
+    } catch (e) {
+      // Typically a user other than root with the default /run/ocirt, or an XDG_RUNTIME_DIR not theirs.
+      throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
     const dir = this.dir(id)
     try {
       mkdirSync(dir, { mode: 0o711 })

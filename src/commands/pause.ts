@@ -1,0 +1,8 @@
+/** ocirt pause: see container/pause.ts. */
+import type { CommandContext } from '../cli/table.js'
+import { pauseContainer } from '../container/pause.js'
+
+export function run (ctx: CommandContext): number {
+  pauseContainer(ctx.globals.root, ctx.args[0])
+  return 0
+}

@@ -1,0 +1,35 @@
+/**
+ * ocirt restore: see container/restore.ts. Without --detach, as runc (and
+ * run): wait for the restored container, forwarding signals, delete it and
+ * exit with its status.
+ */
+import type { CommandContext } from '../cli/table.js'
+import { deleteContainer } from '../container/delete.js'
+import { restoreContainer } from '../container/restore.js'
+import { signalInit } from '../container/signal.js'
+import { SIGNALS } from '../linux/constants.js'
+import { loadNative } from '../native.js'
+import { criuCommonFlags } from './flags.js'
+import { FORWARDED_SIGNALS } from './run.js'
+
+export async function run (ctx: CommandContext): Promise<number> {
+  const detach = ctx.flags.detach === true
+  // criu --restore-detached leaves the restored init to the nearest subreaper
+  // when it exits: in the foreground that must be us, to wait for it.
+  if (!detach) loadNative().setChildSubreaper()
+  const state = restoreContainer({
+    ...criuCommonFlags(ctx),
+    id: ctx.args[0],
+    bundle: ctx.flags.bundle as string | undefined,
+    pidFile: ctx.flags['pid-file'] as string | undefined,
+    consoleSocket: ctx.flags['console-socket'] as string | undefined,
+  })
+  if (detach) return 0
+  const exited = loadNative().waitPidAsync(state.pid)
+  for (const name of FORWARDED_SIGNALS) {
+    process.on(name, () => { signalInit(state, SIGNALS[name]) })
+  }
+  const result = await exited
+  deleteContainer(ctx.globals.root, state.id, true, ctx.log)
+  return result.status ?? 128 + (result.signal ?? 0)
+}
