@@ -5,8 +5,9 @@
  * busybox, /proc/self/status).
  */
 import t from 'tap'
+import { randomBytes } from 'node:crypto'
 import { cpus } from 'node:os'
-import { writeFileSync } from 'node:fs'
+import { existsSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expectDeviation, setup, shell, args, WAIT_GO, type TapLike } from './lib/harness.js'
 import type { OciSpec } from './lib/bundle.js'
@@ -50,12 +51,25 @@ const SCHEDULERS: Array<[Record<string, unknown>, string, Record<number, string>
   [{ policy: 'SCHED_FIFO', priority: 10 }, 'policy 1, rt_priority 10', { 41: '1', 40: '10' }],
   [{ policy: 'SCHED_IDLE' }, 'policy 5', { 41: '5' }],
 ]
+/**
+ * With cgroup v1 real-time group scheduling, a new cpu cgroup has no
+ * real-time budget (cpu.rt_runtime_us 0) and sched_setattr(SCHED_FIFO) fails
+ * with EPERM in it: the container's cgroup is given a little, directly under
+ * the root (the shared test parent has no budget to hand down), at a unique
+ * path of its own that the runtime removes with the container.
+ */
+const rtGroupBudget = existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')
+
 for (const [scheduler, shown, fields] of SCHEDULERS) {
   t.test(`config.md#linux-process scheduler: ${JSON.stringify(scheduler)} — /proc/self/stat ${shown}`, async t0 => {
     const t = expectDeviation(t0, 'process-attributes-ignored')
     const out = await runIt(t, spec => {
       args('cat', '/proc/self/stat')(spec)
       spec.process!.scheduler = scheduler
+      if (scheduler.policy === 'SCHED_FIFO' && rtGroupBudget) {
+        spec.linux!.resources = { cpu: { realtimeRuntime: 10000, realtimePeriod: 1000000 } }
+        spec.linux!.cgroupsPath = `/ocirt-rt-test-${randomBytes(5).toString('hex')}`
+      }
     })
     const field = statFields(out)
     for (const [n, value] of Object.entries(fields)) t.equal(field(Number(n)), value, `field ${n}`)
