@@ -75,21 +75,23 @@ t.test('config-linux.md#seccomp listenerPath: an exec\'d process sends its own l
   }
 })
 
-t.test('config-linux.md#seccomp listenerPath: "If sending to this socket fails, the runtime MUST generate an error" (and leave nothing)', async t => {
-  const rt = await openRuntime(t)
-  const id = rt.newId()
-  const b = bundleFor(t, spec => {
-    shell('exit 0')(spec)
-    notifyMkdir(join(tmpdir(), `ocirt-no-agent-${id}.sock`), false)(spec)
+for (const noNewPrivileges of [true, false]) {
+  t.test(`config-linux.md#seccomp listenerPath: "If sending to this socket fails, the runtime MUST generate an error" (and leave nothing; noNewPrivileges ${String(noNewPrivileges)})`, async t => {
+    const rt = await openRuntime(t)
+    const id = rt.newId()
+    const b = bundleFor(t, spec => {
+      shell('exit 0')(spec)
+      notifyMkdir(join(tmpdir(), `ocirt-no-agent-${id}.sock`), noNewPrivileges)(spec)
+    })
+    const before = snapshotHost()
+    const created = await rt.create(id, b.dir)
+    // The filter may be loaded at create or only at start: either must fail.
+    const failed = created.code !== 0 ? created : await rt.start(id)
+    t.not(failed.code, 0, 'create or start fails', { stdout: failed.stdout, stderr: failed.stderr })
+    if (created.code === 0) await rt.delete(id, true)
+    await assertNothingLeft(t, rt, id, before)
   })
-  const before = snapshotHost()
-  const created = await rt.create(id, b.dir)
-  // The filter may be loaded at create or only at start: either must fail.
-  const failed = created.code !== 0 ? created : await rt.start(id)
-  t.not(failed.code, 0, 'create or start fails', { stdout: failed.stdout, stderr: failed.stderr })
-  if (created.code === 0) await rt.delete(id, true)
-  await assertNothingLeft(t, rt, id, before)
-})
+}
 
 t.test('config-linux.md#seccomp: SCMP_ACT_NOTIFY without listenerPath is an error', async t => {
   const rt = await openRuntime(t)
