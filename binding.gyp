@@ -6,6 +6,7 @@
         "native/addon.cc",
         "native/process.cc",
         "native/init.cc",
+        "native/idmap.cc",
         "native/marshal.cc",
         "native/hook.cc",
         "native/seccomp.cc",

@@ -15,8 +15,11 @@ Napi::Value SpawnInitJs(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
   Napi::Function on_pause = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
+  Napi::Function on_listener = info.Length() > 2 && info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
   SpawnResult r = SpawnInit(plan, [&](int pid) {
     if (!on_pause.IsEmpty()) on_pause.Call({Napi::Number::New(env, pid)});
+  }, [&](int pid, int fd) {
+    if (!on_listener.IsEmpty()) on_listener.Call({Napi::Number::New(env, pid), Napi::Number::New(env, fd)});
   });
   if (r.failed) {
     Napi::Error e = Napi::Error::New(env, "container init failed");
@@ -44,6 +47,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInitJs));
   exports.Set("releaseInit", Napi::Function::New(env, ReleaseInit));
+  exports.Set("sendSeccompListener", Napi::Function::New(env, SendSeccompListener));
+  exports.Set("seccompSupported", Napi::Function::New(env, SeccompSupported));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("runHook", Napi::Function::New(env, RunHook));
   exports.Set("readFileInRoot", Napi::Function::New(env, ReadFileInRoot));

@@ -6,6 +6,7 @@
 // plan (allocated before the clone), and reports failure as a fixed-size
 // record over a close-on-exec pipe.
 #include "init.h"
+#include "idmap.h"
 #include "unix_socket.h"
 
 #include <fcntl.h>
@@ -470,6 +471,14 @@ int RunMountStep(int rootfd, const MountStep& s) {
       fd = MkdirAllInRoot(rootfd, target, kCreateDirectory);
       if (fd < 0) return -1;
       break;
+    case kIdmappedBind: {
+      // The id-mapped clone the parent made goes onto the target, which is
+      // resolved inside the root like every other mount target.
+      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (fd < 0) return -1;
+      rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+      break;
+    }
     case kSetAttr: {
       fd = OpenInRoot(rootfd, target, O_PATH);
       if (fd < 0) return -1;
@@ -538,12 +547,27 @@ void LookUpExecutable(Child& c) {
 // so it happens before the capabilities are dropped; with it, as late as
 // possible: just before execve, so the filter constrains as little of our
 // own setup as it can (runc's rule).
-int LoadSeccomp(const InitPlan& plan) {
+//
+// With SECCOMP_FILTER_FLAG_NEW_LISTENER (SCMP_ACT_NOTIFY rules) the kernel
+// returns the listener fd: it goes out on `channel` at once, before any other
+// syscall the filter could hold for an agent that does not have it yet. As a
+// failure-report record on the status socket (`report`), or as one NUL byte
+// on the `start` connection; the runtime passes it on to listenerPath.
+int LoadSeccomp(const InitPlan& plan, int channel, bool report) {
   if (plan.seccomp_filter.empty()) return 0;
   struct sock_fprog prog {};
   prog.len = static_cast<unsigned short>(plan.seccomp_filter.size() / sizeof(struct sock_filter));
   prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(plan.seccomp_filter.data()));
-  return static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
+  int rc = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
+  if (rc < 0 || (plan.seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0) return rc < 0 ? -1 : 0;
+  InitReport listener {};
+  listener.kind = kReportSeccompListener;
+  static const char kMarker[1] = {'\0'};
+  long sent = report ? SendWithFd(channel, rc, &listener, sizeof(listener)) : SendWithFd(channel, rc, kMarker, sizeof(kMarker));
+  int e = errno;
+  close(rc);
+  errno = e;
+  return sent < 0 ? -1 : 0;
 }
 
 // process.terminal: a new pty of the container's devpts. Its peer becomes
@@ -577,23 +601,7 @@ void SetUpConsole(Child& c, int rootfd) {
   if (fchown(slave, plan.process.uid, static_cast<gid_t>(-1)) != 0) Fail(c, kPhaseConsole, 6, errno);
 
   static const char kName[] = "/dev/ptmx";
-  struct iovec iov {};
-  iov.iov_base = const_cast<char*>(kName);
-  iov.iov_len = sizeof(kName) - 1;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  struct cmsghdr* cmsg = CMSG_FIRSTHDR(&msg);
-  cmsg->cmsg_level = SOL_SOCKET;
-  cmsg->cmsg_type = SCM_RIGHTS;
-  cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-  ssize_t sent;
-  do { sent = sendmsg(c.console_socket_fd, &msg, MSG_NOSIGNAL); } while (sent < 0 && errno == EINTR);
-  if (sent < 0) Fail(c, kPhaseConsoleSocket, 1, errno);
+  if (SendWithFd(c.console_socket_fd, master, kName, sizeof(kName) - 1) < 0) Fail(c, kPhaseConsoleSocket, 1, errno);
   close(master);
   close(c.console_socket_fd);
 
@@ -601,6 +609,49 @@ void SetUpConsole(Child& c, int rootfd) {
   if (ioctl(slave, TIOCSCTTY, 0) != 0) Fail(c, kPhaseConsole, 8, errno);
   for (int fd = 0; fd <= 2; fd++) if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
   close(slave);
+}
+
+// The LSM label the program gets at execve (AppArmor: "exec <profile>";
+// SELinux: the context), written to the first attr file that exists, on the
+// container's procfs only (as the sysctls: something else mounted over /proc
+// must not receive it).
+int WriteExecLabel(const ProcessPlan& p) {
+  int fd = -1;
+  for (const std::string& name : p.exec_label_files) {
+    char path[PATH_MAX];
+    if (!JoinPath(path, sizeof(path), "/proc/thread-self", name.c_str())) { errno = ENAMETOOLONG; return -1; }
+    fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
+    if (fd >= 0 || errno != ENOENT) break;
+  }
+  if (fd < 0) return -1;
+  struct statfs fs {};
+  int rc = -1;
+  if (fstatfs(fd, &fs) != 0) {
+    rc = -1;
+  } else if (fs.f_type != PROC_SUPER_MAGIC) {
+    errno = EXDEV;
+  } else {
+    rc = write(fd, p.exec_label.data(), p.exec_label.size()) == static_cast<ssize_t>(p.exec_label.size()) ? 0 : -1;
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return rc;
+}
+
+// Personality, scheduling, I/O priority, the final CPU affinity and the LSM
+// label for exec: while
+// still privileged (real-time policies, negative nice and the RT I/O class
+// need CAP_SYS_NICE / CAP_SYS_ADMIN) and before seccomp, which may deny them.
+void ApplyProcessAttributes(Child& c) {
+  const ProcessPlan& p = c.plan->process;
+  if (p.has_personality && syscall(SYS_personality, p.personality) < 0) Fail(c, kPhasePersonality, 0, errno);
+  if (p.has_scheduler && syscall(SYS_sched_setattr, 0, &p.scheduler, 0) != 0) Fail(c, kPhaseScheduler, 0, errno);
+  constexpr int kIoprioWhoProcess = 1;
+  if (p.has_io_priority && syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, p.io_priority) != 0) Fail(c, kPhaseIoPriority, 0, errno);
+  // config.md execCPUAffinity.final: the affinity after the move into the container's cgroup.
+  if (p.has_final_cpus && sched_setaffinity(0, sizeof(p.final_cpus), &p.final_cpus) != 0) Fail(c, kPhaseCpuAffinity, 1, errno);
+  if (!p.exec_label_files.empty() && WriteExecLabel(p) != 0) Fail(c, kPhaseSecurityLabel, 0, errno);
 }
 
 void ApplyIdentity(Child& c) {
@@ -665,7 +716,7 @@ void ApplyIdentity(Child& c) {
     err = errno;
     phase = kPhaseCwd;
     error = "chdir to cwd set in config.json failed";
-  } else if (plan.process.no_new_privileges && LoadSeccomp(plan) != 0) {
+  } else if (plan.process.no_new_privileges && LoadSeccomp(plan, conn, structured_report) != 0) {
     err = errno;
     phase = kPhaseSeccomp;
     error = "loading the seccomp filter failed";
@@ -789,7 +840,8 @@ void SetUpRootfs(Child& c);
       Fail(c, kPhaseRlimit, static_cast<int32_t>(i), errno);
   }
 
-  if (!plan.process.no_new_privileges && LoadSeccomp(plan) != 0) Fail(c, kPhaseSeccomp, 0, errno);
+  ApplyProcessAttributes(c);
+  if (!plan.process.no_new_privileges && LoadSeccomp(plan, c.status_fd, true) != 0) Fail(c, kPhaseSeccomp, 0, errno);
   ApplyIdentity(c);
   umask(plan.process.umask >= 0 ? static_cast<mode_t>(plan.process.umask) : 022);
   LookUpExecutable(c);
@@ -913,21 +965,6 @@ bool WritePidTo(const char* path, int pid) {
   return ok;
 }
 
-bool WriteProcFile(int pid, const char* name, const std::string& content) {
-  char path[64];
-  char pidbuf[24];
-  FormatDecimal(pid, pidbuf);
-  char dir[32];
-  if (!JoinPath(dir, sizeof(dir), "/proc", pidbuf) || !JoinPath(path, sizeof(path), dir, name)) return false;
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  int e = errno;
-  close(fd);
-  errno = e;
-  return ok;
-}
-
 // Runs newuidmap/newgidmap as `helper[0] PID helper[1..]` and waits for it;
 // its own message goes to our stderr. Runs in the parent, after clone3.
 bool RunIdMapHelper(const std::vector<std::string>& helper, int pid) {
@@ -961,7 +998,23 @@ void RemoveExecSocket(const std::string& state_dir) {
 
 }  // namespace
 
-SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) {
+bool WriteProcFile(int pid, const char* name, const std::string& content) {
+  char path[64];
+  char pidbuf[24];
+  FormatDecimal(pid, pidbuf);
+  char dir[32];
+  if (!JoinPath(dir, sizeof(dir), "/proc", pidbuf) || !JoinPath(path, sizeof(path), dir, name)) return false;
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  int e = errno;
+  close(fd);
+  errno = e;
+  return ok;
+}
+
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
+                      const std::function<void(int, int)>& on_seccomp_listener) {
   SpawnResult result;
   // The pointer arrays for execve are built here, where the strings have
   // reached their final place (a moved std::string may move its characters).
@@ -981,11 +1034,20 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
   };
   auto close_joins = [&]() {
     for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
+    for (auto& s : plan.mount_steps) if (s.tree_fd >= 0) { close(s.tree_fd); s.tree_fd = -1; }
   };
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
     if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+  }
+  // Id-mapped mounts are made here, where we hold every capability in every
+  // user namespace (mount_setattr wants CAP_SYS_ADMIN over the mapping's).
+  for (size_t i = 0; i < plan.mount_steps.size(); i++) {
+    MountStep& s = plan.mount_steps[i];
+    if (s.op != kIdmappedBind) continue;
+    s.tree_fd = OpenIdmappedTree(s.source, (s.flags & MS_REC) != 0, s.recursive, s.idmap_userns, s.idmap_uid_map, s.idmap_gid_map);
+    if (s.tree_fd < 0) { int e = errno; close_joins(); return fail(kPhaseMountStep, static_cast<int32_t>(i), e); }
   }
   // setns on a pid namespace changes where this thread's children are born.
   // It is undone right after clone3: while it holds, the kernel refuses to
@@ -1006,8 +1068,10 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     if (rc != 0) { restore_pid_ns(); close_joins(); return fail(kPhaseSetns, -1, e); }
   }
 
+  // The status channel is a socket pair, not a pipe, so that the child can
+  // pass the seccomp listener fd on it (SCM_RIGHTS). EOF still means execve.
   int status_pipe[2], sync_pipe[2];
-  if (pipe2(status_pipe, O_CLOEXEC) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
   if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
     int e = errno;
     close(status_pipe[0]); close(status_pipe[1]); restore_pid_ns(); close_joins();
@@ -1087,6 +1151,11 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
     return result;
   };
 
+  // config.md execCPUAffinity.initial: where the new process runs from the start, before it
+  // is moved into the container's cgroup (the child waits on the sync pipe meanwhile).
+  if (plan.process.has_initial_cpus &&
+      sched_setaffinity(static_cast<pid_t>(pid), sizeof(plan.process.initial_cpus), &plan.process.initial_cpus) != 0)
+    return abort_child(kPhaseCpuAffinity, errno);
   // Into its cgroups first: before the id maps (a joined cgroup namespace is
   // unshared by the child only after this) and before it runs any of the plan.
   for (size_t i = 0; i < plan.cgroup_procs.size(); i++) {
@@ -1119,13 +1188,32 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause) 
 
   InitReport report {};
   size_t got = 0;
+  // Reads the next report. A seccomp listener fd (sent with its own record)
+  // is handed to on_seccomp_listener at once and the next report read: the
+  // child may be waiting for the agent in a notified syscall meanwhile.
   auto read_report = [&]() {
-    got = 0;
-    while (got < sizeof(report)) {
-      ssize_t n = read(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
+    for (;;) {
+      got = 0;
+      int passed = -1;
+      while (got < sizeof(report)) {
+        int fd = -1;
+        long n = ReceiveWithFd(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got, &fd);
+        if (fd >= 0) { if (passed >= 0) close(passed); passed = fd; }
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+      if (got != sizeof(report) || report.kind != kReportSeccompListener || passed < 0) {
+        if (passed >= 0) close(passed);
+        return;
+      }
+      try {
+        if (on_seccomp_listener) on_seccomp_listener(static_cast<int>(pid), passed);
+      } catch (...) {
+        close(passed);
+        kill_and_reap();
+        throw;
+      }
+      close(passed);
     }
   };
   read_report();

@@ -4,6 +4,8 @@
 // it only reads the plan, whose strings were all allocated before clone.
 #pragma once
 
+#include <sched.h>
+
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -19,12 +21,13 @@ enum Phase : int32_t {
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
   kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
+  kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33,
 };
 
 // Mirrors MountOp in src/native.ts.
 enum MountOp : int32_t {
   kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
-  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10,
+  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11,
 };
 
 // Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
@@ -45,6 +48,10 @@ struct MountStep {
   bool recursive = false;
   // The target may not be reached through any symlink (procfs and sysfs).
   bool no_symlinks = false;
+  // kIdmappedBind: the user namespace of the mapping (a path to join, or maps
+  // for a new one) and the detached mount the parent made before clone.
+  std::string idmap_userns, idmap_uid_map, idmap_gid_map;
+  int tree_fd = -1;
   // tmpcopyup: the new mount starts with a copy of the directory under it.
   bool copy_up = false;
 };
@@ -54,6 +61,16 @@ struct Rlimit { int32_t resource; uint64_t soft, hard; };
 struct Capabilities {
   bool present = false;
   uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+};
+
+// sched_setattr(2)'s struct sched_attr (SCHED_ATTR_SIZE_VER1), which glibc does not declare.
+struct SchedAttr {
+  uint32_t size, sched_policy;
+  uint64_t sched_flags;
+  int32_t sched_nice;
+  uint32_t sched_priority;
+  uint64_t sched_runtime, sched_deadline, sched_period;
+  uint32_t sched_util_min, sched_util_max;
 };
 
 struct ProcessPlan {
@@ -66,6 +83,20 @@ struct ProcessPlan {
   bool no_new_privileges = false;
   Capabilities caps;
   int32_t last_cap = 40;
+  // linux.personality (persona for personality(2)); process.scheduler;
+  // process.ioPriority (ioprio_set's value); process.execCPUAffinity.
+  bool has_personality = false;
+  uint32_t personality = 0;
+  bool has_scheduler = false;
+  SchedAttr scheduler {};
+  bool has_io_priority = false;
+  int32_t io_priority = 0;
+  bool has_initial_cpus = false, has_final_cpus = false;
+  cpu_set_t initial_cpus {}, final_cpus {};
+  // AppArmor profile / SELinux label for the program: `exec_label` is written
+  // to the first of `exec_label_files` (under /proc/thread-self/) that exists.
+  std::vector<std::string> exec_label_files;
+  std::string exec_label;
 };
 
 struct NamespaceJoin { int32_t type; std::string path; int fd = -1; };
@@ -132,6 +163,8 @@ constexpr int32_t kReportFailure = 2;
 constexpr int32_t kReportPaused = 3;
 // The first process forked the container's process: its pid is in `step`.
 constexpr int32_t kReportForked = 4;
+// The seccomp listener fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) comes with this record (SCM_RIGHTS).
+constexpr int32_t kReportSeccompListener = 5;
 
 struct SpawnResult {
   int pid = -1;
@@ -139,11 +172,17 @@ struct SpawnResult {
   InitReport report{};
 };
 
+// Writes content to /proc/<pid>/<name> (id maps, oom_score_adj) in one write.
+bool WriteProcFile(int pid, const char* name, const std::string& content);
+
 // Clones the init and drives it to the point where it waits for `start`.
 // Everything it needs is in `plan`; nothing is allocated after the clone.
 // With plan.pause_before_pivot, on_pause(pid) runs while the init waits
 // before pivot_root; if it throws, the init is killed and the exception
-// passes on.
-SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause);
+// passes on. A seccomp listener fd the init loaded is given to
+// on_seccomp_listener(pid, fd) as soon as it arrives (the fd is closed after);
+// if it throws, the same.
+SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
+                      const std::function<void(int, int)>& on_seccomp_listener = {});
 
 }  // namespace ocirt

@@ -63,6 +63,9 @@ MountStep Step(const Napi::Object& js) {
   s.attr_clr = static_cast<uint64_t>(Int(js, "attrClr"));
   s.recursive = Bool(js, "recursive");
   s.no_symlinks = Bool(js, "noSymlinks");
+  s.idmap_userns = String(js, "idmapUserns");
+  s.idmap_uid_map = String(js, "idmapUidMap");
+  s.idmap_gid_map = String(js, "idmapGidMap");
   s.copy_up = Bool(js, "copyUp");
   return s;
 }
@@ -92,6 +95,34 @@ ProcessPlan Process(const Napi::Object& js) {
     p.caps.permitted = BigUint(c, "permitted");
     p.caps.ambient = BigUint(c, "ambient");
   }
+  p.has_personality = Has(js, "personality");
+  p.personality = static_cast<uint32_t>(Int(js, "personality"));
+  if (Has(js, "scheduler")) {
+    Napi::Object s = js.Get("scheduler").As<Napi::Object>();
+    p.has_scheduler = true;
+    p.scheduler.size = sizeof(SchedAttr);
+    p.scheduler.sched_policy = static_cast<uint32_t>(Int(s, "policy"));
+    p.scheduler.sched_flags = static_cast<uint64_t>(Int(s, "flags"));
+    p.scheduler.sched_nice = static_cast<int32_t>(Int(s, "nice"));
+    p.scheduler.sched_priority = static_cast<uint32_t>(Int(s, "priority"));
+    p.scheduler.sched_runtime = BigUint(s, "runtime");
+    p.scheduler.sched_deadline = BigUint(s, "deadline");
+    p.scheduler.sched_period = BigUint(s, "period");
+  }
+  p.has_io_priority = Has(js, "ioPriority");
+  p.io_priority = static_cast<int32_t>(Int(js, "ioPriority"));
+  auto cpus = [&](const char* key, bool& has, cpu_set_t& set) {
+    has = Has(js, key);
+    CPU_ZERO(&set);
+    for (uint32_t cpu : ArrayOf<uint32_t>(js, key, [](Napi::Value v) { return v.As<Napi::Number>().Uint32Value(); })) {
+      if (cpu >= CPU_SETSIZE) throw Napi::Error::New(js.Env(), "CPU number out of range");
+      CPU_SET(cpu, &set);
+    }
+  };
+  cpus("initialCpus", p.has_initial_cpus, p.initial_cpus);
+  cpus("finalCpus", p.has_final_cpus, p.final_cpus);
+  p.exec_label_files = Strings(js, "execLabelFiles");
+  p.exec_label = String(js, "execLabel");
   if (p.args.empty()) throw Napi::Error::New(js.Env(), "plan.process.args is empty");
   return p;
 }

@@ -122,28 +122,65 @@ Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
 
 // Connects to <stateDir>/exec.sock (through /proc/self/fd so that long paths
 // fit in sun_path) and reads until the init closes it: EOF means the user
-// program has been exec'd, text is the init's error.
+// program has been exec'd, text is the init's error. A seccomp listener the
+// init loaded just before (with no_new_privs) arrives as one NUL byte with
+// the fd: it is given to the optional callback at once, since the program may
+// already be waiting for the agent in a notified syscall.
 Napi::Value ReleaseInit(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::string dir = info[0].As<Napi::String>().Utf8Value();
+  Napi::Function on_listener = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
   int fd = UnixSocketAt(dir.c_str(), "exec.sock", false);
   if (fd < 0) throw ErrnoError(env, "connect exec.sock", errno);
   std::string text;
   char buf[512];
   for (;;) {
-    ssize_t n = read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
+    int passed = -1;
+    long n = ReceiveWithFd(fd, buf, sizeof(buf), &passed);
     if (n < 0) {
       // ECONNRESET: the init died with our connection still in its backlog.
       int err = errno;
       close(fd);
       throw ErrnoError(env, "read exec.sock", err);
     }
+    if (passed >= 0) {
+      try {
+        if (!on_listener.IsEmpty()) on_listener.Call({Napi::Number::New(env, passed)});
+      } catch (...) {
+        close(passed);
+        close(fd);
+        throw;
+      }
+      close(passed);
+    }
     if (n == 0) break;
-    text.append(buf, static_cast<size_t>(n));
+    for (long i = 0; i < n; i++) if (buf[i] != '\0') text.push_back(buf[i]);
   }
   close(fd);
   return Napi::String::New(env, text);
+}
+
+// config-linux.md "Seccomp", listenerPath: one connection per container
+// process state; the seccomp fd goes with the first sendmsg, the rest of the
+// JSON follows, then the connection is closed.
+Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  int listener = info[1].As<Napi::Number>().Int32Value();
+  std::string state = info[2].As<Napi::String>().Utf8Value();
+  int sock = UnixSocketAtPath(path.c_str(), false);
+  if (sock < 0) throw ErrnoError(env, "connect", errno);
+  long sent = SendWithFd(sock, listener, state.data(), state.size());
+  size_t done = sent > 0 ? static_cast<size_t>(sent) : 0;
+  while (sent >= 0 && done < state.size()) {
+    sent = send(sock, state.data() + done, state.size() - done, MSG_NOSIGNAL);
+    if (sent < 0 && errno == EINTR) { sent = 0; continue; }
+    if (sent > 0) done += static_cast<size_t>(sent);
+  }
+  int err = errno;
+  close(sock);
+  if (sent < 0) throw ErrnoError(env, "sendmsg", err);
+  return env.Undefined();
 }
 
 // Reads a regular file of the rootfs, resolving the path inside it
@@ -207,27 +244,15 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   int conn = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
   if (conn < 0) throw ErrnoError(env, "receiveFd: accept", errno);
   char name[256];
-  struct iovec iov {name, sizeof(name) - 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr msg {};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
+  int fd = -1;
   // The runtime connects before it clones the init, which sends the master
   // only after its mounts: once connected, wait for the message itself.
   constexpr int kMessageTimeoutMs = 10000;
-  do {
-    p.fd = conn;
-    if (poll(&p, 1, kMessageTimeoutMs) <= 0) { close(conn); return env.Null(); }
-    n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC);
-  } while (n < 0 && errno == EINTR);
+  p.fd = conn;
+  if (poll(&p, 1, kMessageTimeoutMs) <= 0) { close(conn); return env.Null(); }
+  long n = ReceiveWithFd(conn, name, sizeof(name) - 1, &fd);
   close(conn);
-  struct cmsghdr* cmsg = n > 0 ? CMSG_FIRSTHDR(&msg) : nullptr;
-  if (cmsg == nullptr || cmsg->cmsg_type != SCM_RIGHTS) return env.Null();
-  int fd;
-  memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+  if (n <= 0 || fd < 0) return env.Null();
   Napi::Object out = Napi::Object::New(env);
   out.Set("fd", fd);
   out.Set("name", Napi::String::New(env, std::string(name, static_cast<size_t>(n))));

@@ -14,6 +14,7 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo& info);
 Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info);
 Napi::Value PidfdWait(const Napi::CallbackInfo& info);
 Napi::Value ReleaseInit(const Napi::CallbackInfo& info);
+Napi::Value SendSeccompListener(const Napi::CallbackInfo& info);
 Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info);
 Napi::Value ListenUnix(const Napi::CallbackInfo& info);
 Napi::Value ReceiveFd(const Napi::CallbackInfo& info);

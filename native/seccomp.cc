@@ -1,7 +1,9 @@
 #include "seccomp.h"
 
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -87,6 +89,21 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   out.Set("filter", Napi::Buffer<uint8_t>::Copy(env, program.data(), program.size()));
   out.Set("unknownSyscalls", unknown);
   return out;
+}
+
+// The kernel's own answer: SECCOMP_GET_ACTION_AVAIL for an action; for a
+// flag, SECCOMP_SET_MODE_FILTER with no program fails with EFAULT if the flag
+// is known and EINVAL if not (runc probes the same way).
+Napi::Value SeccompSupported(const Napi::CallbackInfo& info) {
+  std::string kind = info[0].As<Napi::String>().Utf8Value();
+  uint32_t value = info[1].As<Napi::Number>().Uint32Value();
+  bool supported;
+  if (kind == "action") {
+    supported = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &value) == 0;
+  } else {
+    supported = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, value, nullptr) < 0 && errno == EFAULT;
+  }
+  return Napi::Boolean::New(info.Env(), supported);
 }
 
 }  // namespace ocirt

@@ -10,4 +10,8 @@ namespace ocirt {
 //   → {filter: Buffer (struct sock_filter[]), unknownSyscalls: string[]}
 Napi::Value CompileSeccomp(const Napi::CallbackInfo& info);
 
+// seccompSupported("action", SECCOMP_RET_*) / ("flag", SECCOMP_FILTER_FLAG_*)
+//   → whether this kernel has it (for `features`).
+Napi::Value SeccompSupported(const Napi::CallbackInfo& info);
+
 }  // namespace ocirt

@@ -35,6 +35,10 @@ export interface MountStep {
   recursive?: boolean
   /** The target may not be reached through any symlink (procfs and sysfs targets). */
   noSymlinks?: boolean
+  /** For IDMAPPED_BIND: the mapping's user namespace, a path to it or the maps of a new one ("inside outside count" lines). */
+  idmapUserns?: string
+  idmapUidMap?: string
+  idmapGidMap?: string
   /** For MOUNT: tmpcopyup, the new mount starts with a copy of the directory under it. */
   copyUp?: boolean
 }
@@ -61,6 +65,11 @@ export const MountOp = {
   Mkdir: 9,
   /** mount_setattr(target, attrSet, attrClr) for the recursive r* options */
   SetAttr: 10,
+  /**
+   * Id-mapped bind mount (idmap/ridmap): before clone the runtime clones `source` (flags MS_REC: with its
+   * submounts) and sets MOUNT_ATTR_IDMAP (recursive: on the submounts too); the init moves it onto the target.
+   */
+  IdmappedBind: 11,
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
 
@@ -99,6 +108,18 @@ export interface ProcessPlan {
   capabilities: Capabilities | null
   /** Highest capability number the kernel knows (/proc/sys/kernel/cap_last_cap). */
   lastCap: number
+  /** personality(2) persona (linux.personality). */
+  personality?: number
+  /** sched_setattr(2) of the process (process.scheduler): SCHED_* policy, SCHED_FLAG_* flags. */
+  scheduler?: { policy: number, flags: number, nice: number, priority: number, runtime: bigint, deadline: bigint, period: bigint }
+  /** ioprio_set(2) value, class << 13 | priority (process.ioPriority). */
+  ioPriority?: number
+  /** CPUs the new process runs on from its clone (set by the runtime), and from just before exec (execCPUAffinity). */
+  initialCpus?: number[]
+  finalCpus?: number[]
+  /** The LSM label the program gets at execve (AppArmor "exec <profile>", or an SELinux context), written to the first of these files under /proc/thread-self/ that exists. */
+  execLabelFiles?: string[]
+  execLabel?: string
 }
 
 export interface InitPlan {
@@ -199,6 +220,7 @@ export const InitPhase = {
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
   OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27, Cgroup: 28,
+  Personality: 29, Scheduler: 30, IoPriority: 31, CpuAffinity: 32, SecurityLabel: 33,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -219,8 +241,11 @@ export interface NativeAddon {
   pidfdSendSignal (pidfd: number, signal: number): void
   /** Waits up to timeoutMs for the process behind pidfd to exit; true if it has. */
   pidfdWait (pidfd: number, timeoutMs: number): boolean
-  /** Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure). */
-  spawnInit (plan: InitPlan, onPause?: (pid: number) => void): { pid: number }
+  /**
+   * Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure).
+   * A seccomp listener fd (SCMP_ACT_NOTIFY) the process loads meanwhile goes to onSeccompListener as it arrives; it is closed after the call.
+   */
+  spawnInit (plan: InitPlan, onPause?: (pid: number) => void, onSeccompListener?: (pid: number, fd: number) => void): { pid: number }
   /** Compiles a seccomp filter with libseccomp; syscalls unknown on this architecture are listed, not filtered. */
   compileSeccomp (request: SeccompRequest): { filter: Buffer, unknownSyscalls: string[] }
   /** Runs a hook to its end (or its timeout), its state on stdin; stdout and stderr are collected (64 KiB). */
@@ -228,8 +253,13 @@ export interface NativeAddon {
   /**
    * Connects to the init's exec.sock in stateDir, which lets it exec the user program.
    * Returns '' once the program is exec'd, or the init's error text. Throws with code ECONNREFUSED/ENOENT if no init listens.
+   * A seccomp listener fd loaded just before exec goes to onSeccompListener as it arrives; it is closed after the call.
    */
-  releaseInit (stateDir: string): string
+  releaseInit (stateDir: string, onSeccompListener?: (fd: number) => void): string
+  /** Connects to the unix socket at path and sends `message` with `fd` attached (SCM_RIGHTS), then closes the connection. */
+  sendSeccompListener (path: string, fd: number, message: string): void
+  /** Whether the kernel has a seccomp return action (SECCOMP_RET_*) or filter flag (SECCOMP_FILTER_FLAG_*). */
+  seccompSupported (kind: 'action' | 'flag', value: number): boolean
   /** A regular file of the rootfs, its path resolved inside the rootfs; null if there is none. At most `limit` bytes. */
   readFileInRoot (rootfs: string, path: string, limit: number): string | null
   /** A listening unix socket bound at path (as a console-socket owner makes). */

@@ -30,8 +30,8 @@ const cases: Case[] = [
   { name: 'a program path that does not exist', configure: s => { s.process!.args = ['/bin/nope'] }, error: /exec: "\/bin\/nope": stat \/bin\/nope: no such file or directory/ },
   { name: 'a program that is not executable', configure: s => { s.process!.args = ['/etc/passwd'] }, error: /exec: "\/etc\/passwd": permission denied/ },
   { name: 'a missing rootfs', configure: s => { s.root!.path = 'no-rootfs' }, error: /\/root\/path: .*no-rootfs: no such directory/ },
-  { name: 'linux.personality, which ocirt cannot apply yet', configure: s => { (s.linux as Record<string, unknown>).personality = { domain: 'LINUX32' } }, error: /config\.json: \/linux\/personality: not supported yet/ },
-  { name: 'process.scheduler, which ocirt cannot apply yet', configure: s => { s.process!.scheduler = { policy: 'SCHED_OTHER' } }, error: /config\.json: \/process\/scheduler: not supported yet/ },
+  { name: 'an id-mapped mount of a filesystem that cannot be id-mapped', configure: s => { s.mounts!.push({ destination: '/data', type: 'bind', source: '/proc/sys', options: ['rbind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }) }, error: /config\.json \/mounts\/\d+: id-mapped bind mount of \/proc\/sys on \/data: invalid argument \(the filesystem of \/proc\/sys cannot be id-mapped/ },
+  { name: 'an idmap option on a mount that is not a bind mount', configure: s => { s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['idmap'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] }) }, error: /config\.json: \/mounts\/\d+\/options: idmap and ridmap are supported on bind mounts only/ },
   { name: 'an AppArmor profile on a host without AppArmor', configure: s => { s.process!.apparmorProfile = 'docker-default' }, error: /config\.json: \/process\/apparmorProfile: AppArmor is not enabled on this host/ },
   { name: 'no process', configure: s => { delete s.process }, error: /missing required property "process"/ },
 ]

@@ -46,6 +46,9 @@ export interface OciMount {
   type?: string
   source?: string
   options?: string[]
+  /** Id-mapped mounts (config.md "POSIX-platform Mounts"). */
+  uidMappings?: Array<{ containerID: number, hostID: number, size: number }>
+  gidMappings?: Array<{ containerID: number, hostID: number, size: number }>
 }
 export interface OciRlimit { type: string, soft: number, hard: number }
 export interface OciProcess {

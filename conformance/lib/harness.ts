@@ -192,6 +192,18 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'config.md#configHooks + runtime.md#runtimeState: hooks get the state on stdin; in the container namespace pid is as seen by the container; status is one of the schema values',
     crun: 'crun 1.8.1 gives createContainer/startContainer hooks pid 0, and startContainer status "starting" and bundle "/"'
   },
+  'seccomp-listener-kept-open': {
+    clause: 'config-linux.md#seccomp listenerPath: the connection MUST be closed after sending a seccomp state',
+    runc: 'runc 1.1.5 closes only its dup of the connection: the agent sees no EOF until runc exits (runc run: when the container exits)'
+  },
+  'process-attributes-ignored': {
+    clause: 'runtime.md#runtimeCreate: a property the runtime cannot apply MUST make create fail (config-linux.md personality; config.md scheduler, ioPriority, execCPUAffinity)',
+    runc: 'runc 1.1.5 does not know linux.personality, process.scheduler, process.ioPriority or process.execCPUAffinity and silently ignores them'
+  },
+  'idmap-ignored': {
+    clause: 'config.md#linux-mount-options idmap/ridmap: the mount MUST have an idmapping applied (else an error)',
+    runc: 'runc 1.1.5 does not know idmap/ridmap (runc 1.2 does): the bind mount is made without a mapping and create succeeds'
+  },
   'cgroupspath-dotdot': {
     clause: 'config-linux.md#configLinuxCgroupsPath: runtimes MAY consider cgroupsPath values invalid and MUST then generate an error; ".." components climb out of the path',
     runc: 'runc 1.1.5 cleans the path lexically and creates the container wherever ".." leads (within the hierarchy)'

@@ -17,6 +17,8 @@ import { newContainerState, StateStore, validateId } from '../state/store.js'
 import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
+import { seccompAgent } from './seccomp-agent.js'
+import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 import type { ContainerCgroup } from '../linux/cgroups/index.js'
 import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
@@ -93,7 +95,11 @@ export function createContainer (opts: CreateOptions): StoredState {
     // (and a delete --force of what a killed create left finds the cgroup).
     store.write(state)
     try {
-      pid = native.spawnInit(plan.init, runCreateHooks).pid
+      // A filter loaded without no_new_privs (before the capabilities are dropped) hands its listener over now.
+      const agent = seccompAgent(spec, () => stateJson(state, 'creating'))
+      pid = native.spawnInit(plan.init, runCreateHooks, agent === undefined
+        ? undefined
+        : (initPid, fd) => { state.pid = initPid; agent(initPid, fd) }).pid
       spawned = true
     } catch (e) {
       const failure = (e as { failure?: InitFailure }).failure

@@ -13,6 +13,8 @@ import { InitPhase, loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
+import { seccompAgent } from './seccomp-agent.js'
+import { stateJson } from './state.js'
 import { procsFiles } from '../linux/cgroups/manager.js'
 
 const EACCES = 13
@@ -41,7 +43,7 @@ export function execProcess (opts: ExecOptions): number {
   const native = loadNative()
   let pid: number
   try {
-    pid = native.spawnInit(plan.init).pid
+    pid = native.spawnInit(plan.init, undefined, seccompAgent(state.config, () => stateJson(state, status))).pid
   } catch (e) {
     const failure = (e as { failure?: InitFailure }).failure
     if (failure === undefined) throw e

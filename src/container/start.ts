@@ -13,6 +13,8 @@ import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
 import { runHooks } from './hooks.js'
+import { seccompAgent } from './seccomp-agent.js'
+import { stateJson } from './state.js'
 import { stopContainer } from './signal.js'
 import { mark } from '../trace.js'
 
@@ -39,13 +41,16 @@ export function startContainer (root: string, id: string, log: Logger): void {
     }
     stopOnFailure(() => { runHooks('startContainer', state, 'created', log) })
     let error: string
+    // With no_new_privs the filter is loaded after start's connection: its listener comes on it.
+    const agent = seccompAgent(state.config, () => stateJson(state, 'created'))
     try {
-      error = loadNative().releaseInit(dir)
+      error = loadNative().releaseInit(dir, agent === undefined ? undefined : fd => { agent(state.pid, fd) })
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET') {
         throw new OcirtError('cannot start a container that has stopped (its init exited before start)')
       }
+      stopContainer(state)
       throw e
     } finally {
       rmSync(join(dir, 'exec.sock'), { force: true })

@@ -13,10 +13,11 @@ import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
 import { NAMESPACE_FLAGS } from './namespaces.js'
 import { planProcess } from './process.js'
+import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
+import { planExecLabel } from './security-labels.js'
 import { currentCaller } from './rootless.js'
-import { checkProcessSupported } from './unsupported.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -53,8 +54,10 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? ['user', 'pid', ...JOIN_ORDER.slice(1)] : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
-  const supportWarnings = checkProcessSupported(process, 'process', '')
+  const execLabel = planExecLabel(process, 'process', '')
   const processPlan = planProcess(process, opts.rootfs)
+  // The container's personality holds for every process in it, as for its init.
+  Object.assign(processPlan.process, planProcessAttributes(process, config.linux?.personality, 'process', '', true), execLabel.label)
   const seccomp = planSeccomp(config.linux?.seccomp)
   const init: InitPlan = {
     cloneFlags: 0,
@@ -91,5 +94,5 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   if (init.setgroupsDeny && processPlan.process.additionalGids.length > 0) {
     throw new ConfigError('process', '/user/additionalGids', 'the container\'s user namespace denies setgroups (rootless): no additional groups can be set')
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? globalThis.process.geteuid?.() !== 0 }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? globalThis.process.geteuid?.() !== 0 }
 }

@@ -7,7 +7,7 @@ import { CAPABILITIES } from '../spec/linux-names.js'
 import { SPEC_VERSION } from '../version.js'
 import { MOUNT_OPTION_NAMES } from './mount-options.js'
 import { NAMESPACE_FLAGS } from './namespaces.js'
-import { SECCOMP_ACTIONS, SECCOMP_ARCHS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './seccomp.js'
+import { kernelSeccompActions, kernelSeccompFlags, SECCOMP_ARCHS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from './seccomp.js'
 
 export function features (): Features {
   return {
@@ -21,16 +21,17 @@ export function features (): Features {
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
-        actions: [...SECCOMP_ACTIONS],
+        // What both this build and the running kernel have.
+        actions: kernelSeccompActions(),
         operators: [...SECCOMP_OPERATORS],
         archs: [...SECCOMP_ARCHS],
         knownFlags: [...SECCOMP_FLAGS],
-        supportedFlags: [...SECCOMP_FLAGS],
+        supportedFlags: kernelSeccompFlags(),
       },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
     },
     // As runc's org.opencontainers.runc.checkpoint.enabled: the commands exist; whether criu works on this kernel is checked when they run.

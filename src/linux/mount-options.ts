@@ -18,6 +18,8 @@ export interface ParsedMountOptions {
   recursiveBind: boolean
   /** idmap / ridmap were asked for. */
   idmap: boolean
+  /** ridmap: the mapping applies to the submounts of an rbind too. */
+  recursiveIdmap: boolean
   /** tmpcopyup: the tmpfs starts with a copy of the directory it covers (config.md: MAY). */
   copyUp: boolean
 }
@@ -93,12 +95,12 @@ const RECURSIVE_OPTIONS: Readonly<Record<string, [number, number]>> = {
   rsymfollow: [0, c.MOUNT_ATTR_NOSYMFOLLOW],
 }
 
-/** Every option this parser gives a meaning to (not idmap/ridmap, which are refused for now); `features` lists them. */
-export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), 'tmpcopyup']
+/** Every option this parser gives a meaning to; `features` lists them. */
+export const MOUNT_OPTION_NAMES: readonly string[] = [...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), 'tmpcopyup', 'idmap', 'ridmap']
 
 export function parseMountOptions (options: readonly string[] | undefined): ParsedMountOptions {
   const parsed: ParsedMountOptions = {
-    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false, copyUp: false,
+    flags: 0, propagation: 0, attrSet: 0, attrClr: 0, data: [], bind: false, recursiveBind: false, idmap: false, recursiveIdmap: false, copyUp: false,
   }
   for (const option of options ?? []) {
     const flag = FLAG_OPTIONS[option]
@@ -121,6 +123,7 @@ export function parseMountOptions (options: readonly string[] | undefined): Pars
     }
     if (option === 'idmap' || option === 'ridmap') {
       parsed.idmap = true
+      parsed.recursiveIdmap ||= option === 'ridmap'
       continue
     }
     // Not a mount(2) option: the kernel would refuse it (EINVAL). podman asks for it on --read-only's tmpfs mounts.

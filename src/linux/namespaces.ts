@@ -39,7 +39,7 @@ export interface NamespacePlan {
   newTypes: Set<string>
 }
 
-function mapText (mappings: LinuxIDMapping[] | undefined): string {
+export function mapText (mappings: LinuxIDMapping[] | undefined): string {
   return (mappings ?? []).map(m => `${m.containerID} ${m.hostID} ${m.size}\n`).join('')
 }
 

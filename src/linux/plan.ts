@@ -6,6 +6,7 @@ import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
+const EINVAL = 22
 const EPERM = 1
 const EACCES = 13
 const EXDEV = 18
@@ -13,8 +14,11 @@ const ELOOP = 40
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
+import { planProcessAttributes } from './process-attributes.js'
+import { applyMountLabel, planExecLabel } from './security-labels.js'
 import type { PlannedStep } from './rootfs.js'
 import { planRootfs } from './rootfs.js'
+import { containerIdMapping } from './idmap-mount.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planSysctls } from './sysctl.js'
@@ -58,7 +62,7 @@ export interface ContainerPlan {
 export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   // runtime.md "Start": start MUST fail without process; runc refuses at create already.
   const containerProcess = requireProcess(spec)
-  const supportWarnings = checkSpecSupported(spec)
+  checkSpecSupported(spec)
   const ns = planNamespaces(spec)
   const caller = opts.caller ?? currentCaller()
   const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
@@ -71,9 +75,14 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     bundle: opts.bundle,
     userNamespace,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
+    containerIdMapping: containerIdMapping(ns),
     cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
+  const execLabel = planExecLabel(containerProcess, 'config.json', '/process')
+  Object.assign(processPlan.process, execLabel.label)
+  const labelWarnings = applyMountLabel(spec.linux?.mountLabel, rootfs.mountSteps)
+  Object.assign(processPlan.process, planProcessAttributes(containerProcess, spec.linux?.personality, 'config.json', '/process', false))
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
   const init: InitPlan = {
     cloneFlags: ns.cloneFlags,
@@ -110,7 +119,9 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFilter = seccomp.filter
     init.seccompFlags = seccomp.flags
   }
-  const warnings = [...supportWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
+  const warnings = [...execLabel.warnings, ...labelWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
+  // config.md: execCPUAffinity "is not applicable to the container's init process".
+  if (containerProcess.execCPUAffinity !== undefined) warnings.push('process.execCPUAffinity ignored: it applies to exec, not to the container\'s init (config.md)')
   return {
     init,
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
@@ -157,6 +168,10 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
   [InitPhase.Cgroup]: 'placing the init in its cgroup',
   [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
+  [InitPhase.Personality]: 'linux.personality: personality(2)',
+  [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
+  [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
+  [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */
@@ -168,6 +183,9 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       const step = init.mountSteps[f.step]
       if (step.noSymlinks === true && f.errno === ELOOP) {
         return `config.json ${plan.mountOrigins[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
+      }
+      if (step.op === MountOp.IdmappedBind && f.errno === EINVAL) {
+        return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason} (the filesystem of ${step.source ?? ''} cannot be id-mapped, or the mapping is invalid)`
       }
       return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
     }
@@ -206,6 +224,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
     }
     case InitPhase.Exec:
       return `exec: "${f.message}": ${reason}`
+    case InitPhase.CpuAffinity:
+      return `process.execCPUAffinity.${f.step === 0 ? 'initial' : 'final'}: sched_setaffinity: ${reason}`
     case InitPhase.Cwd:
       return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
     default:
@@ -234,6 +254,7 @@ function describeStep (step: { op: number, target: string, source?: string, fsty
     8: `make ${step.target} read-only`,
     9: `mkdir ${step.target}`,
     10: `set mount attributes on ${step.target}`,
+    11: `id-mapped bind mount of ${step.source ?? ''} on ${step.target}`,
   }
   return names[step.op] ?? `step on ${step.target}`
 }

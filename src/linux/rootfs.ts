@@ -17,6 +17,8 @@ import type { LinuxDevice, Mount, Spec } from '../spec/types.js'
 import { cgroupMountSteps } from './cgroup-mount.js'
 import * as c from './constants.js'
 import { parseMountOptions } from './mount-options.js'
+import type { ContainerIdMapping } from './idmap-mount.js'
+import { idmappedBindStep } from './idmap-mount.js'
 
 /** A step and where it comes from, for the error message if it fails. */
 export interface PlannedStep { step: MountStep, origin: string }
@@ -33,6 +35,8 @@ export interface RootfsOptions {
   /** The user namespace is new: device nodes cannot be made, host nodes are bind-mounted instead. */
   userNamespace: boolean
   cgroupNamespace: boolean
+  /** The container's user namespace mapping, for idmap mounts that give none. */
+  containerIdMapping?: ContainerIdMapping
   /** The caller's cgroup path in a hierarchy → the container's (see cgroups/manager.ts). */
   cgroupPath: (ownPath: string) => string
 }
@@ -77,15 +81,17 @@ function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof par
 
 function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] {
   const options = parseMountOptions(m.options)
-  if (options.idmap) {
-    throw new ConfigError('config.json', `/mounts/${index}/options`, 'idmap/ridmap mounts are not supported yet')
-  }
   if (options.copyUp && m.type !== 'tmpfs') {
     throw new ConfigError('config.json', `/mounts/${index}/options`, `tmpcopyup applies to tmpfs mounts only (type is ${JSON.stringify(m.type ?? '')})`)
   }
   const target = containerPath(m.destination)
   let steps: MountStep[]
-  if (options.bind || m.type === 'bind') {
+  if (options.idmap) {
+    steps = [idmappedBindStep(m, index, options, opts.bundle, target, opts.containerIdMapping)]
+    // The clone ignores other flags, as a bind mount does; they take effect in a remount.
+    const extra = options.flags & ~(c.MS_BIND | c.MS_REC | c.MS_REMOUNT)
+    if (extra !== 0) steps.push({ op: MountOp.Remount, target, flags: c.MS_BIND | extra })
+  } else if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
     steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)

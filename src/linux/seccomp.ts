@@ -10,7 +10,7 @@ import type { Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSecc
 const EPERM = 1
 
 /** libseccomp's action values (seccomp.h): the errno goes in the low 16 bits. */
-function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined, pointer: string): number {
+function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined): number {
   const errno = (errnoRet ?? EPERM) & 0xffff
   switch (action) {
     case 'SCMP_ACT_KILL': case 'SCMP_ACT_KILL_THREAD': return 0x00000000
@@ -20,8 +20,7 @@ function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined, 
     case 'SCMP_ACT_TRACE': return 0x7ff00000 | errno
     case 'SCMP_ACT_LOG': return 0x7ffc0000
     case 'SCMP_ACT_ALLOW': return 0x7fff0000
-    case 'SCMP_ACT_NOTIFY':
-      throw new ConfigError('config.json', pointer, 'SCMP_ACT_NOTIFY (a seccomp agent on listenerPath) is not supported yet by this build of ocirt')
+    case 'SCMP_ACT_NOTIFY': return 0x7fc00000
   }
 }
 
@@ -38,18 +37,40 @@ const FLAGS: Readonly<Record<string, number>> = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 }
 
-/** For `features`: what this build handles (SCMP_ACT_NOTIFY needs an agent, not supported yet). */
+/** seccomp(2): the kernel returns a listener fd for SCMP_ACT_NOTIFY rules; it goes to listenerPath. */
+const SECCOMP_FILTER_FLAG_NEW_LISTENER = 8
+const SECCOMP_FILTER_FLAG_TSYNC_ESRCH = 16
+
+/** For `features`: what this build handles. */
 export const SECCOMP_ACTIONS: readonly LinuxSeccompAction[] = [
-  'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
+  'SCMP_ACT_ALLOW', 'SCMP_ACT_ERRNO', 'SCMP_ACT_KILL', 'SCMP_ACT_KILL_PROCESS', 'SCMP_ACT_KILL_THREAD', 'SCMP_ACT_LOG', 'SCMP_ACT_NOTIFY', 'SCMP_ACT_TRACE', 'SCMP_ACT_TRAP',
 ]
 export const SECCOMP_OPERATORS = Object.keys(OPERATORS) as LinuxSeccompOperator[]
 export const SECCOMP_FLAGS = Object.keys(FLAGS) as LinuxSeccompFlag[]
+
+/** The actions this kernel has (SECCOMP_GET_ACTION_AVAIL; libseccomp's values are the kernel's, the errno bits aside). */
+export function kernelSeccompActions (): LinuxSeccompAction[] {
+  const native = loadNative()
+  return SECCOMP_ACTIONS.filter(a => native.seccompSupported('action', (actionValue(a, 0) & 0xffff0000) >>> 0))
+}
+
+/** The filter flags this kernel accepts. */
+export function kernelSeccompFlags (): LinuxSeccompFlag[] {
+  const native = loadNative()
+  // WAIT_KILLABLE_RECV is valid only together with NEW_LISTENER.
+  return SECCOMP_FLAGS.filter(f => native.seccompSupported('flag', FLAGS[f] | (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' ? SECCOMP_FILTER_FLAG_NEW_LISTENER : 0)))
+}
 /** The architectures libseccomp 2.5 knows. */
 export const SECCOMP_ARCHS: readonly Arch[] = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_ARM', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
   'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
   'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64']
 
 export interface SeccompPlan { filter: Buffer, flags: number, warnings: string[] }
+
+/** A filter with SCMP_ACT_NOTIFY rules: its listener fd goes to the agent at listenerPath (semantic.ts insists on one). */
+export function usesSeccompAgent (seccomp: LinuxSeccomp | undefined): seccomp is LinuxSeccomp & { listenerPath: string } {
+  return seccomp?.listenerPath !== undefined && (seccomp.syscalls ?? []).some(s => s.action === 'SCMP_ACT_NOTIFY')
+}
 
 interface Rule { syscall: string, action: number, args: Array<{ index: number, op: number, value: bigint, valueTwo: bigint }> }
 
@@ -61,14 +82,11 @@ function argCompare (a: LinuxSeccompArg, pointer: string): Rule['args'][number] 
 
 export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | null {
   if (seccomp === undefined) return null
-  if (seccomp.listenerPath !== undefined) {
-    throw new ConfigError('config.json', '/linux/seccomp/listenerPath', 'a seccomp agent (SCMP_ACT_NOTIFY) is not supported yet by this build of ocirt')
-  }
   const warnings: string[] = []
   const rules: Rule[] = []
   ;(seccomp.syscalls ?? []).forEach((entry, i) => {
     const at = `/linux/seccomp/syscalls/${i}`
-    const action = actionValue(entry.action, entry.errnoRet, `${at}/action`)
+    const action = actionValue(entry.action, entry.errnoRet)
     const args = (entry.args ?? []).map((a, k) => argCompare(a, `${at}/args/${k}`))
     // libseccomp takes one comparison per argument in a rule; several on one
     // argument become one rule each (any of them matches), as runc does.
@@ -82,7 +100,7 @@ export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | n
   let compiled
   try {
     compiled = loadNative().compileSeccomp({
-      defaultAction: actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet, '/linux/seccomp/defaultAction'),
+      defaultAction: actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet),
       architectures,
       rules,
     })
@@ -96,7 +114,17 @@ export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | n
   ;(seccomp.flags ?? []).forEach((f, i) => {
     const flag = FLAGS[f]
     if (flag === undefined) throw new ConfigError('config.json', `/linux/seccomp/flags/${i}`, `unknown flag "${f}"`)
+    // seccomp(2) refuses it (EINVAL) on a filter without a listener.
+    if (f === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !usesSeccompAgent(seccomp)) {
+      throw new ConfigError('config.json', `/linux/seccomp/flags/${i}`, `${f} needs SCMP_ACT_NOTIFY rules and a listenerPath (it applies to the agent's notifications)`)
+    }
     flags |= flag
   })
+  // config-linux.md: "If the SCMP_ACT_NOTIFY action is not used this value [listenerPath] is ignored."
+  if (usesSeccompAgent(seccomp)) {
+    flags |= SECCOMP_FILTER_FLAG_NEW_LISTENER
+    // seccomp(2) takes TSYNC with NEW_LISTENER only together with TSYNC_ESRCH.
+    if ((flags & FLAGS.SECCOMP_FILTER_FLAG_TSYNC) !== 0) flags |= SECCOMP_FILTER_FLAG_TSYNC_ESRCH
+  }
   return { filter: compiled.filter, flags, warnings }
 }
