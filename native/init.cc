@@ -46,6 +46,7 @@ namespace {
 
 // ---- raw syscalls glibc does not wrap (or wraps with locking) ----
 
+constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // CLONE_INTO_CGROUP (Linux 5.7)
 long Clone3(struct clone_args* args) { return syscall(SYS_clone3, args, sizeof(*args)); }
 
 int OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
@@ -1114,9 +1115,26 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   args.flags = plan.clone_flags | CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
+  // Born in its cgroup: moving a process between cgroups waits for an RCU grace
+  // period (cgroup_threadgroup_rwsem), which clone3 into the cgroup does not.
+  int cgroup_fd = plan.clone_into_cgroup.empty() ? -1 : open(plan.clone_into_cgroup.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cgroup_fd >= 0) {
+    args.flags |= kCloneIntoCgroup;
+    args.cgroup = static_cast<uint64_t>(cgroup_fd);
+  }
   long pid = Clone3(&args);
+  if (pid < 0 && cgroup_fd >= 0 && (errno == EINVAL || errno == E2BIG || errno == ENOSYS)) {
+    // A kernel before 5.7: clone as before, and the pid is written to cgroup.procs below.
+    args.flags &= ~kCloneIntoCgroup;
+    args.cgroup = 0;
+    close(cgroup_fd);
+    cgroup_fd = -1;
+    pid = Clone3(&args);
+  }
   if (pid == 0) ChildMain(child);
   int clone_errno = errno;
+  bool born_in_cgroup = cgroup_fd >= 0 && pid > 0;
+  if (cgroup_fd >= 0) close(cgroup_fd);
   restore_pid_ns();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
@@ -1158,7 +1176,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     return abort_child(kPhaseCpuAffinity, errno);
   // Into its cgroups first: before the id maps (a joined cgroup namespace is
   // unshared by the child only after this) and before it runs any of the plan.
-  for (size_t i = 0; i < plan.cgroup_procs.size(); i++) {
+  for (size_t i = 0; i < plan.cgroup_procs.size() && !born_in_cgroup; i++) {
     if (!WritePidTo(plan.cgroup_procs[i].c_str(), static_cast<int>(pid))) {
       int e = errno;
       kill_and_reap();

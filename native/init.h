@@ -120,6 +120,9 @@ struct InitPlan {
   int32_t oom_score_adj = 0;
   // cgroup.procs files the parent writes the init's pid to before releasing it.
   std::vector<std::string> cgroup_procs;
+  // cgroup v2: the directory clone3 puts the init in (CLONE_INTO_CGROUP), so no
+  // migration is needed; cgroup_procs is the fallback where the kernel lacks it.
+  std::string clone_into_cgroup;
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   std::string rootfs;

@@ -149,6 +149,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.has_oom_score_adj = Has(js, "oomScoreAdj");
   plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
   plan.cgroup_procs = Strings(js, "cgroupProcs");
+  plan.clone_into_cgroup = String(js, "cloneIntoCgroup");
   plan.has_hostname = Has(js, "hostname");
   plan.hostname = String(js, "hostname");
   plan.has_domainname = Has(js, "domainname");

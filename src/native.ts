@@ -153,6 +153,8 @@ export interface InitPlan {
   setgroupsDeny: boolean
   /** cgroup.procs files (absolute) the parent writes the init's pid to before it runs any of the plan. */
   cgroupProcs?: string[]
+  /** cgroup v2: the directory clone3 creates the init in (CLONE_INTO_CGROUP); cgroupProcs is the fallback for older kernels. */
+  cloneIntoCgroup?: string
   /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */
   oomScoreAdj: number | null
   hostname: string | null

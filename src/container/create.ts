@@ -22,7 +22,7 @@ import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 import type { ContainerCgroup } from '../linux/cgroups/index.js'
 import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
-import { procsFiles, removeCgroup } from '../linux/cgroups/manager.js'
+import { placement, removeCgroup } from '../linux/cgroups/manager.js'
 
 export interface CreateOptions {
   root: string
@@ -89,7 +89,7 @@ export function createContainer (opts: CreateOptions): StoredState {
     // Rootless without a cgroup of its own: the container's /sys/fs/cgroup shows the caller's.
     if (cgroup === undefined) plan = buildPlan(spec, { ...planOptions, inCallerCgroup: true })
     state.cgroup = cgroup
-    plan.init.cgroupProcs = cgroup === undefined ? [] : procsFiles(cgroup)
+    if (cgroup !== undefined) Object.assign(plan.init, placement(cgroup))
     mark('cgroup')
     // pid 0: `state` and `list` report the container as "creating" meanwhile
     // (and a delete --force of what a killed create left finds the cgroup).

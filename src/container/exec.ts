@@ -15,7 +15,7 @@ import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
-import { procsFiles } from '../linux/cgroups/manager.js'
+import { placement } from '../linux/cgroups/manager.js'
 
 const EACCES = 13
 
@@ -39,7 +39,7 @@ export function execProcess (opts: ExecOptions): number {
   })
   for (const w of plan.warnings) opts.log.warn(w)
   // Into the container's cgroup, as runc: its limits cover exec'd processes too.
-  if (state.cgroup !== undefined) plan.init.cgroupProcs = procsFiles(state.cgroup)
+  if (state.cgroup !== undefined) Object.assign(plan.init, placement(state.cgroup))
   const native = loadNative()
   let pid: number
   try {

@@ -142,6 +142,15 @@ function checkFitForPurpose (dir: string, path: string): void {
   if (frozen) throw new ConfigError('config.json', '/linux/cgroupsPath', `the cgroup ${path} is frozen: the container could not run`)
 }
 
+/**
+ * How the init's parent puts a new process in the container's cgroup: on v2
+ * clone3 creates it there (no migration, so no RCU grace period to wait
+ * for); cgroup.procs is written where that is not possible (v1, old kernels).
+ */
+export function placement (c: ContainerCgroup): { cgroupProcs: string[], cloneIntoCgroup?: string } {
+  return { cgroupProcs: procsFiles(c), cloneIntoCgroup: c.version === 2 ? c.dirs[''] : undefined }
+}
+
 /** The cgroup.procs files to place a process in every hierarchy of the container's cgroup. */
 export function procsFiles (c: ContainerCgroup): string[] {
   return Object.values(c.dirs).map(d => join(d, 'cgroup.procs'))
