@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
 import { chmodSync } from 'node:fs'
 import type { TapLike } from '../../conformance/lib/harness.js'
-import { bundleFor } from '../../conformance/lib/harness.js'
+import { bundleFor, FIXTURE_MOUNT_PREFIXES } from '../../conformance/lib/harness.js'
 import type { Bundle, BundleOptions, OciSpec } from '../../conformance/lib/bundle.js'
 import { Runtime } from '../../conformance/lib/runtime.js'
 
@@ -38,5 +38,7 @@ export async function runShell (t: TapLike, script: string, configure?: (spec: O
 
 /** The host's mount table lines (without ids), to prove nothing was added. */
 export function hostMounts (): string[] {
-  return execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).split('\n').filter(Boolean).map(l => l.split(' ').slice(2).join(' '))
+  return execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).split('\n')
+    .filter(l => l !== '' && !FIXTURE_MOUNT_PREFIXES.some(p => (l.split(' ')[4] ?? '').startsWith(p)))
+    .map(l => l.split(' ').slice(2).join(' '))
 }
