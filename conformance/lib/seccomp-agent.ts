@@ -4,14 +4,13 @@
  * cc, run in its own process group and killed (with its per-listener
  * children) in the test's teardown.
  */
-import { execFileSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { join } from 'node:path'
 import type { TapLike } from './harness.js'
 import { waitFor } from './harness.js'
 import { spawnTracked } from './reaper.js'
+import { compileHelper } from './cc.js'
 
 export interface ContainerProcessState {
   ociVersion: string
@@ -30,23 +29,12 @@ export interface SeccompAgent {
   notifications: () => Array<{ nr: number, pid: number }>
 }
 
-let binary: string | undefined
-function agentBinary (): string {
-  if (binary !== undefined) return binary
-  const dir = mkdtempSync(join(tmpdir(), 'seccomp-agent-'))
-  process.on('exit', () => { rmSync(dir, { recursive: true, force: true }) })
-  const out = join(dir, 'seccomp-agent')
-  execFileSync('cc', ['-O2', '-Wall', '-o', out, join(dirname(fileURLToPath(import.meta.url)), 'seccomp-agent.c')], { stdio: 'inherit' })
-  binary = out
-  return out
-}
-
 /** Starts an agent that answers every notified syscall with errno `errnoRet`. */
 export async function startSeccompAgent (t: TapLike, errnoRet: number): Promise<SeccompAgent> {
   const dir = mkdtempSync(join(tmpdir(), 'seccomp-listener-'))
   const socket = join(dir, 'agent.sock')
   // Tracked: the harness's subreaper must leave this child to node.
-  const child = spawnTracked(agentBinary(), [socket, String(errnoRet)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] })
+  const child = spawnTracked(compileHelper('seccomp-agent'), [socket, String(errnoRet)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] })
   let output = ''
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { output += d })
   t.teardown(() => {
