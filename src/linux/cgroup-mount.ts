@@ -7,7 +7,7 @@
  * cgroups the container is in are bind-mounted, as runc does, so the
  * container never sees its siblings.
  */
-import { readFileSync } from 'node:fs'
+import { cgroupMounts, ownCgroups } from './cgroups/hierarchy.js'
 import { basename, posix } from 'node:path'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
@@ -24,39 +24,24 @@ interface Hierarchy {
   root: string
 }
 
-function unescapeMountinfo (s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+/** The host's cgroup hierarchies mounted under /sys/fs/cgroup. */
+function hostHierarchies (): Hierarchy[] {
+  const known = new Set(['rw', 'ro', 'nsdelegate', 'memory_recursiveprot', 'clone_children', 'noprefix', 'xattr', 'favordynmods', 'memory_localevents'])
+  return cgroupMounts()
+    .filter(m => m.mountPoint === '/sys/fs/cgroup' || posix.dirname(m.mountPoint) === '/sys/fs/cgroup')
+    .map(m => ({
+      name: basename(m.mountPoint),
+      mountPoint: m.mountPoint,
+      fstype: m.fstype as Hierarchy['fstype'],
+      selector: m.superOptions.filter(o => !known.has(o) && !o.startsWith('release_agent=')).join(','),
+      root: m.root,
+    }))
 }
 
-/** The host's cgroup hierarchies mounted under /sys/fs/cgroup, from /proc/self/mountinfo. */
-export function hostHierarchies (mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): Hierarchy[] {
-  const out: Hierarchy[] = []
-  for (const line of mountinfo.split('\n')) {
-    const dash = line.indexOf(' - ')
-    if (dash < 0) continue
-    const fields = line.slice(0, dash).split(' ')
-    const [fstype, , superOptions = ''] = line.slice(dash + 3).split(' ')
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue
-    const mountPoint = unescapeMountinfo(fields[4])
-    if (posix.dirname(mountPoint) !== '/sys/fs/cgroup' && mountPoint !== '/sys/fs/cgroup') continue
-    const known = new Set(['rw', 'ro', 'nsdelegate', 'memory_recursiveprot', 'clone_children', 'noprefix', 'xattr', 'favordynmods', 'memory_localevents'])
-    const selector = superOptions.split(',').filter(o => !known.has(o) && !o.startsWith('release_agent=')).join(',')
-    out.push({ name: basename(mountPoint), mountPoint, fstype, selector, root: unescapeMountinfo(fields[3]) })
-  }
-  return out
-}
-
-/** The cgroup path of this process in a hierarchy, from /proc/self/cgroup. */
-function ownCgroupPath (h: Hierarchy, procCgroup: string): string {
-  for (const line of procCgroup.split('\n')) {
-    const first = line.indexOf(':')
-    const second = line.indexOf(':', first + 1)
-    if (first < 0 || second < 0) continue
-    const controllers = line.slice(first + 1, second)
-    const path = line.slice(second + 1)
-    if (h.fstype === 'cgroup2' ? controllers === '' : controllers !== '' && h.selector.split(',').filter(s => s !== 'none').join(',') === controllers) return path
-  }
-  return '/'
+/** The cgroup path of this process in a hierarchy (/proc/self/cgroup names a v1 one by its controllers). */
+function ownCgroupPath (h: Hierarchy, own: Map<string, string>): string {
+  const key = h.fstype === 'cgroup2' ? '' : h.selector.split(',').filter(s => s !== 'none').join(',')
+  return own.get(key) ?? '/'
 }
 
 /**
@@ -66,7 +51,7 @@ function ownCgroupPath (h: Hierarchy, procCgroup: string): string {
  */
 export function cgroupMountSteps (destination: string, flags: number, cgroupNamespace: boolean, containerPath: (ownPath: string) => string): MountStep[] {
   const hierarchies = hostHierarchies()
-  const procCgroup = readFileSync('/proc/self/cgroup', 'utf8')
+  const own = ownCgroups()
   const readOnly = (flags & MS_RDONLY) !== 0
   const baseFlags = flags & ~MS_RDONLY
 
@@ -74,8 +59,8 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
   const hostDir = (h: Hierarchy): string => {
     // ocirt manages the v1 hierarchies, or the one of a pure v2 host; a hybrid host's empty cgroup2 is shown as the caller is in it.
     const managed = h.fstype === 'cgroup' || h === unified
-    const own = managed ? containerPath(ownCgroupPath(h, procCgroup)) : ownCgroupPath(h, procCgroup)
-    const relative = h.root !== '/' && own.startsWith(h.root) ? own.slice(h.root.length) : own
+    const path = managed ? containerPath(ownCgroupPath(h, own)) : ownCgroupPath(h, own)
+    const relative = h.root !== '/' && path.startsWith(h.root) ? path.slice(h.root.length) : path
     return posix.join(h.mountPoint, relative)
   }
   const bindReadOnly = (source: string, target: string): MountStep[] => [

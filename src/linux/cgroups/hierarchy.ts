@@ -34,9 +34,10 @@ export function dirOf (h: Hierarchy, path: string): string {
   return join(h.mountPoint, relative(h.mountRoot, path))
 }
 
-interface CgroupMount { root: string, mountPoint: string, fstype: string, superOptions: string[], device: string }
+export interface CgroupMount { root: string, mountPoint: string, fstype: string, superOptions: string[], device: string }
 
-function cgroupMounts (): CgroupMount[] {
+/** Every cgroup and cgroup2 mount in our mount namespace, from /proc/self/mountinfo. */
+export function cgroupMounts (): CgroupMount[] {
   const mounts: CgroupMount[] = []
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const sep = line.indexOf(' - ')
@@ -55,7 +56,7 @@ function unescapeMountinfo (s: string): string {
 }
 
 /** /proc/self/cgroup: "hierarchy-id:controllers:path" lines → controllers → path. */
-function ownCgroups (): Map<string, string> {
+export function ownCgroups (): Map<string, string> {
   const own = new Map<string, string>()
   for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
     const m = /^(\d+):([^:]*):(.*)$/.exec(line)
