@@ -18,8 +18,9 @@
  * load writes its blob-info cache there whatever --root says) if it was not
  * there before.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { atExit } from '../../../conformance/lib/exit.js'
 import { ensureSubreaper } from '../../../conformance/lib/reaper.js'
 import {
@@ -143,9 +144,33 @@ export class Podman {
     return problems
   }
 
+  /**
+   * podman calls the runtime without --root, so the runtime keeps its state in
+   * its default root (/run/ocirt, /run/runc). Containers of this podman that
+   * are still there (their bundles are under our base dir) are deleted, and
+   * reported: a clean run leaves none.
+   */
+  private deleteRuntimeLeftovers (problems: string[]): void {
+    const root = `/run/${basename(CLIENT_RUNTIME)}`
+    let ids: string[] = []
+    try { ids = readdirSync(root) } catch { return }
+    for (const id of ids) {
+      let bundle = ''
+      try {
+        // ocirt's state.json has the bundle; runc's keeps it in a config label.
+        const state = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as { bundle?: string, config?: { labels?: string[] } }
+        bundle = state.bundle ?? state.config?.labels?.find(l => l.startsWith('bundle='))?.slice('bundle='.length) ?? ''
+      } catch { continue }
+      if (!bundle.startsWith(`${this.base}/`)) continue
+      problems.push(`the runtime still had container ${id} in ${root}`)
+      spawnSync(CLIENT_RUNTIME, ['delete', '--force', id], { stdio: 'ignore', timeout: 10_000 })
+    }
+  }
+
   private stopSync (problems: string[] = []): void {
     if (this.stopped) return
     this.stopped = true
+    this.deleteRuntimeLeftovers(problems)
     forceCleanup(this.base, this.cgroupParent, { name: 'conmon', pids: processesOf('conmon', this.base) }, problems)
     if (this.createdImageCache) rmSync(SYSTEM_IMAGE_CACHE, { recursive: true, force: true })
   }
