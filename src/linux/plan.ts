@@ -6,11 +6,6 @@ import { requireProcess } from '../spec/semantic.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
-const EINVAL = 22
-const EPERM = 1
-const EACCES = 13
-const EXDEV = 18
-const ELOOP = 40
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
 import { planProcess } from './process.js'
@@ -26,6 +21,13 @@ import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
+
+/** errno values the failure messages explain. */
+const EPERM = 1
+const EACCES = 13
+const EXDEV = 18
+const EINVAL = 22
+const ELOOP = 40
 
 export interface PlanOptions {
   bundle: string
