@@ -300,3 +300,21 @@ t.test('the rest of linux.resources on v1: memory kernelTCP and OOM killer, CPU 
   t.equal(read(blkio, 'blkio.throttle.read_bps_device'), `${major}:${minor} 1048576`)
   t.equal(read(blkio, 'blkio.throttle.write_iops_device'), `${major}:${minor} 100`)
 })
+
+// Issue 15: without devices rules a v1 cgroup inherited "a *:* rwm", and a
+// container that could mknod wrote to the host's /dev/kmsg.
+t.test('v1 devices: with no linux.resources.devices, or [], a node the container makes cannot be opened (deny-all, then the defaults)', async t => {
+  for (const [label, devices] of [['absent', undefined], ['[]', []]] as const) {
+    const f = await ocirt(t, s => {
+      // Opening for writing is enough to show the cgroup lets it through (and writes nothing to the host's log).
+      s.process!.args = ['sh', '-c', 'mknod /dev/kmsg2 c 1 11 && if (: > /dev/kmsg2); then echo opened; else echo denied; fi; (: > /dev/null) && echo null-ok']
+      for (const set of ['bounding', 'effective', 'permitted'] as const) s.process!.capabilities![set]!.push('CAP_MKNOD')
+      if (devices === undefined) delete s.linux!.resources!.devices
+      else s.linux!.resources!.devices = [...devices]
+    })
+    const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id])
+    t.equal(r.code, 0, `${label}: ${r.stderr}`)
+    t.match(r.stdout, /denied/, `${label}: /dev/kmsg's numbers cannot be opened`, { stdout: r.stdout, stderr: r.stderr })
+    t.match(r.stdout, /null-ok/, `${label}: the default devices can`)
+  }
+})

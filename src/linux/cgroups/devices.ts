@@ -46,12 +46,19 @@ export function ruleText (r: LinuxDeviceCgroup): string {
  * every type ("a") resets the cgroup's default (deny-all or allow-all) and its
  * exceptions; the rules after it add or remove exceptions, so the last
  * matching rule decides, as in the spec.
+ *
+ * The first write is "a" to devices.deny: a new v1 cgroup inherits its
+ * parent's list, which is "a *:* rwm" at the root, and a config with no
+ * devices rules (or []) would leave every device open, /dev/kmsg and /dev/mem
+ * included, to a container that can mknod. runc builds its rules from
+ * deny-all too (cgroups/devices emulator), as the v2 eBPF filter here does.
  */
 export function v1DeviceWrites (rules: PointedRule[]): CgroupWrite[] {
-  return rules.map(({ rule: r, pointer }) => ({
+  const denyAll: CgroupWrite = { controller: 'devices', file: 'devices.deny', value: 'a', pointer: '/linux/resources/devices' }
+  return [denyAll, ...rules.map(({ rule: r, pointer }) => ({
     controller: 'devices',
     file: r.allow ? 'devices.allow' : 'devices.deny',
     value: ruleText(r),
     pointer,
-  }))
+  }))]
 }
