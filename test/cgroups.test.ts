@@ -275,7 +275,7 @@ t.test('an existing cgroup that has processes, or is frozen, is not fit for a ne
 })
 
 // (A per-device weight needs the BFQ scheduler on that disk; this host's disk has none, and the kernel refuses it.)
-t.test('the rest of linux.resources on v1: memory kernelTCP and OOM killer, CPU burst and idle, block IO weight and throttles', async t => {
+t.test('the rest of linux.resources on v1: memory OOM killer (kernelTCP ignored), CPU burst and idle, block IO weight and throttles', async t => {
   // The disk the host's / is on (its major:minor from /proc/partitions' first disk).
   const disk = readFileSync('/proc/partitions', 'utf8').split('\n').slice(2).map(l => l.trim().split(/\s+/)).find(f => f.length === 4)
   t.ok(disk, 'the host has a block device')
@@ -289,7 +289,7 @@ t.test('the rest of linux.resources on v1: memory kernelTCP and OOM killer, CPU 
     }
   })
   const mem = cgroupDir(spec, 'memory')
-  t.equal(read(mem, 'memory.kmem.tcp.limit_in_bytes'), String(16 << 20))
+  t.not(read(mem, 'memory.kmem.tcp.limit_in_bytes'), String(16 << 20), 'kernelTCP is ignored, as runc 1.1.5 ignores it')
   t.match(read(mem, 'memory.oom_control'), /oom_kill_disable 1/)
   const cpu = cgroupDir(spec, 'cpu')
   t.equal(read(cpu, 'cpu.cfs_burst_us'), '10000')
@@ -299,6 +299,92 @@ t.test('the rest of linux.resources on v1: memory kernelTCP and OOM killer, CPU 
   t.match(read(blkio, weightFile), /300/, `the weight lands in ${weightFile}`)
   t.equal(read(blkio, 'blkio.throttle.read_bps_device'), `${major}:${minor} 1048576`)
   t.equal(read(blkio, 'blkio.throttle.write_iops_device'), `${major}:${minor} 100`)
+})
+
+// Issue 12: Docker's configs. Every `docker run` sends cpu.shares 0 and
+// blockIO.weight 0, `docker update` sends 0 (and "" for the cpusets) for each
+// field it is not changing; runc 1.1.5 takes all of them as "not set".
+const UNLIMITED_V1 = '9223372036854771712'
+const blkioWeight = (dir: string): string => read(dir, existsSync(join(dir, 'blkio.weight')) ? 'blkio.weight' : 'blkio.bfq.weight')
+
+t.test('zeros Docker and podman send at create mean "not set", as in runc: the container starts with the kernel\'s defaults', async t => {
+  const { spec } = await detached(t, 'sleep 60', s => {
+    s.linux!.resources = {
+      ...s.linux!.resources,
+      memory: { limit: 0, reservation: 0, swap: 0, kernel: 0, kernelTCP: 0 },
+      cpu: { shares: 0, quota: 0, period: 0, realtimePeriod: 0, realtimeRuntime: 0, cpus: '', mems: '' },
+      pids: { limit: 0 },
+      blockIO: { weight: 0, leafWeight: 0 },
+    }
+  })
+  const mem = cgroupDir(spec, 'memory')
+  t.equal(read(mem, 'memory.limit_in_bytes'), UNLIMITED_V1, 'memory.limit 0: no limit')
+  t.equal(read(mem, 'memory.memsw.limit_in_bytes'), UNLIMITED_V1, 'memory.swap 0: no limit')
+  t.equal(read(mem, 'memory.soft_limit_in_bytes'), UNLIMITED_V1, 'memory.reservation 0: none')
+  t.equal(read(cgroupDir(spec, 'cpu'), 'cpu.shares'), '1024', 'cpu.shares 0: the default 1024, not the minimum 2')
+  t.equal(read(cgroupDir(spec, 'cpu'), 'cpu.cfs_quota_us'), '-1', 'cpu.quota 0: no quota')
+  t.equal(read(cgroupDir(spec, 'cpu'), 'cpu.cfs_period_us'), '100000', 'cpu.period 0: the default period')
+  t.equal(read(cgroupDir(spec, 'pids'), 'pids.max'), 'max', 'pids.limit 0: no limit (runc; conformance/deviations.md)')
+  t.equal(blkioWeight(cgroupDir(spec, 'blkio')), '100', 'blockIO.weight 0: the default weight')
+  t.not(read(cgroupDir(spec, 'cpuset'), 'cpuset.cpus'), '', 'cpu.cpus "": the parent\'s CPUs')
+})
+
+t.test('a block IO weight the kernel refuses names the file written (blkio.bfq.weight on this kernel)', async t => {
+  const f = await ocirt(t, s => { s.linux!.resources = { ...s.linux!.resources, blockIO: { weight: 1001 } } })
+  const r = await f.rt.create(f.id, f.bundle.dir)
+  t.equal(r.code, 1)
+  const file = existsSync('/sys/fs/cgroup/blkio/blkio.weight') ? 'blkio.weight' : 'blkio.bfq.weight'
+  t.match(r.stderr, `/linux/resources/blockIO/weight: writing "1001" to ${file}: `)
+  t.notOk(existsSync(cgroupDir(f.bundle.spec, 'blkio')), 'no cgroup is left')
+})
+
+t.test('docker update: its zeros leave fields as they are, and an update the kernel refuses changes nothing', async t => {
+  const { rt, id, spec } = await detached(t, 'sleep 60', s => {
+    s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 << 20 }, cpu: { shares: 512, quota: 50000, period: 100000 }, pids: { limit: 50 }, blockIO: { weight: 300 } }
+  })
+  const [mem, cpu, blkio] = [cgroupDir(spec, 'memory'), cgroupDir(spec, 'cpu'), cgroupDir(spec, 'blkio')]
+  const cpus = read(cgroupDir(spec, 'cpuset'), 'cpuset.cpus')
+  // What dockerd (through containerd's shim) sends for `docker update --memory 96m`.
+  const dockerUpdate = {
+    blockIO: { weight: 0 },
+    cpu: { shares: 0, quota: 0, period: 0, cpus: '', mems: '' },
+    memory: { limit: 96 << 20, reservation: 0, kernel: 0 },
+  }
+  const r = await rt.run(['update', '--resources', '-', id], { input: JSON.stringify(dockerUpdate) })
+  t.equal(r.code, 0, r.stderr)
+  t.equal(read(mem, 'memory.limit_in_bytes'), String(96 << 20), 'the one field given changes')
+  t.equal(read(cpu, 'cpu.shares'), '512', 'cpu.shares 0 leaves the shares')
+  t.equal(read(cpu, 'cpu.cfs_quota_us'), '50000', 'cpu.quota 0 leaves the quota')
+  t.equal(read(cpu, 'cpu.cfs_period_us'), '100000', 'cpu.period 0 leaves the period')
+  t.equal(read(cgroupDir(spec, 'pids'), 'pids.max'), '50')
+  t.match(blkioWeight(blkio), /300/, 'blockIO.weight 0 leaves the weight')
+  t.equal(read(cgroupDir(spec, 'cpuset'), 'cpuset.cpus'), cpus, 'cpus "" leaves the CPUs')
+  const stats = JSON.parse((await rt.run(['events', '--stats', id])).stdout) as { data: { memory: { usage: { limit: number } } } }
+  t.equal(stats.data.memory.usage.limit, 96 << 20)
+  // The memory and shares are written before the cpuset the kernel refuses: both must be put back.
+  const refused = await rt.run(['update', '--resources', '-', id], { input: JSON.stringify({ memory: { limit: 128 << 20 }, cpu: { shares: 300, quota: 20000, cpus: '4096' } }) })
+  t.not(refused.code, 0)
+  t.match(refused.stderr, '/linux/resources/cpu/cpus: writing "4096" to cpuset.cpus')
+  t.equal(read(mem, 'memory.limit_in_bytes'), String(96 << 20), 'the memory limit is as before the refused update')
+  t.equal(read(cpu, 'cpu.shares'), '512', 'the shares are as before')
+  t.equal(read(cpu, 'cpu.cfs_quota_us'), '50000', 'the quota is as before')
+  const after = JSON.parse((await rt.run(['events', '--stats', id])).stdout) as { data: { memory: { usage: { limit: number } } } }
+  t.equal(after.data.memory.usage.limit, 96 << 20, 'and the state keeps the old values')
+})
+
+t.test('update --memory -1 with a finite swap limit lifts both (runc\'s setMemoryAndSwap)', async t => {
+  const { rt, id, spec } = await detached(t, 'sleep 60', s => {
+    s.linux!.resources = { ...s.linux!.resources, memory: { limit: 64 << 20, swap: 128 << 20 } }
+  })
+  const mem = cgroupDir(spec, 'memory')
+  const r = await rt.run(['update', '--memory', '-1', id])
+  t.equal(r.code, 0, r.stderr)
+  t.equal(read(mem, 'memory.limit_in_bytes'), UNLIMITED_V1)
+  t.equal(read(mem, 'memory.memsw.limit_in_bytes'), UNLIMITED_V1)
+  const again = await rt.run(['update', '--memory', '32m', '--memory-swap', '64m', id])
+  t.equal(again.code, 0, `and a finite pair can be set again after: ${again.stderr}`)
+  t.equal(read(mem, 'memory.limit_in_bytes'), String(32 << 20))
+  t.equal(read(mem, 'memory.memsw.limit_in_bytes'), String(64 << 20))
 })
 
 // Issue 15: without devices rules a v1 cgroup inherited "a *:* rwm", and a

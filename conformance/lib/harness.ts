@@ -220,10 +220,6 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'config-linux.md#configLinuxCgroupsPath: runtimes MAY consider cgroupsPath values invalid and MUST then generate an error; ".." components climb out of the path',
     runc: 'runc 1.1.5 cleans the path lexically and creates the container wherever ".." leads (within the hierarchy)'
   },
-  'pids-limit-zero': {
-    clause: 'config-linux.md#configLinuxPids: 0 is a valid limit and SHOULD be treated as such',
-    runc: 'runc 1.1.5 treats 0 as "not set" and leaves pids.max at max'
-  },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
     crun: 'crun 1.8.1 exits 0 for unknown signal names (NOSUCHSIGNAL, SIGFOO)'

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { OcirtError } from '../errors.js'
 import { updateResources } from '../linux/cgroups/index.js'
+import { withoutUnsetZeros } from '../linux/cgroups/resources.js'
 import { dirFor } from '../linux/cgroups/manager.js'
 import type { LinuxResources } from '../spec/types.js'
 import { findContainer } from './lookup.js'
@@ -26,7 +27,9 @@ function merge (base: Json, patch: Json): Json {
   return out
 }
 
-export function updateContainer (root: string, id: string, patch: LinuxResources, source: string, log: Logger): void {
+export function updateContainer (root: string, id: string, given: LinuxResources, source: string, log: Logger): void {
+  // `docker update` sends 0 for every field it leaves alone: not a new value, so not merged either.
+  const patch = withoutUnsetZeros(given)
   const { store, state, status } = findContainer(root, id)
   store.withLock(id, () => {
     if (status === 'stopped') throw new OcirtError(`cannot update container "${id}": it is stopped`)
@@ -36,7 +39,11 @@ export function updateContainer (root: string, id: string, patch: LinuxResources
     if (patch.memory !== undefined) {
       // v2 writes swap as memory+swap minus the limit: it needs both.
       changed.memory = { ...patch.memory, limit: merged.memory?.limit }
-      if (patch.memory.swap === undefined && merged.memory?.swap !== undefined && patch.memory.limit !== undefined) changed.memory.swap = merged.memory.swap
+      if (patch.memory.swap === undefined && merged.memory?.swap !== undefined && patch.memory.limit !== undefined) {
+        // An unlimited memory limit with no swap limit given lifts swap too (runc's setMemoryAndSwap), and is kept so.
+        if (patch.memory.limit < 0) merged.memory!.swap = -1
+        changed.memory.swap = merged.memory!.swap
+      }
       if (merged.memory?.checkBeforeUpdate === true && patch.memory.limit !== undefined) checkAboveUsage(cgroup.version, dirFor(cgroup, 'memory'), patch.memory.limit, source)
     }
     for (const w of updateResources(cgroup, changed, source)) log.warn(w)

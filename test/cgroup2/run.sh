@@ -358,5 +358,47 @@ EOF
     rt delete --force $id >/dev/null 2>&1
 fi
 
+# --- 7. Docker's zeros (issue 12): 0 and "" mean "not set", as in runc ----------
+# Every `docker run` sends cpu.shares 0 and blockIO.weight 0; `docker update`
+# sends 0 (and "" for the cpusets) for each field it is not changing.
+id=zeros
+bundle $id '["sleep","1000"]' '{"memory": {"limit": 0, "reservation": 0, "swap": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""}, "pids": {"limit": 0}, "blockIO": {"weight": 0}}'
+if rt_ok "create with Docker's zeros" create --bundle "$WORK/$id" $id </dev/null; then
+    expect "memory.limit 0: memory.max stays max" "$(read_cg $id memory.max)" max
+    expect "cpu.shares 0: cpu.weight stays 100" "$(read_cg $id cpu.weight)" 100
+    expect "cpu.quota/period 0: cpu.max stays max 100000" "$(read_cg $id cpu.max)" "max 100000"
+    expect "pids.limit 0: pids.max stays max (runc)" "$(read_cg $id pids.max)" max
+    expect "blockIO.weight 0: io.weight stays default 100" "$(read_cg $id io.weight)" "default 100"
+    rt delete --force $id >/dev/null 2>&1
+fi
+
+id=dockerupdate
+bundle $id '["sleep","1000"]' '{"memory": {"limit": 67108864, "swap": 100663296}, "cpu": {"shares": 512, "quota": 50000, "period": 100000}, "pids": {"limit": 50}, "blockIO": {"weight": 200}}'
+if start_container $id; then
+    weight=$(read_cg $id cpu.weight) io=$(read_cg $id io.weight)
+    echo '{"blockIO": {"weight": 0}, "cpu": {"shares": 0, "quota": 0, "period": 0, "cpus": "", "mems": ""}, "memory": {"limit": 100663296, "reservation": 0, "kernel": 0}}' > "$WORK/docker-update.json"
+    if rt_ok "docker update --memory 96m (its zeros for the rest)" update --resources "$WORK/docker-update.json" $id; then
+        expect "docker update: memory.max changes" "$(read_cg $id memory.max)" 100663296
+        expect "docker update: cpu.shares 0 leaves cpu.weight" "$(read_cg $id cpu.weight)" "$weight"
+        expect "docker update: quota/period 0 leave cpu.max" "$(read_cg $id cpu.max)" "50000 100000"
+        expect "docker update: pids.max is left" "$(read_cg $id pids.max)" 50
+        expect "docker update: blockIO.weight 0 leaves io.weight" "$(read_cg $id io.weight)" "$io"
+    fi
+    # memory and cpu are written before the cpuset the kernel refuses: both must be put back.
+    echo '{"memory": {"limit": 125829120}, "cpu": {"shares": 300, "quota": 20000, "cpus": "4096"}}' > "$WORK/refused-update.json"
+    if rt update --resources "$WORK/refused-update.json" $id > "$WORK/rt.out" 2>&1 </dev/null; then
+        not_ok "an update the kernel refuses fails" "it succeeded"
+    else
+        expect "a refused update leaves memory.max as it was" "$(read_cg $id memory.max)" 100663296
+        expect "a refused update leaves cpu.weight as it was" "$(read_cg $id cpu.weight)" "$weight"
+        expect "a refused update leaves cpu.max as it was" "$(read_cg $id cpu.max)" "50000 100000"
+    fi
+    if rt_ok "update --memory -1 with a finite swap limit" update --memory -1 $id; then
+        expect "update --memory -1: memory.max is max" "$(read_cg $id memory.max)" max
+        expect "update --memory -1: memory.swap.max is max too (runc)" "$(read_cg $id memory.swap.max)" max
+    fi
+    rt delete --force $id >/dev/null 2>&1
+fi
+
 echo "1..$n"
 [ $failed -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }

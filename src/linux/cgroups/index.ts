@@ -82,7 +82,7 @@ export function applyDeviceRules (cgroup: ContainerCgroup, rules: PointedRule[],
 /** `update`: new limits on a live container (the config's, merged with the new ones by the caller). */
 export function updateResources (cgroup: ContainerCgroup, resources: LinuxResources, source: string): string[] {
   const { writes, warnings } = resourceWrites(cgroup.version, resources, source)
-  applyWrites(cgroup, writes, source)
+  applyWrites(cgroup, writes, source, true)
   // New device rules replace the old ones whole (v1: from a reset; v2: a new filter program).
   if (resources.devices !== undefined) applyDeviceRules(cgroup, deviceRules(resources.devices), source)
   return warnings

@@ -9,7 +9,7 @@
  * containers may share them; runc does the same).
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
-import { join, normalize } from 'node:path'
+import { basename, join, normalize } from 'node:path'
 import { ConfigError, OcirtError } from '../../errors.js'
 import type { CgroupLayout, Hierarchy } from './hierarchy.js'
 import { dirOf, systemdRunning } from './hierarchy.js'
@@ -163,31 +163,103 @@ export function dirFor (c: ContainerCgroup, controller: string): string | undefi
   return key === undefined ? undefined : c.dirs[key]
 }
 
-/** Writes the files; a refused write names the config field it came from. */
-export function applyWrites (c: ContainerCgroup, writes: CgroupWrite[], source = 'config.json'): void {
-  // The kernel checks some pairs against each other (memory limit and
-  // memory+swap, cpu period and quota): a write refused with EINVAL is
-  // tried once more after all the others.
-  const retry: CgroupWrite[] = []
-  for (const w of writes) {
-    const err = writeOne(c, w, source)
-    if (err === null) continue
-    if (err.code === 'EINVAL' && writes.length > 1) retry.push(w)
-    else throw describeWriteError(w, err, source)
-  }
-  for (const w of retry) {
-    const err = writeOne(c, w, source)
-    if (err !== null) throw describeWriteError(w, err, source)
+interface WriteFailure { error: NodeJS.ErrnoException, file: string }
+
+/**
+ * Writes the files; a refused write names the config field it came from.
+ * With `atomic` (update: the container runs under the old limits), a refused
+ * write first puts back every file already written, so that a failed update
+ * changes nothing.
+ */
+export function applyWrites (c: ContainerCgroup, writes: CgroupWrite[], source = 'config.json', atomic = false): void {
+  const saved = atomic ? saveCurrentValues(c, writes) : []
+  try {
+    // The kernel checks some pairs against each other (memory limit and
+    // memory+swap, cpu period and quota): a write refused with EINVAL is
+    // tried once more after all the others.
+    const retry: CgroupWrite[] = []
+    for (const w of writes) {
+      const failure = writeOne(c, w, source)
+      if (failure === null) continue
+      if (failure.error.code === 'EINVAL' && writes.length > 1) retry.push(w)
+      else throw describeWriteError(w, failure, source)
+    }
+    for (const w of retry) {
+      const failure = writeOne(c, w, source)
+      if (failure !== null) throw describeWriteError(w, failure, source)
+    }
+  } catch (e) {
+    restoreValues(saved)
+    throw e
   }
 }
 
-function writeOne (c: ContainerCgroup, w: CgroupWrite, source: string): NodeJS.ErrnoException | null {
+interface SavedValue { file: string, value: string }
+
+/**
+ * The current value of each file the writes change, in the form the file
+ * takes back: the whole of a one-value file; for a file keyed by device
+ * ("8:0 1048576"), that device's line, or the value that removes the device's
+ * entry when it has none. Files that take rules rather than values
+ * (devices.allow) are not saved.
+ */
+function saveCurrentValues (c: ContainerCgroup, writes: CgroupWrite[]): SavedValue[] {
+  const saved: SavedValue[] = []
+  for (const w of writes) {
+    const file = resolveFile(c, w)
+    if (file === undefined || w.file.startsWith('devices.')) continue
+    let current: string
+    try {
+      current = readFileSync(file, 'utf8').trim()
+    } catch {
+      continue
+    }
+    const device = /^(\d+:\d+) /.exec(w.value)?.[1]
+    if (device === undefined) {
+      if (!current.includes('\n')) saved.push({ file, value: current })
+      continue
+    }
+    const line = current.split('\n').find(l => l.startsWith(`${device} `))
+    if (line !== undefined) saved.push({ file, value: line })
+    else if (w.file.startsWith('blkio.throttle.')) saved.push({ file, value: `${device} 0` })
+    else if (w.file === 'io.max') saved.push({ file, value: `${device} rbps=max wbps=max riops=max wiops=max` })
+  }
+  return saved
+}
+
+/** Puts saved values back, last written first; the kernel's pairwise checks get a second pass, as when writing. */
+function restoreValues (saved: SavedValue[]): void {
+  let pending = [...saved].reverse()
+  for (let pass = 0; pass < 2 && pending.length > 0; pass++) {
+    pending = pending.filter(({ file, value }) => {
+      try {
+        writeFileSync(file, value)
+        return false
+      } catch {
+        return true
+      }
+    })
+  }
+}
+
+/** The host file a write goes to: kernels without CFQ have BFQ's weight files only. */
+function resolveFile (c: ContainerCgroup, w: CgroupWrite): string | undefined {
   const dir = dirFor(c, w.controller)
-  if (dir === undefined) throw new ConfigError(source, w.pointer, `the ${w.controller} cgroup controller is not mounted on this host`)
-  let file = join(dir, w.file)
-  // Kernels without CFQ have BFQ's weight files only.
-  if (w.file.startsWith('blkio.weight') && !existsSync(file)) file = join(dir, w.file.replace('blkio.', 'blkio.bfq.'))
+  if (dir === undefined) return undefined
+  const file = join(dir, w.file)
+  if (w.file.startsWith('blkio.weight') && !existsSync(file)) return join(dir, w.file.replace('blkio.', 'blkio.bfq.'))
+  return file
+}
+
+function writeOne (c: ContainerCgroup, w: CgroupWrite, source: string): WriteFailure | null {
+  const dir = dirFor(c, w.controller)
+  if (dir === undefined) {
+    if (w.optional === true) return null
+    throw new ConfigError(source, w.pointer, `the ${w.controller} cgroup controller is not mounted on this host`)
+  }
+  const file = resolveFile(c, w)!
   if (!existsSync(file)) {
+    if (w.optional === true) return null
     const why = c.version === 2 && !controllerEnabled(dir, w.controller)
       ? `the ${w.controller} controller is not available in the container's cgroup`
       : `this kernel has no ${w.file} in the ${w.controller} controller`
@@ -197,7 +269,7 @@ function writeOne (c: ContainerCgroup, w: CgroupWrite, source: string): NodeJS.E
     writeFileSync(file, w.value)
     return null
   } catch (e) {
-    return e as NodeJS.ErrnoException
+    return { error: e as NodeJS.ErrnoException, file: basename(file) }
   }
 }
 
@@ -209,10 +281,11 @@ function controllerEnabled (dir: string, controller: string): boolean {
   }
 }
 
-function describeWriteError (w: CgroupWrite, e: NodeJS.ErrnoException, source: string): ConfigError {
+function describeWriteError (w: CgroupWrite, { error: e, file }: WriteFailure, source: string): ConfigError {
   // The kernel's own words for the errno (node's are the libuv table's: "operation not supported on socket").
   const reason = e.errno !== undefined ? loadNative().strerror(-e.errno).toLowerCase() : e.message
-  return new ConfigError(source, w.pointer, `writing "${w.value}" to ${w.file}: ${reason}`)
+  // The file actually written, which is not always the one planned (blkio.bfq.weight for blkio.weight).
+  return new ConfigError(source, w.pointer, `writing "${w.value}" to ${file}: ${reason}`)
 }
 
 /** Every process in the container's cgroup and the cgroups below it, each once. */

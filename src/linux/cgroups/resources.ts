@@ -16,6 +16,8 @@ export interface CgroupWrite {
   value: string
   /** JSON pointer of the field, e.g. /linux/resources/memory/limit. */
   pointer: string
+  /** A write that only follows from another field (runc's implied swap limit): skipped where the kernel has no such file. */
+  optional?: true
 }
 
 const AT = '/linux/resources'
@@ -24,17 +26,49 @@ const AT = '/linux/resources'
 const v1Limit = (n: number): string => n < 0 ? '-1' : String(n)
 const v2Limit = (n: number): string => n < 0 ? 'max' : String(n)
 
-export function resourceWrites (version: 1 | 2, r: LinuxResources, source = 'config.json'): { writes: CgroupWrite[], warnings: string[] } {
+/**
+ * runc 1.1.5 reads linux.resources into Go structs where a zero number or an
+ * empty string means "not set" (libcontainer/specconv copies them, and
+ * cgroups/fs/*.go and fs2/*.go skip them), and Docker relies on it: every
+ * `docker run` sends cpu.shares 0 and blockIO.weight 0, and `docker update`
+ * sends 0 (and "" for the cpusets) for each field it is not changing. These
+ * fields are dropped here, before anything is written or merged into the
+ * stored config. pids.limit 0 is one of them, although the spec calls 0 a
+ * limit (conformance/deviations.md).
+ */
+export function withoutUnsetZeros (r: LinuxResources): LinuxResources {
+  const out: LinuxResources = { ...r }
+  const drop = <T extends object>(section: T | undefined, keys: Array<keyof T>): T | undefined => {
+    if (section === undefined || section === null) return section
+    const copy = { ...section }
+    for (const k of keys) if (copy[k] === 0 || copy[k] === '') delete copy[k]
+    return copy
+  }
+  out.memory = drop(r.memory, ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP'])
+  out.cpu = drop(r.cpu, ['shares', 'quota', 'period', 'realtimePeriod', 'realtimeRuntime', 'cpus', 'mems'])
+  out.pids = drop(r.pids, ['limit'])
+  if (r.blockIO !== undefined && r.blockIO !== null) {
+    out.blockIO = drop(r.blockIO, ['weight', 'leafWeight'])
+    // Entries keep their places: a refused write names the entry's index in the config.
+    if (r.blockIO.weightDevice !== undefined) out.blockIO!.weightDevice = r.blockIO.weightDevice.map(d => drop(d, ['weight', 'leafWeight'])!)
+  }
+  out.network = drop(r.network, ['classID'])
+  // A section left empty asks for nothing (`docker update --cpus 2` sends a memory section of zeros).
+  for (const k of ['memory', 'cpu', 'pids', 'blockIO', 'network'] as const) if (out[k] === undefined || Object.keys(out[k]!).length === 0) delete out[k]
+  return out
+}
+
+export function resourceWrites (version: 1 | 2, given: LinuxResources, source = 'config.json'): { writes: CgroupWrite[], warnings: string[] } {
+  const r = withoutUnsetZeros(given)
   const out: CgroupWrite[] = []
   const warnings: string[] = []
-  const add = (controller: string, file: string, value: string | number, pointer: string): void => {
-    out.push({ controller, file, value: String(value), pointer: `${AT}/${pointer}` })
+  const add = (controller: string, file: string, value: string | number, pointer: string, optional?: true): void => {
+    out.push({ controller, file, value: String(value), pointer: `${AT}/${pointer}`, ...(optional === true ? { optional } : {}) })
   }
   const refuse = (pointer: string, why: string): never => { throw new ConfigError(source, `${AT}/${pointer}`, why) }
   if (r.memory !== undefined) (version === 1 ? memoryV1 : memoryV2)(r.memory, add, refuse, warnings)
   if (r.cpu !== undefined) (version === 1 ? cpuV1 : cpuV2)(r.cpu, add, refuse)
   if (r.pids?.limit !== undefined) {
-    // runc: 0 leaves the file alone (Go's zero value); the spec calls 0 a limit, and the kernel takes it.
     add('pids', 'pids.max', v2Limit(r.pids.limit), 'pids/limit')
   }
   if (r.blockIO !== undefined) (version === 1 ? blockIOV1 : blockIOV2)(r.blockIO, add)
@@ -63,15 +97,22 @@ export function resourceWrites (version: 1 | 2, r: LinuxResources, source = 'con
   return { writes: out, warnings }
 }
 
-type Add = (controller: string, file: string, value: string | number, pointer: string) => void
+type Add = (controller: string, file: string, value: string | number, pointer: string, optional?: true) => void
 type Refuse = (pointer: string, why: string) => never
 
-function memoryV1 (m: LinuxMemory, add: Add, _refuse: Refuse, _warnings: string[]): void {
+/** runc warns the same way, and writes neither (kernel memory limits are deprecated in Linux 5.4 and gone in 6.1). */
+const KERNEL_MEMORY_IGNORED = 'linux.resources.memory.kernel and kernelTCP are ignored, as runc ignores them: the kernel accounts kernel memory in the memory limit'
+
+function memoryV1 (m: LinuxMemory, add: Add, _refuse: Refuse, warnings: string[]): void {
+  // The kernel keeps memsw >= memory: a lift of the limit goes after a lift
+  // of memsw (applyWrites retries the refused one), and an unlimited memory
+  // limit with no swap limit given lifts memsw too, as runc's
+  // setMemoryAndSwap does (where the kernel has memsw at all).
   if (m.limit !== undefined) add('memory', 'memory.limit_in_bytes', v1Limit(m.limit), 'memory/limit')
   if (m.swap !== undefined) add('memory', 'memory.memsw.limit_in_bytes', v1Limit(m.swap), 'memory/swap')
+  else if (m.limit !== undefined && m.limit < 0) add('memory', 'memory.memsw.limit_in_bytes', '-1', 'memory/limit', true)
   if (m.reservation !== undefined) add('memory', 'memory.soft_limit_in_bytes', v1Limit(m.reservation), 'memory/reservation')
-  if (m.kernel !== undefined) add('memory', 'memory.kmem.limit_in_bytes', v1Limit(m.kernel), 'memory/kernel')
-  if (m.kernelTCP !== undefined) add('memory', 'memory.kmem.tcp.limit_in_bytes', v1Limit(m.kernelTCP), 'memory/kernelTCP')
+  if (m.kernel !== undefined || m.kernelTCP !== undefined) warnings.push(KERNEL_MEMORY_IGNORED)
   if (m.swappiness !== undefined) add('memory', 'memory.swappiness', m.swappiness, 'memory/swappiness')
   if (m.disableOOMKiller === true) add('memory', 'memory.oom_control', 1, 'memory/disableOOMKiller')
   if (m.useHierarchy !== undefined) add('memory', 'memory.use_hierarchy', m.useHierarchy ? 1 : 0, 'memory/useHierarchy')
@@ -87,9 +128,12 @@ function memoryV2 (m: LinuxMemory, add: Add, refuse: Refuse, warnings: string[])
     else if (m.swap < m.limit) refuse('memory/swap', `memory+swap (${m.swap}) must be at least the memory limit (${m.limit})`)
     else swap = String(m.swap - m.limit)
     add('memory', 'memory.swap.max', swap!, 'memory/swap')
+  } else if (m.limit !== undefined && m.limit < 0) {
+    // runc (ConvertMemorySwapToCgroupV2Value): an unlimited memory limit with no swap limit given is unlimited swap too.
+    add('memory', 'memory.swap.max', 'max', 'memory/limit', true)
   }
   if (m.reservation !== undefined) add('memory', 'memory.low', v2Limit(m.reservation), 'memory/reservation')
-  if (m.kernel !== undefined || m.kernelTCP !== undefined) warnings.push('linux.resources.memory.kernel and kernelTCP are ignored: cgroup v2 accounts kernel memory in memory.max')
+  if (m.kernel !== undefined || m.kernelTCP !== undefined) warnings.push(KERNEL_MEMORY_IGNORED)
   if (m.swappiness !== undefined) refuse('memory/swappiness', 'cgroup v2 has no per-cgroup swappiness')
   if (m.disableOOMKiller === true) refuse('memory/disableOOMKiller', 'cgroup v2 cannot disable the OOM killer for a cgroup')
   // useHierarchy: v2 is always hierarchical.
