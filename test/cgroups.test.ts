@@ -387,6 +387,22 @@ t.test('update --memory -1 with a finite swap limit lifts both (runc\'s setMemor
   t.equal(read(mem, 'memory.memsw.limit_in_bytes'), String(64 << 20))
 })
 
+t.test('cpuset: a parent cgroup with no CPUs and no memory nodes is filled from its own parent (runc\'s ensureParent)', async t => {
+  const parent = `${TEST_CGROUP_PARENT}/empty-cpuset-${process.pid}-${Date.now()}`
+  const made: string[] = []
+  for (const dir of [`/sys/fs/cgroup/cpuset${TEST_CGROUP_PARENT}`, `/sys/fs/cgroup/cpuset${parent}`]) {
+    if (!existsSync(dir)) { mkdirSync(dir); made.push(dir) }
+  }
+  t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.cpus'), '', 'the parent starts empty')
+  const f = await ocirt(t, s => { s.linux!.cgroupsPath = `${parent}/leaf`; s.process!.args = ['true'] })
+  // Teardowns run last-registered first: the container's cleanup, then these rmdirs.
+  t.teardown(() => { for (const d of made.reverse()) try { rmdirSync(d) } catch {} })
+  const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id])
+  t.equal(r.code, 0, `run: ${r.stderr}`)
+  t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.cpus'), read('/sys/fs/cgroup/cpuset', 'cpuset.cpus'), 'the parent got the CPUs of its own parent')
+  t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.mems'), read('/sys/fs/cgroup/cpuset', 'cpuset.mems'), 'and the memory nodes')
+})
+
 // Issue 15: without devices rules a v1 cgroup inherited "a *:* rwm", and a
 // container that could mknod wrote to the host's /dev/kmsg.
 t.test('v1 devices: with no linux.resources.devices, or [], a node the container makes cannot be opened (deny-all, then the defaults)', async t => {

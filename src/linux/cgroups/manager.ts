@@ -71,7 +71,7 @@ function levels (h: Hierarchy, dir: string): string[] {
 
 /**
  * v1 cpuset: a new cgroup starts with no CPUs and no memory nodes, and takes
- * no task until it has some: give each level its parent's.
+ * no task until it has some (ENOSPC): give each empty level its parent's.
  */
 function inheritCpuset (dir: string): void {
   const parent = dir.slice(0, dir.lastIndexOf('/'))
@@ -105,7 +105,8 @@ export function createCgroup (layout: CgroupLayout, cgroupsPath: string | undefi
         try {
           for (const dir of levels(h, leaf)) {
             const made = makeDir(dir)
-            if (made && h.controllers.includes('cpuset')) inheritCpuset(dir)
+            // Also a parent that exists but was left empty (made by hand, or by a runtime that does not fill it), as runc's ensureParent.
+            if (h.controllers.includes('cpuset')) inheritCpuset(dir)
             if (made && dir === leaf) cgroup.created.push(leaf)
           }
           break
