@@ -403,6 +403,21 @@ t.test('cpuset: a parent cgroup with no CPUs and no memory nodes is filled from 
   t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.mems'), read('/sys/fs/cgroup/cpuset', 'cpuset.mems'), 'and the memory nodes')
 })
 
+t.test('hybrid host: the container has a cgroup in the cgroup2 hierarchy at /sys/fs/cgroup/unified too, removed at delete', { skip: !existsSync('/sys/fs/cgroup/unified/cgroup.procs') && 'no cgroup2 at /sys/fs/cgroup/unified' }, async t => {
+  const { rt, id, spec } = await detached(t, 'sleep 60')
+  const path = spec.linux!.cgroupsPath!
+  const { pid } = await rt.state(id)
+  t.match(readFileSync(`/proc/${pid!}/cgroup`, 'utf8'), new RegExp(`^0::${path}$`, 'm'), 'the init\'s 0:: line is the container\'s path')
+  t.ok(read(`/sys/fs/cgroup/unified${path}`, 'cgroup.procs').split('\n').includes(String(pid)), 'the init is in it')
+  const inside = await rt.run(['exec', id, 'cat', '/proc/self/cgroup'])
+  t.match(inside.stdout, new RegExp(`^0::${path}$`, 'm'), 'an exec\'d process joins it too')
+  const mounted = await rt.run(['exec', id, 'ls', '/sys/fs/cgroup/unified'])
+  t.match(mounted.stdout, /cgroup\.procs/, 'the container sees a cgroup2 directory', { stdout: mounted.stdout })
+  t.notMatch(mounted.stdout, TEST_CGROUP_PARENT.slice(1), 'its own cgroup, not the root with the test parent in it')
+  t.equal((await rt.run(['delete', '--force', id])).code, 0)
+  t.notOk(existsSync(`/sys/fs/cgroup/unified${path}`), 'gone after delete')
+})
+
 // Issue 15: without devices rules a v1 cgroup inherited "a *:* rwm", and a
 // container that could mknod wrote to the host's /dev/kmsg.
 t.test('v1 devices: with no linux.resources.devices, or [], a node the container makes cannot be opened (deny-all, then the defaults)', async t => {

@@ -57,8 +57,8 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
 
   const unified = hierarchies.find(h => h.mountPoint === '/sys/fs/cgroup')
   const hostDir = (h: Hierarchy): string => {
-    // ocirt manages the v1 hierarchies, or the one of a pure v2 host; a hybrid host's empty cgroup2 is shown as the caller is in it.
-    const managed = h.fstype === 'cgroup' || h === unified
+    // ocirt manages the v1 hierarchies and the one of a pure v2 host, and places the container in a hybrid host's cgroup2 too (cgroups/hierarchy.ts).
+    const managed = h.fstype === 'cgroup' || h === unified || h.mountPoint === '/sys/fs/cgroup/unified'
     const path = managed ? containerPath(ownCgroupPath(h, own)) : ownCgroupPath(h, own)
     const relative = h.root !== '/' && path.startsWith(h.root) ? path.slice(h.root.length) : path
     return posix.join(h.mountPoint, relative)

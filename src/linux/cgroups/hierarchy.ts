@@ -6,8 +6,11 @@
  * for a few milliseconds has nothing to cache them for.
  *
  * On a hybrid host (v1 controllers plus an empty cgroup2 at
- * /sys/fs/cgroup/unified) the v1 hierarchies are used and the cgroup2 one is
- * left alone: it holds no controller, so nothing can be limited there.
+ * /sys/fs/cgroup/unified) the v1 hierarchies hold the limits, and the
+ * container gets a cgroup in the cgroup2 one as well (key "", no
+ * controllers), as runc's fs manager does: tools that read the "0::" line of
+ * /proc/PID/cgroup (systemd, cAdvisor, BPF programs keyed by cgroup) find
+ * the container there, not at the root.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
@@ -93,6 +96,9 @@ export function detectCgroupLayout (): CgroupLayout {
     }
     hierarchies.push({ controllers, key: controllers.join(','), mountPoint: m.mountPoint, mountRoot: m.root, ownPath })
   }
+  // runc looks at this one place only (cgroups.IsCgroup2HybridMode).
+  const hybrid = mounts.find(m => m.fstype === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup/unified')
+  if (hybrid !== undefined) hierarchies.push({ controllers: [], key: '', mountPoint: hybrid.mountPoint, mountRoot: hybrid.root, ownPath: own.get('') ?? '/' })
   return { version: 1, hierarchies }
 }
 
