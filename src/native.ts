@@ -209,6 +209,8 @@ export interface HookRun {
   timeoutMs: number
   /** Run in the namespaces of this process; 0: in the runtime's. */
   nsPid: number
+  /** The hook's working directory, resolved after joining nsPid's namespaces; '' keeps ocirt's (or "/" in the container's). */
+  cwd?: string
 }
 
 export interface HookResult { status: number | null, signal: number | null, timedOut: boolean, output: string }

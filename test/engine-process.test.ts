@@ -3,7 +3,8 @@
 // RUNTIME (dist/ocirt under scripts/test.sh), so `RUNTIME=/usr/sbin/runc`
 // runs the same tests against runc for comparison.
 import t from 'tap'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { setup, type TapLike } from '../conformance/lib/harness.js'
 import type { OciSpec } from '../conformance/lib/bundle.js'
 import type { Runtime } from '../conformance/lib/runtime.js'
@@ -50,4 +51,37 @@ t.test('issue 12 item 7: additionalGids are de-duplicated as runc does (first oc
   const e = await rt.run(['exec', '--additional-gids', '9', '--additional-gids', '8', '--additional-gids', '9', id, 'sh', '-c', 'grep ^Groups: /proc/self/status'])
   t.equal(e.code, 0, e.stderr)
   t.equal(e.stdout.trim().split(/\s+/).slice(1).join(' '), '8 9', 'exec --additional-gids (docker exec --group-add): each gid once')
+})
+
+t.test('issue 12 item 15: each hook runs in runc\'s working directory; a createContainer hook writing a relative path writes into the rootfs, not the host\'s /', async t => {
+  const name = `ocirt-hook-cwd-${process.pid}-${Date.now()}`
+  // What this test would leave at the host's / if the hook ran there (today's main does).
+  const onHost = join('/tmp', name)
+  t.teardown(() => { rmSync(onHost, { force: true }) })
+  const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0']; spec.process!.cwd = '/bin' })
+  const spec = f.bundle.readConfig()
+  const pwdHook = (kind: string, log: string, extra = ''): { path: string, args: string[] } =>
+    ({ path: '/bin/busybox', args: ['sh', '-c', `cat > /dev/null; echo "${kind} $(pwd)" >> ${log}${extra}`] })
+  const log = join(f.bundle.shared, 'log')
+  spec.hooks = {
+    prestart: [pwdHook('prestart', log)],
+    createRuntime: [pwdHook('createRuntime', log)],
+    createContainer: [pwdHook('createContainer', log, `; echo hook > ./tmp/${name}`)],
+    startContainer: [pwdHook('startContainer', '/shared/log')],
+    poststart: [pwdHook('poststart', log)],
+  }
+  f.bundle.writeConfig(spec)
+  // From another directory than the bundle: runc chdirs to the bundle itself.
+  const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id], { cwd: '/' })
+  t.equal(r.code, 0, r.stderr)
+  const cwds = Object.fromEntries(readFileSync(log, 'utf8').trim().split('\n').map(l => l.split(' ') as [string, string]))
+  t.same(cwds, {
+    prestart: f.bundle.dir,
+    createRuntime: f.bundle.dir,
+    createContainer: f.bundle.rootfs,
+    startContainer: '/bin',
+    poststart: f.bundle.dir,
+  }, 'runc 1.1.5: the bundle, the rootfs (before pivot_root), process.cwd, the bundle')
+  t.equal(readFileSync(join(f.bundle.rootfs, 'tmp', name), 'utf8'), 'hook\n', 'createContainer wrote ./tmp/NAME into the rootfs')
+  t.notOk(existsSync(onHost), 'and nothing at the host\'s /tmp')
 })
