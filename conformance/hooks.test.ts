@@ -129,6 +129,11 @@ t.test('config.md#configHooks: one container through its lifecycle with all six 
     t.equal(hookState('poststop')?.status, 'stopped', 'poststop: status is stopped')
   })
 
+  await t.test('runtime.md#runtimeState: status `creating` is "step 2 in the lifecycle" only: the hooks of steps 3-5 (prestart, createRuntime, createContainer) get `created`', async t0 => {
+    const t = expectDeviation(t0, 'hook-status-creating')
+    for (const h of ['prestart', 'createRuntime', 'createContainer']) t.equal(hookState(h)?.status, 'created', `${h}: status`)
+  })
+
   await t.test('config.md#configHooks: "The state of the container MUST be passed to hooks over stdin" (container-namespace hooks)', async t0 => {
     const t = expectDeviation(t0, 'container-hook-state')
     // runtime.md#runtimeState: "For hooks executed in the container namespace, it is the pid as seen by the container."

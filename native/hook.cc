@@ -66,7 +66,7 @@ std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
 
 // The forked child: raw syscalls only (the parent is multi-threaded).
 [[noreturn]] void HookChild(const std::vector<NamespaceFd>& namespaces, int stdin_fd, int output_fd,
-                            const char* path, char* const* argv, char* const* envp) {
+                            const char* path, char* const* argv, char* const* envp, const char* cwd) {
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
   for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
@@ -96,7 +96,16 @@ std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
     }
     prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   }
-  if (!namespaces.empty() && chdir("/") != 0) _exit(126);
+  if (cwd[0] != '\0') {
+    if (chdir(cwd) != 0) {
+      static const char kMsg[] = "ocirt: cannot enter the hook's working directory\n";
+      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
+      (void)ignored;
+      _exit(126);
+    }
+  } else if (!namespaces.empty() && chdir("/") != 0) {
+    _exit(126);
+  }
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, nullptr);
@@ -124,6 +133,8 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   std::string input = spec.Get("stdin").As<Napi::String>().Utf8Value();
   int64_t timeout_ms = spec.Get("timeoutMs").As<Napi::Number>().Int64Value();
   int ns_pid = spec.Get("nsPid").As<Napi::Number>().Int32Value();
+  Napi::Value cwd_value = spec.Get("cwd");
+  std::string cwd = cwd_value.IsString() ? cwd_value.As<Napi::String>().Utf8Value() : std::string();
 
   std::vector<char*> argv, envp;
   for (auto& s : args) argv.push_back(s.data());
@@ -152,7 +163,7 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   args_.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args_.exit_signal = SIGCHLD;
   long pid = syscall(SYS_clone3, &args_, sizeof(args_));
-  if (pid == 0) HookChild(namespaces, in[0], out[1], path.c_str(), argv.data(), envp.data());
+  if (pid == 0) HookChild(namespaces, in[0], out[1], path.c_str(), argv.data(), envp.data(), cwd.c_str());
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(in[0]);

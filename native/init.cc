@@ -618,7 +618,7 @@ void SetUpConsole(Child& c, int rootfd) {
   close(master);
   close(c.console_socket_fd);
 
-  if (setsid() < 0) Fail(c, kPhaseConsole, 7, errno);
+  // Already a session leader without a controlling terminal (see ChildMain).
   if (ioctl(slave, TIOCSCTTY, 0) != 0) Fail(c, kPhaseConsole, 8, errno);
   for (int fd = 0; fd <= 2; fd++) if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
   close(slave);
@@ -822,6 +822,10 @@ void SetUpRootfs(Child& c);
     // pdeathsig is not inherited; the parent it would watch is exiting anyway.
     // If ocirt dies now, the closed pipes end this process (EOF or SIGPIPE).
   }
+  // As runc (nsexec.c, for init and exec alike): the container's process leads
+  // its own session and process group, so that a client signalling that group
+  // (conmon kills it on `podman run --timeout`) never hits the client itself.
+  if (setsid() < 0) Fail(c, kPhaseSession, 0, errno);
   bool user_namespace = ((plan.clone_flags | plan.unshare_flags) & CLONE_NEWUSER) != 0;
   for (const auto& j : plan.joins) user_namespace |= j.type == CLONE_NEWUSER;
   if (user_namespace) {

@@ -21,7 +21,7 @@ enum Phase : int32_t {
   kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
   kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
-  kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33,
+  kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33, kPhaseSession = 34,
 };
 
 // Mirrors MountOp in src/native.ts.

@@ -209,6 +209,8 @@ export interface HookRun {
   timeoutMs: number
   /** Run in the namespaces of this process; 0: in the runtime's. */
   nsPid: number
+  /** The hook's working directory, resolved after joining nsPid's namespaces; '' keeps ocirt's (or "/" in the container's). */
+  cwd?: string
 }
 
 export interface HookResult { status: number | null, signal: number | null, timedOut: boolean, output: string }
@@ -222,7 +224,7 @@ export const InitPhase = {
   MountStep: 7, Pivot: 8, PostPivotStep: 9, Sysctl: 10, Rlimit: 11, Identity: 12,
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
   OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27, Cgroup: 28,
-  Personality: 29, Scheduler: 30, IoPriority: 31, CpuAffinity: 32, SecurityLabel: 33,
+  Personality: 29, Scheduler: 30, IoPriority: 31, CpuAffinity: 32, SecurityLabel: 33, Session: 34,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 

@@ -220,6 +220,10 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'config-linux.md#configLinuxCgroupsPath: runtimes MAY consider cgroupsPath values invalid and MUST then generate an error; ".." components climb out of the path',
     runc: 'runc 1.1.5 cleans the path lexically and creates the container wherever ".." leads (within the hierarchy)'
   },
+  'hook-status-creating': {
+    clause: 'runtime.md#runtimeState: `creating` is lifecycle step 2 only; prestart, createRuntime and createContainer hooks run after it (steps 3-5) and get `created`',
+    runc: 'runc 1.1.5 sends status "creating" to prestart, createRuntime and createContainer hooks'
+  },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
     crun: 'crun 1.8.1 exits 0 for unknown signal names (NOSUCHSIGNAL, SIGFOO)'

@@ -77,7 +77,10 @@ export function createContainer (opts: CreateOptions): StoredState {
     pid = initPid
     state.pid = initPid
     try {
-      for (const name of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(name, state, 'creating', opts.log)
+      // runtime.md "State": `creating` is lifecycle step 2 only; these hooks
+      // run after it (steps 3-5), so they get `created`, as from crun (runc
+      // 1.1.5 sends `creating`: conformance/deviations.md).
+      for (const name of ['prestart', 'createRuntime', 'createContainer'] as const) runHooks(name, state, 'created', opts.log)
     } catch (e) {
       hookFailed = true
       throw e

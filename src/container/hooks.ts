@@ -26,6 +26,23 @@ function pidInContainer (pid: number): number {
   return Number(ids[ids.length - 1])
 }
 
+/**
+ * The working directory runc 1.1.5 gives each kind of hook (measured): the
+ * bundle for the runtime-namespace hooks of create and start (runc chdirs
+ * there), the rootfs for createContainer (runc's init runs it from the
+ * rootfs before pivot_root, so a relative path the hook writes lands in the
+ * container, never on the host's /), process.cwd for startContainer (in the
+ * container, after pivot_root); poststop keeps the caller's, as `runc delete`.
+ */
+function hookCwd (name: HookName, state: StoredState): string {
+  switch (name) {
+    case 'prestart': case 'createRuntime': case 'poststart': return state.bundle
+    case 'createContainer': return state.rootfs
+    case 'startContainer': return state.config.process?.cwd ?? '/'
+    default: return ''
+  }
+}
+
 function describe (name: HookName, index: number, hook: Hook): string {
   return `hooks.${name}[${index}] (${hook.path})`
 }
@@ -58,6 +75,7 @@ export function runHooks (name: HookName, state: StoredState, status: Status, lo
       stdin,
       timeoutMs: (hook.timeout ?? 0) * 1000,
       nsPid: inContainer ? state.pid : 0,
+      cwd: hookCwd(name, state),
     })
     if (r.status === 0 && !r.timedOut) return
     const why = r.timedOut

@@ -174,6 +174,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
   [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
   [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
+  [InitPhase.Session]: 'setsid: making the container process a session leader',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */

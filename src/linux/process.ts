@@ -88,7 +88,9 @@ export function planProcess (p: Process, rootfs: string): ProcessPlanResult {
       searchPath: (pathEntry !== undefined ? pathEntry.slice(5) : DEFAULT_PATH).split(':'),
       uid: p.user?.uid ?? 0,
       gid: p.user?.gid ?? 0,
-      additionalGids: p.user?.additionalGids ?? [],
+      // As runc (docker's --group-add may repeat a gid): each gid once, in the
+      // order of its first occurrence; the primary gid stays when listed.
+      additionalGids: [...new Set(p.user?.additionalGids ?? [])],
       umask: p.user?.umask ?? 0o022,
       noNewPrivileges: p.noNewPrivileges === true,
       capabilities: planCapabilities(p.capabilities, lastCap, warnings),

@@ -175,6 +175,19 @@ if (unavailable !== false) {
     t.match(r.stdout, /^uid=1000\(user\) gid=1000\(user\)/, 'id', { stderr: r.stderr })
   })
 
+  t.test('run --timeout: conmon kills the container\'s process group in time, podman exits with runc\'s status and keeps no container', async t => {
+    // conmon signals the container's process group (kill(-pid)): the program
+    // must lead its own group, as runc makes it (setsid), or conmon kills itself.
+    const name = newName('timeout')
+    const started = Date.now()
+    const r = await pm.run(name, ['--rm', '--timeout', '2'], ['sleep', '60'], { timeoutMs: 60_000 })
+    const took = Date.now() - started
+    t.equal(r.code, 255, 'podman exits 255, as with runc 1.1.5', { stderr: r.stderr })
+    t.ok(took < 10_000, `podman returned ${took} ms after it started (the timeout is 2 s)`)
+    t.not((await pm.podman(['inspect', name])).code, 0, 'the container is gone (--rm)')
+    t.same((await pm.podman(['ps', '--all', '--quiet', '--filter', `name=${name}`])).stdout.trim(), '', 'podman ps lists no such container')
+  })
+
   t.test('nothing is left: no container, conmon, process, mount or cgroup', async t => {
     const problems = await pm.stop()
     t.same(problems, [], 'teardown found nothing left behind')

@@ -1,0 +1,87 @@
+// Issue 12, the process and CLI items: ocirt does with each value what runc
+// 1.1.5 does, as Docker, buildah and podman rely on it. The runtime is
+// RUNTIME (dist/ocirt under scripts/test.sh), so `RUNTIME=/usr/sbin/runc`
+// runs the same tests against runc for comparison.
+import t from 'tap'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { setup, type TapLike } from '../conformance/lib/harness.js'
+import type { OciSpec } from '../conformance/lib/bundle.js'
+import type { Runtime } from '../conformance/lib/runtime.js'
+
+/** /proc/PID/stat fields 4, 5 and 6 (after the parenthesized comm): ppid, pgrp, session. */
+function sessionOf (stat: string): { pid: number, pgrp: number, session: number } {
+  const pid = Number(stat.slice(0, stat.indexOf(' ')))
+  const [, , pgrp, session] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return { pid, pgrp: Number(pgrp), session: Number(session) }
+}
+
+async function running (t: TapLike, configure?: (spec: OciSpec) => void): Promise<{ rt: Runtime, id: string, pid: number, shared: string, bundle: string }> {
+  const f = await setup(t, spec => { spec.process!.args = ['sleep', '60']; configure?.(spec) })
+  const r = await f.rt.run(['run', '--detach', '--bundle', f.bundle.dir, f.id])
+  t.equal(r.code, 0, r.stderr)
+  const { pid } = await f.rt.state(f.id)
+  return { rt: f.rt, id: f.id, pid: pid!, shared: f.bundle.shared, bundle: f.bundle.dir }
+}
+
+t.test('issue 12 item 3: the init and every exec\'d process lead their own session and process group (runc\'s setsid)', async t => {
+  // conmon kills the container's process group on `podman run --timeout`: that group must not be conmon's.
+  const { rt, id, pid } = await running(t)
+  const init = sessionOf(readFileSync(`/proc/${pid}/stat`, 'utf8'))
+  t.same(init, { pid, pgrp: pid, session: pid }, 'the init (host view): sid == pgid == pid')
+  t.not(init.session, sessionOf(readFileSync('/proc/self/stat', 'utf8')).session, 'not the caller\'s session')
+
+  const r = await rt.run(['exec', id, 'sh', '-c', 'cat /proc/$$/stat'])
+  t.equal(r.code, 0, r.stderr)
+  const exec = sessionOf(r.stdout.trim())
+  t.same(exec, { pid: exec.pid, pgrp: exec.pid, session: exec.pid }, 'the exec\'d process (container view): sid == pgid == pid')
+})
+
+t.test('issue 12 item 7: additionalGids are de-duplicated as runc does (first occurrence kept, the primary gid too when listed)', async t => {
+  const f = await setup(t, spec => {
+    spec.process!.args = ['sh', '-c', 'grep ^Groups: /proc/self/status']
+    spec.process!.user = { uid: 0, gid: 3, additionalGids: [5, 3, 5, 0, 3, 7] }
+  })
+  const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id])
+  t.equal(r.code, 0, r.stderr)
+  // The kernel sorts the list it is given (groups_sort) but keeps duplicates.
+  t.equal(r.stdout.trim().split(/\s+/).slice(1).join(' '), '0 3 5 7', 'runc 1.1.5 shows Groups: 0 3 5 7')
+
+  const { rt, id } = await running(t)
+  const e = await rt.run(['exec', '--additional-gids', '9', '--additional-gids', '8', '--additional-gids', '9', id, 'sh', '-c', 'grep ^Groups: /proc/self/status'])
+  t.equal(e.code, 0, e.stderr)
+  t.equal(e.stdout.trim().split(/\s+/).slice(1).join(' '), '8 9', 'exec --additional-gids (docker exec --group-add): each gid once')
+})
+
+t.test('issue 12 item 15: each hook runs in runc\'s working directory; a createContainer hook writing a relative path writes into the rootfs, not the host\'s /', async t => {
+  const name = `ocirt-hook-cwd-${process.pid}-${Date.now()}`
+  // What this test would leave at the host's / if the hook ran there (today's main does).
+  const onHost = join('/tmp', name)
+  t.teardown(() => { rmSync(onHost, { force: true }) })
+  const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'exit 0']; spec.process!.cwd = '/bin' })
+  const spec = f.bundle.readConfig()
+  const pwdHook = (kind: string, log: string, extra = ''): { path: string, args: string[] } =>
+    ({ path: '/bin/busybox', args: ['sh', '-c', `cat > /dev/null; echo "${kind} $(pwd)" >> ${log}${extra}`] })
+  const log = join(f.bundle.shared, 'log')
+  spec.hooks = {
+    prestart: [pwdHook('prestart', log)],
+    createRuntime: [pwdHook('createRuntime', log)],
+    createContainer: [pwdHook('createContainer', log, `; echo hook > ./tmp/${name}`)],
+    startContainer: [pwdHook('startContainer', '/shared/log')],
+    poststart: [pwdHook('poststart', log)],
+  }
+  f.bundle.writeConfig(spec)
+  // From another directory than the bundle: runc chdirs to the bundle itself.
+  const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id], { cwd: '/' })
+  t.equal(r.code, 0, r.stderr)
+  const cwds = Object.fromEntries(readFileSync(log, 'utf8').trim().split('\n').map(l => l.split(' ') as [string, string]))
+  t.same(cwds, {
+    prestart: f.bundle.dir,
+    createRuntime: f.bundle.dir,
+    createContainer: f.bundle.rootfs,
+    startContainer: '/bin',
+    poststart: f.bundle.dir,
+  }, 'runc 1.1.5: the bundle, the rootfs (before pivot_root), process.cwd, the bundle')
+  t.equal(readFileSync(join(f.bundle.rootfs, 'tmp', name), 'utf8'), 'hook\n', 'createContainer wrote ./tmp/NAME into the rootfs')
+  t.notOk(existsSync(onHost), 'and nothing at the host\'s /tmp')
+})
