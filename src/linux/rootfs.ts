@@ -190,10 +190,14 @@ export function planRootfs (spec: Spec, opts: RootfsOptions): RootfsPlan {
 
   const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation)
   if (propagation !== 0) post.push({ step: { op: MountOp.Propagate, target: '/', flags: propagation }, origin: '/linux/rootfsPropagation' })
-  const privateRoot = (propagation & c.MS_PRIVATE) !== 0
   return {
     rootfs,
-    rootPropagation: (privateRoot ? c.MS_PRIVATE : c.MS_SLAVE) | c.MS_REC,
+    // runc's prepareRoot: "/" of the new mount namespace gets rootfsPropagation
+    // itself, recursive slave if unset. A shared one keeps host mounts and
+    // their binds in the host's peer groups (podman -v A:B:rshared); the init
+    // then makes the mount that holds the rootfs private, so the rootfs bind
+    // and the mounts inside it stay out of the host.
+    rootPropagation: propagation !== 0 ? propagation : c.MS_SLAVE | c.MS_REC,
     mountSteps: planned,
     postPivotSteps: post,
   }
