@@ -494,7 +494,8 @@ int RunMountStep(int rootfd, const MountStep& s) {
       break;
     }
     case kMkdir:
-      fd = MkdirAllInRoot(rootfd, target, kCreateDirectory);
+      // A directory, or the empty file a later bind mount needs (`create`).
+      fd = MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory);
       if (fd < 0) return -1;
       break;
     case kIdmappedBind: {

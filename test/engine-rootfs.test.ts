@@ -153,3 +153,21 @@ t.test('item 6: podman --tmpfs /x:mode=700 on a directory the image lacks keeps 
   t.equal(r.code, 0, 'runs', { stderr: r.stderr })
   t.equal(r.stdout, '700 0:0 /fresh\n750 0:0 /data\nfrom the image\n', 'mode=700 stands where ocirt made the directory; the image\'s 750 is copied up', { stderr: r.stderr })
 })
+
+t.test('item 9: a read-only /dev tmpfs ("ro" in its options) is filled first, then made read-only', async t => {
+  const { rt, bundle, id } = await engine(t, spec => {
+    const dev = spec.mounts!.find(m => m.destination === '/dev')!
+    dev.options = [...(dev.options ?? []), 'ro']
+    spec.process!.args = ['sh', '-c', [
+      'awk \'$5 == "/dev" { print $6 }\' /proc/self/mountinfo | cut -d, -f1',
+      'touch /dev/new 2>/dev/null || echo dev-read-only',
+      'ls -d /dev/pts/ptmx /dev/ptmx /dev/fd /dev/shm /dev/mqueue',
+      'echo x > /dev/null && echo null-writable',
+      'touch /dev/shm/file && echo shm-writable',
+    ].join('; ')]
+  })
+  const r = await rt.run(['run', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'ro\ndev-read-only\n/dev/fd\n/dev/mqueue\n/dev/ptmx\n/dev/pts/ptmx\n/dev/shm\nnull-writable\nshm-writable\n',
+    '/dev is read-only, with its devices, symlinks, devpts, shm and mqueue', { stderr: r.stderr })
+})
