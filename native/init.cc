@@ -356,9 +356,11 @@ int CopyTree(int from, int to, int depth) {
 }
 
 // Mounts onto the directory `under` (an O_PATH fd of `target` in the root),
-// then copies what it held into the new mount and gives the mount's root the
-// directory's mode and owner.
-int MountCopyingUp(int rootfd, const char* target, int under, const char* source, const char* fstype,
+// then copies what it held into the new mount. The mount's root gets the
+// directory's mode and owner only if the image had that directory
+// (`under_from_image`): one made for the mount has nothing to keep, and the
+// mount's own options (podman --tmpfs /x:mode=700) stand.
+int MountCopyingUp(int rootfd, const char* target, int under, bool under_from_image, const char* source, const char* fstype,
                    unsigned long flags, const char* data) {
   char fdpath[32];
   int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -366,8 +368,13 @@ int MountCopyingUp(int rootfd, const char* target, int under, const char* source
   int rc = mount(source, FdPath(under, fdpath), fstype, flags, data);
   int to = rc == 0 ? OpenInRoot(rootfd, target, O_RDONLY | O_DIRECTORY) : -1;
   struct stat st {};
-  if (to >= 0) rc = fstat(from, &st) != 0 || fchown(to, st.st_uid, st.st_gid) != 0 || fchmod(to, st.st_mode & 07777) != 0 ? -1 : CopyTree(from, to, 0);
-  else rc = -1;
+  if (to < 0) {
+    rc = -1;
+  } else if (!under_from_image) {
+    rc = 0;
+  } else {
+    rc = fstat(from, &st) != 0 || fchown(to, st.st_uid, st.st_gid) != 0 || fchmod(to, st.st_mode & 07777) != 0 ? -1 : CopyTree(from, to, 0);
+  }
   int e = errno;
   close(from);
   if (to >= 0) close(to);
@@ -386,6 +393,12 @@ int RunMountStep(int rootfd, const MountStep& s) {
   switch (s.op) {
     case kMount:
     case kBindDevice: {
+      bool target_in_image = false;
+      if (s.copy_up) {
+        int probe = OpenInRoot(rootfd, target, O_PATH);
+        target_in_image = probe >= 0;
+        if (probe >= 0) close(probe);
+      }
       if (s.no_symlinks) {
         // procfs and sysfs only on a path without symlinks: an image that
         // points /proc elsewhere (CVE-2019-16884 class) gets an error, not a
@@ -400,7 +413,7 @@ int RunMountStep(int rootfd, const MountStep& s) {
       unsigned long flags = static_cast<unsigned long>(s.flags);
       if (s.op == kBindDevice) { fstype = nullptr; flags = MS_BIND; }
       if (s.copy_up) {
-        rc = MountCopyingUp(rootfd, target, fd, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
+        rc = MountCopyingUp(rootfd, target, fd, target_in_image, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
         break;
       }
       rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd, fdpath), fstype, flags, data);
@@ -481,7 +494,8 @@ int RunMountStep(int rootfd, const MountStep& s) {
       break;
     }
     case kMkdir:
-      fd = MkdirAllInRoot(rootfd, target, kCreateDirectory);
+      // A directory, or the empty file a later bind mount needs (`create`).
+      fd = MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory);
       if (fd < 0) return -1;
       break;
     case kIdmappedBind: {
@@ -881,15 +895,53 @@ void SetUpRootfs(Child& c);
   WaitForStartThenExec(c);
 }
 
+// An O_PATH fd of the root of the mount that holds `path`: the last
+// directory on the way up from `path` whose ".." is on the same mount.
+int OpenMountRootOf(const char* path) {
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (int depth = 0; fd >= 0 && depth < PATH_MAX / 2; depth++) {
+    int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    struct statx here {}, above {};
+    if (up < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &here) != 0 ||
+        statx(up, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &above) != 0) {
+      int e = errno;
+      close(fd);
+      if (up >= 0) close(up);
+      errno = e;
+      return -1;
+    }
+    // A different mount above, or "/" (whose ".." is itself): fd is that mount's root.
+    bool at_top = here.stx_mnt_id != above.stx_mnt_id ||
+                  (here.stx_ino == above.stx_ino && here.stx_dev_major == above.stx_dev_major && here.stx_dev_minor == above.stx_dev_minor);
+    if (at_top) { close(up); return fd; }
+    close(fd);
+    fd = up;
+  }
+  if (fd >= 0) { close(fd); errno = ELOOP; }
+  return -1;
+}
+
 // Root propagation, the rootfs bind mount, the mount steps, (the create
 // hooks,) pivot_root, sysctls and the steps after it.
 void SetUpRootfs(Child& c) {
   InitPlan& plan = *c.plan;
   char go = 0;
   ssize_t n;
-  // Nothing mounted from here on may propagate back to the host.
-  if (mount("", "/", nullptr, static_cast<unsigned long>(plan.root_propagation), nullptr) != 0)
-    Fail(c, kPhaseRootPropagation, 0, errno);
+  // "/" gets rootfsPropagation, recursive slave by default (runc's prepareRoot):
+  // with the default nothing mounted from here on propagates back to the host.
+  const unsigned long root_propagation = static_cast<unsigned long>(plan.root_propagation);
+  if (mount("", "/", nullptr, root_propagation, nullptr) != 0) Fail(c, kPhaseRootPropagation, 0, errno);
+  if ((root_propagation & MS_REC) == 0 || (root_propagation & MS_SHARED) != 0) {
+    // The mount that holds the rootfs may still be shared with the host (a
+    // shared rootfsPropagation, or one that is not recursive): made private,
+    // the rootfs bind below and every mount in it stay in this namespace, and
+    // pivot_root accepts it (it refuses a new root whose parent is shared).
+    int holder = OpenMountRootOf(plan.rootfs.c_str());
+    char holder_path[32];
+    if (holder < 0 || mount("", FdPath(holder, holder_path), nullptr, MS_PRIVATE, nullptr) != 0)
+      Fail(c, kPhaseRootPropagation, 1, errno);
+    close(holder);
+  }
   const char* rootfs = plan.rootfs.c_str();
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) != 0) Fail(c, kPhaseRootBind, 0, errno);
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
@@ -918,7 +970,16 @@ void SetUpRootfs(Child& c) {
   } else {
     // pivot_root(".", "."): the old root ends up stacked on the new one and
     // is detached at once, so no directory for it is needed in the image.
+    int old_root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (old_root < 0) Fail(c, kPhasePivot, 3, errno);
     if (PivotRoot(".", ".") != 0) Fail(c, kPhasePivot, 3, errno);
+    // "." must name the old root (as in runc's pivotRoot): the cwd is still
+    // the new root's own directory, under the old root stacked on it, and a
+    // recursive MS_SLAVE there would make every mount of the container a
+    // slave, an rshared bind too (podman -v A:B:rshared).
+    if (fchdir(old_root) != 0) Fail(c, kPhasePivot, 4, errno);
+    close(old_root);
+    // Slave first, so that detaching the old root does not unmount anything on the host.
     if (mount("", ".", nullptr, MS_SLAVE | MS_REC, nullptr) != 0) Fail(c, kPhasePivot, 4, errno);
     if (umount2(".", MNT_DETACH) != 0) Fail(c, kPhasePivot, 5, errno);
   }

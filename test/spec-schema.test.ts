@@ -335,7 +335,7 @@ const badConfigs: BadConfig[] = [
   },
   {
     name: 'unknown rootfsPropagation',
-    mutate: s => { s.linux.rootfsPropagation = 'rslave' },
+    mutate: s => { s.linux.rootfsPropagation = 'rmaster' },
     pointer: '/linux/rootfsPropagation',
     message: /must be one of "shared", "slave", "private", "unbindable"/,
     officialRejects: true

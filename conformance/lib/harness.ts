@@ -98,9 +98,11 @@ export interface HostSnapshot {
 /**
  * Host mounts that test fixtures make on purpose while other test files run
  * beside them (tap runs two at a time): the idmap tests' source trees with
- * submounts. A runtime's leak lands under a bundle or a state dir, never here.
+ * submounts, and test/engine-rootfs.test.ts's shared mounts with what
+ * propagates into them. A runtime's leak lands under a bundle or a state
+ * dir, never here.
  */
-export const FIXTURE_MOUNT_PREFIXES = ['/tmp/ocirt-idmap-']
+export const FIXTURE_MOUNT_PREFIXES = ['/tmp/ocirt-idmap-', '/tmp/ocirt-propagation-']
 
 const isFixtureMount = (line: string): boolean => {
   const mountPoint = line.split(' ')[4] ?? ''

@@ -101,7 +101,8 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
       source: m.source ?? m.type ?? 'none',
       fstype: m.type,
       target,
-      flags: options.flags,
+      // Read-only comes after pivot_root where it must wait (readOnlyLater).
+      flags: readOnlyLater(m) ? options.flags & ~c.MS_RDONLY : options.flags,
       data: options.data.length > 0 ? options.data.join(',') : undefined,
       create: CreateKind.Directory,
       // runc refuses procfs and sysfs on a symlinked path (CVE-2019-16884 class).
@@ -114,6 +115,19 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
     steps.push({ op: MountOp.SetAttr, target, attrSet: options.attrSet, attrClr: options.attrClr, recursive: true })
   }
   return steps
+}
+
+/**
+ * A tmpfs, or whatever is mounted at /dev, that asks for "ro" is mounted
+ * read-write and made read-only after pivot_root, as runc does
+ * (mountPropagate, finalizeRootfs): /dev is still to be filled (devices,
+ * symlinks, devpts, shm, mqueue, /dev/console), and a tmpfs gets its
+ * tmpcopyup copy or the mount points of later mounts.
+ */
+function readOnlyLater (m: Mount): boolean {
+  if (m.type !== 'tmpfs' && containerPath(m.destination) !== '/dev') return false
+  const options = parseMountOptions(m.options)
+  return !options.bind && m.type !== 'bind' && !options.idmap && (options.flags & c.MS_RDONLY) !== 0
 }
 
 function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedStep[] {
@@ -178,22 +192,35 @@ export function planRootfs (spec: Spec, opts: RootfsOptions): RootfsPlan {
       planned.push({ step: { op: MountOp.Symlink, source: 'pts/ptmx', target: '/dev/ptmx' }, origin: 'default device /dev/ptmx' })
     }
   }
+  const lateReadOnly = mounts.map((m, i) => ({ m, i })).filter(({ m }) => readOnlyLater(m))
+  if (spec.process?.terminal === true && lateReadOnly.some(({ m }) => containerPath(m.destination) === '/dev')) {
+    // The terminal's /dev/console is bound after the read-only remount below: its mount point is made now.
+    planned.push({ step: { op: MountOp.Mkdir, target: '/dev/console', create: CreateKind.File }, origin: 'config-linux.md /dev/console' })
+  }
   if (spec.process?.cwd !== undefined) {
     // runc creates a missing cwd rather than failing.
     planned.push({ step: { op: MountOp.Mkdir, target: spec.process.cwd }, origin: '/process/cwd' })
   }
 
   const post: PlannedStep[] = []
+  for (const { m, i } of lateReadOnly) {
+    // MS_BIND: a remount of the mount's own flags only, which a user namespace may do.
+    post.push({ step: { op: MountOp.Remount, target: containerPath(m.destination), flags: c.MS_BIND | parseMountOptions(m.options).flags }, origin: `/mounts/${i}` })
+  }
   ;(spec.linux?.readonlyPaths ?? []).forEach((path, i) => post.push({ step: { op: MountOp.ReadOnly, target: path }, origin: `/linux/readonlyPaths/${i}` }))
   ;(spec.linux?.maskedPaths ?? []).forEach((path, i) => post.push({ step: { op: MountOp.Mask, target: path }, origin: `/linux/maskedPaths/${i}` }))
   if (spec.root.readonly === true) post.push({ step: { op: MountOp.Remount, target: '/', flags: c.MS_BIND | c.MS_RDONLY }, origin: '/root/readonly' })
 
   const propagation = rootfsPropagationFlags(spec.linux?.rootfsPropagation)
   if (propagation !== 0) post.push({ step: { op: MountOp.Propagate, target: '/', flags: propagation }, origin: '/linux/rootfsPropagation' })
-  const privateRoot = (propagation & c.MS_PRIVATE) !== 0
   return {
     rootfs,
-    rootPropagation: (privateRoot ? c.MS_PRIVATE : c.MS_SLAVE) | c.MS_REC,
+    // runc's prepareRoot: "/" of the new mount namespace gets rootfsPropagation
+    // itself, recursive slave if unset. A shared one keeps host mounts and
+    // their binds in the host's peer groups (podman -v A:B:rshared); the init
+    // then makes the mount that holds the rootfs private, so the rootfs bind
+    // and the mounts inside it stay out of the host.
+    rootPropagation: propagation !== 0 ? propagation : c.MS_SLAVE | c.MS_REC,
     mountSteps: planned,
     postPivotSteps: post,
   }

@@ -203,7 +203,7 @@ export interface Linux {
   /** Host interface name to the device's settings inside the container. */
   netDevices?: Record<string, LinuxNetDevice>
   seccomp?: LinuxSeccomp
-  rootfsPropagation?: 'shared' | 'slave' | 'private' | 'unbindable'
+  rootfsPropagation?: 'shared' | 'slave' | 'private' | 'unbindable' | 'rshared' | 'rslave' | 'rprivate' | 'runbindable'
   maskedPaths?: string[]
   readonlyPaths?: string[]
   mountLabel?: string
