@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# make-client-image.sh [OUT.tar]: a busybox image as an OCI image-layout tar
-# (image-spec v1.1 "image layout"), built locally from busybox-static because
-# no registry is reachable; `ctr images import` and `podman load` read it.
+# make-client-image.sh [pause] [OUT.tar]: a busybox image as an OCI
+# image-layout tar (image-spec v1.1 "image layout"), built locally from
+# busybox-static because no registry is reachable; `ctr images import` and
+# `podman load` read it. With `pause`: the pod sandbox ("pause") image the CRI
+# tests give containerd's sandbox_image, whose only file is Debian's static
+# catatonit, run as `catatonit -P` (pause mode: it sleeps, reaps the pod's
+# orphans as pid 1 of a shared pid namespace, and exits on SIGTERM/SIGINT).
 #
 # Reproducible: every file has mtime 0, owner 0:0 and a fixed mode, entries
 # are sorted, gzip stores no name or time, so the same busybox gives the same
@@ -9,19 +13,35 @@
 # Prints the path of the tar.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-${OCIRT_CLIENT_IMAGE:-$repo/.cache/clients/busybox-oci.tar}}
+kind=busybox
+if [ "${1:-}" = pause ]; then kind=pause; shift; fi
 busybox=${BUSYBOX:-/bin/busybox}
-# The name both clients give the image: ctr reads io.containerd.image.name,
-# podman org.opencontainers.image.ref.name.
-name=localhost/ocirt-busybox:latest
+catatonit=${CATATONIT:-/usr/bin/catatonit}
+if [ "$kind" = pause ]; then
+  out=${1:-$repo/.cache/clients/pause-oci.tar}
+  name=localhost/ocirt-pause:latest
+  content=$catatonit
+else
+  out=${1:-${OCIRT_CLIENT_IMAGE:-$repo/.cache/clients/busybox-oci.tar}}
+  # The name both clients give the image: ctr reads io.containerd.image.name,
+  # podman org.opencontainers.image.ref.name.
+  name=localhost/ocirt-busybox:latest
+  content=$busybox
+fi
 
-key=$(cat "$busybox" "$0" | sha256sum | cut -c1-64)
+key=$(cat "$content" "$0" | sha256sum | cut -c1-64)
 if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; exit 0; fi
 
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 root=$work/rootfs
+if [ "$kind" = pause ]; then
+  mkdir -p "$root"/{proc,sys,dev}
+  cp "$catatonit" "$root/pause"
+  chmod 755 "$root" "$root"/{proc,sys,dev} "$root/pause"
+  image_config='"Entrypoint":["/pause","-P"],"WorkingDir":"/"'
+else
 mkdir -p "$root"/{bin,etc,proc,sys,dev,tmp,root,home/user,var/tmp}
 cp "$busybox" "$root/bin/busybox"
 for applet in $("$busybox" --list); do
@@ -32,6 +52,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\
 printf 'root:x:0:\nuser:x:1000:\nnobody:x:65534:\n' > "$root/etc/group"
 chmod 755 "$root" "$root"/{bin,etc,proc,sys,dev,root,home} && chmod 1777 "$root/tmp" "$root/var/tmp"
 chown -R 1000:1000 "$root/home/user" && chmod 755 "$root/home/user"
+image_config='"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"'
+fi
 
 blobs=$work/layout/blobs/sha256
 mkdir -p "$blobs"
@@ -52,8 +74,8 @@ diff_id=sha256:$(sha256sum "$work/layer.tar" | cut -c1-64)
 gzip -n -9 < "$work/layer.tar" > "$work/layer.tar.gz"
 read -r layer_digest layer_size < <(put_blob "$work/layer.tar.gz")
 
-printf '{"architecture":"amd64","os":"linux","config":{"Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],"Cmd":["sh"],"WorkingDir":"/"},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"scripts/make-client-image.sh (busybox-static)"}]}' \
-  "$diff_id" > "$work/config.json"
+printf '{"architecture":"amd64","os":"linux","config":{%s},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created_by":"scripts/make-client-image.sh (%s)"}]}' \
+  "$image_config" "$diff_id" "$kind" > "$work/config.json"
 read -r config_digest config_size < <(put_blob "$work/config.json")
 
 printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"%s","size":%s},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%s}]}' \

@@ -37,28 +37,34 @@ export class Containerd {
   /** Every container id run, to find their shim sockets. */
   private readonly ids = new Set<string>()
 
-  private constructor (readonly base: string) {
+  private constructor (readonly base: string, client: string, namespace?: string) {
     this.socket = join(base, 'containerd.sock')
-    this.namespace = `ocirt-test-${base.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`
-    this.cgroupParent = newCgroupParent('containerd')
+    this.namespace = namespace ?? `ocirt-test-${base.slice(-6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`
+    this.cgroupParent = newCgroupParent(client)
     this.runcRoot = join(base, 'runc')
     this.createdRunContainerd = !existsSync(RUN_CONTAINERD)
   }
 
-  /** Start containerd and import the image. */
-  static async start (image: string): Promise<Containerd> {
+  /**
+   * Start containerd and import the images. With `cri`, its CRI plugin is
+   * enabled and configured by the TOML lines `cri` returns (the plugin's
+   * section and below), and everything lives in the CRI's namespace.
+   */
+  static async start (image: string | string[], cri?: { namespace: string, config: (c: Containerd) => string[] }): Promise<Containerd> {
     ensureSubreaper()
-    const c = new Containerd(clientTempDir('containerd'))
+    const c = new Containerd(clientTempDir(cri === undefined ? 'containerd' : 'cri'), cri === undefined ? 'containerd' : 'cri', cri?.namespace)
     atExit('containers', () => { c.stopSync() })
+    // Only what the tests need: no snapshotters this host lacks, no tracing; no CRI unless asked for.
+    const disabled = [...(cri === undefined ? ['io.containerd.grpc.v1.cri'] : []), 'io.containerd.snapshotter.v1.btrfs', 'io.containerd.snapshotter.v1.zfs', 'io.containerd.snapshotter.v1.devmapper', 'io.containerd.snapshotter.v1.aufs', 'io.containerd.tracing.processor.v1.otlp', 'io.containerd.internal.v1.tracing']
     const config = [
       'version = 2',
       `root = "${c.base}/root"`,
       `state = "${c.base}/state"`,
-      // Only what ctr run needs: no CRI, no snapshotters this host lacks, no tracing.
-      'disabled_plugins = ["io.containerd.grpc.v1.cri", "io.containerd.snapshotter.v1.btrfs", "io.containerd.snapshotter.v1.zfs", "io.containerd.snapshotter.v1.devmapper", "io.containerd.snapshotter.v1.aufs", "io.containerd.tracing.processor.v1.otlp", "io.containerd.internal.v1.tracing"]',
+      `disabled_plugins = ${JSON.stringify(disabled)}`,
       '[grpc]', `  address = "${c.socket}"`,
       '[ttrpc]', `  address = "${c.socket}.ttrpc"`,
       '[plugins."io.containerd.internal.v1.opt"]', `  path = "${c.base}/opt"`,
+      ...(cri?.config(c) ?? []),
     ].join('\n') + '\n'
     writeFileSync(join(c.base, 'config.toml'), config)
     mkdirSync(join(c.base, 'fifo'))
@@ -74,8 +80,13 @@ export class Containerd {
       await c.stop()
       throw new Error(`containerd did not come up: ${readFileSync(log, 'utf8').slice(-2000)}`)
     }
-    mustSucceed(await c.ctr(['images', 'import', image], { timeoutMs: 60_000 }))
+    for (const tar of typeof image === 'string' ? [image] : image) mustSucceed(await c.ctr(['images', 'import', tar], { timeoutMs: 60_000 }))
     return c
+  }
+
+  /** Remember a shim's id (a container's, or a pod sandbox's under CRI), so that stop() can remove its socket. */
+  track (id: string): void {
+    this.ids.add(id)
   }
 
   /** `ctr --address SOCK --namespace NS ...args`. */
