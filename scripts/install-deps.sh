@@ -13,7 +13,8 @@ for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 # The clients the client tests drive (test/clients/): without their
 # recommends (buildah, slirp4netns, dbus...), which the tests do not use.
-client_packages=(containerd podman conmon)
+# catatonit: the static binary of the CRI tests' pause image.
+client_packages=(containerd podman conmon catatonit)
 missing_clients=()
 for p in "${client_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_clients+=("$p"); done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_clients[@]} -gt 0 ]; then

@@ -145,7 +145,7 @@ t.test('checkpoint refuses what it cannot dump, before calling criu', async t =>
   t.match(created.stderr, /cannot be checkpointed in the created state/)
   t.notOk(existsSync(join(bundle.dir, 'img')), 'no image dir made')
   const missing = await rt.run(['checkpoint', 'no-such-container'])
-  t.match(missing.stderr, /container "no-such-container" does not exist/)
+  t.match(missing.stderr, /container does not exist: "no-such-container"/)
   t.equal((await rt.start(id)).code, 0)
   const mode = await rt.run(['checkpoint', '--manage-cgroups-mode', 'bogus', '--image-path', join(bundle.dir, 'img'), id])
   t.equal(mode.code, 1)
@@ -358,7 +358,7 @@ t.test('a stand-in criu that fails restore: its log\'s error is quoted, nothing 
   await assertNothingLeft(t, rt, id, before)
 
   const notFound = await rt.run(['--criu', join(images, 'no-criu'), 'checkpoint', 'x'])
-  t.match(notFound.stderr, 'container "x" does not exist', 'the container is looked up first')
+  t.match(notFound.stderr, 'container does not exist: "x"', 'the container is looked up first')
   mkdirSync(join(images, 'again'))
   writeFileSync(join(images, 'again', 'inventory.img'), '')
   const noCriu = await rt.run(['--criu', join(images, 'no-criu'), 'restore', '--image-path', join(images, 'again'), '--bundle', bundle.dir, id])

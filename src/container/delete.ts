@@ -18,7 +18,7 @@ export function deleteContainer (root: string, id: string, force: boolean, log: 
   if (!store.exists(id)) {
     // runc: with --force a missing container is not an error.
     if (force) return
-    throw new OcirtError(`container "${id}" does not exist`)
+    throw new OcirtError(`container does not exist: "${id}"`)
   }
   store.withLock(id, () => {
     const state = store.read(id)

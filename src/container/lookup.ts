@@ -11,7 +11,9 @@ export function findContainer (root: string, id: string): Found {
   validateId(id)
   const store = new StateStore(root)
   const state = store.read(id)
-  if (state === null) throw new OcirtError(`container "${id}" does not exist`)
+  // runc's words first: moby's libcontainerd reports NotFound only for an
+  // error that contains "container does not exist" (docs/clients.md).
+  if (state === null) throw new OcirtError(`container does not exist: "${id}"`)
   const dir = store.dir(id)
   return { store, state, status: containerStatus(state, dir), dir }
 }

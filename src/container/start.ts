@@ -25,7 +25,7 @@ export function startContainer (root: string, id: string, log: Logger): void {
   mark('lookup')
   store.withLock(id, () => {
     const state = store.read(id)
-    if (state === null) throw new OcirtError(`container "${id}" does not exist`)
+    if (state === null) throw new OcirtError(`container does not exist: "${id}"`)
     const status = containerStatus(state, dir)
     if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped')
     if (status === 'running') throw new OcirtError('cannot start an already running container')

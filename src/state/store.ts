@@ -129,7 +129,7 @@ export class StateStore {
     try {
       fd = openSync(this.dir(id), 'r')
     } catch {
-      throw new OcirtError(`container "${id}" does not exist`)
+      throw new OcirtError(`container does not exist: "${id}"`)
     }
     try {
       loadNative().flock(fd, true, false)
