@@ -3,7 +3,8 @@
 // RUNTIME (dist/ocirt under scripts/test.sh), so `RUNTIME=/usr/sbin/runc`
 // runs the same tests against runc for comparison.
 import t from 'tap'
-import { existsSync, readFileSync, rmSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setup, type TapLike } from '../conformance/lib/harness.js'
 import type { OciSpec } from '../conformance/lib/bundle.js'
@@ -84,4 +85,50 @@ t.test('issue 12 item 15: each hook runs in runc\'s working directory; a createC
   }, 'runc 1.1.5: the bundle, the rootfs (before pivot_root), process.cwd, the bundle')
   t.equal(readFileSync(join(f.bundle.rootfs, 'tmp', name), 'utf8'), 'hook\n', 'createContainer wrote ./tmp/NAME into the rootfs')
   t.notOk(existsSync(onHost), 'and nothing at the host\'s /tmp')
+})
+
+/** A static program that makes each syscall number it is given and prints "NR ERRNO" (0: it succeeded). */
+const SYSCALL_PROBE = `
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    long nr = atol(argv[i]);
+    errno = 0;
+    long r = syscall(nr, -1L, 0L, 0L, 0L, 0L, 0L);
+    printf("%ld %d\\n", nr, r < 0 ? errno : 0);
+  }
+  return 0;
+}
+`
+
+t.test('issue 12 item 10: under a profile that predates a syscall, that syscall gets ENOSYS (runc\'s stub), an unnamed older one the default errno', async t => {
+  // x86_64 numbers from the kernel headers: the profile names every syscall
+  // up to pidfd_open (434) but pidfd_send_signal (424); clone3 (435) and
+  // close_range (436) came later.
+  const header = readFileSync('/usr/include/x86_64-linux-gnu/asm/unistd_64.h', 'utf8')
+  const numbers = new Map([...header.matchAll(/^#define __NR_(\w+) (\d+)$/gm)].map(m => [m[1], Number(m[2])]))
+  t.equal(numbers.get('clone3'), 435, 'the x86_64 table')
+  const named = [...numbers].filter(([name, nr]) => nr <= 434 && name !== 'pidfd_send_signal').map(([name]) => name)
+  const f = await setup(t, spec => {
+    spec.process!.args = ['/probe', '435', '436', '424', '39']
+    spec.linux!.seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 1,
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],
+      syscalls: [{ names: named, action: 'SCMP_ACT_ALLOW' }],
+    }
+  })
+  const source = join(f.bundle.dir, 'probe.c')
+  writeFileSync(source, SYSCALL_PROBE)
+  execFileSync('cc', ['-static', '-O2', '-o', join(f.bundle.rootfs, 'probe'), source])
+  const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id])
+  t.equal(r.code, 0, r.stderr)
+  const errnos = Object.fromEntries(r.stdout.trim().split('\n').map(l => l.split(' ').map(Number) as [number, number]))
+  t.equal(errnos[435], 38, 'clone3: ENOSYS, so glibc falls back to clone (runc 1.1.5 too)')
+  t.equal(errnos[436], 38, 'close_range: ENOSYS')
+  t.equal(errnos[424], 1, 'pidfd_send_signal, older than the newest named syscall: the default errno, EPERM')
+  t.equal(errnos[39], 0, 'getpid, allowed: succeeds')
 })
