@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make-bundle.sh DIR [ARGS...]: a bundle with a busybox-static rootfs and
-# ocirt's default config.json whose process.args are ARGS (default: sh).
+# ocirt's default config.json (runc's) whose process.args are ARGS (default:
+# sh), with process.terminal false, so that it runs without a console socket.
 set -euo pipefail
 dir=$1; shift
 ocirt=$(cd "$(dirname "$0")/.." && pwd)/dist/ocirt
@@ -13,9 +14,8 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' 
 printf 'root:x:0:\nnobody:x:65534:\n' > "$dir/rootfs/etc/group"
 rm -f "$dir/config.json"
 "$ocirt" spec --bundle "$dir"
-if [ $# -gt 0 ]; then
-  node -e '
-    const fs = require("fs"); const f = process.argv[1];
-    const c = JSON.parse(fs.readFileSync(f, "utf8")); c.process.args = process.argv.slice(2);
-    fs.writeFileSync(f, JSON.stringify(c, null, "\t"))' "$dir/config.json" "$@"
-fi
+node -e '
+  const fs = require("fs"); const f = process.argv[1];
+  const c = JSON.parse(fs.readFileSync(f, "utf8")); c.process.terminal = false;
+  if (process.argv.length > 2) c.process.args = process.argv.slice(2);
+  fs.writeFileSync(f, JSON.stringify(c, null, "\t"))' "$dir/config.json" "$@"

@@ -24,3 +24,19 @@ export class ConfigError extends OcirtError {
     super(`${file}: ${pointer === '' ? '/' : pointer}: ${detail}`)
   }
 }
+
+/**
+ * One line for an error ocirt did not expect (runc prints one line for every
+ * failure; a stack trace is for --debug): a failed system call reads as Go's
+ * does, `open /missing/dir/f: no such file or directory`.
+ */
+export function errorLine (e: unknown): string {
+  const err = e as Partial<NodeJS.ErrnoException> | null | undefined
+  if (typeof err?.code === 'string' && typeof err.syscall === 'string') {
+    // Node's message: "ENOENT: no such file or directory, open '/missing/dir/f'".
+    const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1] ?? err.code
+    return `${err.syscall}${err.path !== undefined ? ` ${err.path}` : ''}: ${reason.toLowerCase()}`
+  }
+  const message = e instanceof Error ? e.message : String(e)
+  return message.split('\n')[0] || (e instanceof Error ? e.name : 'unknown error')
+}

@@ -5,7 +5,7 @@
 import { mark } from './trace.js'
 import { commandHelp, mainHelp } from './cli/help.js'
 import { parseArgv } from './cli/parse.js'
-import { OcirtError } from './errors.js'
+import { errorLine, OcirtError } from './errors.js'
 import { Logger } from './log.js'
 import { print } from './output.js'
 import { OCIRT_VERSION, SPEC_VERSION } from './version.js'
@@ -36,7 +36,9 @@ async function main (argv: string[]): Promise<number> {
     if (e instanceof OcirtError) {
       log.error(e.message)
     } else {
-      log.error(`internal error: ${(e as Error)?.stack ?? String(e)}`)
+      // Still one line: the stack goes to --debug only.
+      log.error(errorLine(e))
+      log.debug((e as Error)?.stack ?? String(e))
     }
     return 1
   }

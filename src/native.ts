@@ -198,6 +198,8 @@ export interface SeccompRequest {
   /** libseccomp architecture names: x86_64, x86, aarch64, ... */
   architectures: string[]
   rules: Array<{ syscall: string, action: number, args: Array<{ index: number, op: number, value: bigint, valueTwo: bigint }> }>
+  /** Prepend runc's stub: per architecture, a syscall above every one the rules name gets ENOSYS. */
+  enosysStub?: boolean
 }
 
 export interface HookRun {

@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs'
 import type { CommandContext } from '../cli/table.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
-import { UsageError } from '../errors.js'
+import { TerminalProxy } from '../container/terminal-proxy.js'
+import { errorLine, UsageError } from '../errors.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
@@ -56,7 +57,13 @@ export async function run (ctx: CommandContext): Promise<number> {
   let proc: Process
   if (typeof ctx.flags.process === 'string') {
     if (ctx.args.length > 1) throw new UsageError('"exec" takes either --process FILE or a command, not both')
-    proc = parseProcess(readFileSync(ctx.flags.process, 'utf8'), ctx.flags.process)
+    let text: string
+    try {
+      text = readFileSync(ctx.flags.process, 'utf8')
+    } catch (e) {
+      throw new UsageError(`--process ${ctx.flags.process}: ${errorLine(e)}`)
+    }
+    proc = parseProcess(text, ctx.flags.process)
   } else {
     const base = findContainer(ctx.globals.root, id).state.config.process
     if (base === undefined) throw new UsageError('the container has no process to start from: use --process FILE')
@@ -65,16 +72,27 @@ export async function run (ctx: CommandContext): Promise<number> {
   // The process may be born of a child that exits at once (rootless: it forks
   // into the container's pid namespace): as a subreaper we still get it.
   if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
-  const pid = execProcess({
-    root: ctx.globals.root,
-    id,
-    process: proc,
-    pidFile: ctx.flags['pid-file'] as string | undefined,
-    preserveFds: preserveFdsFlag(ctx.flags),
-    noNewKeyring: false,
-    consoleSocket: ctx.flags['console-socket'] as string | undefined,
-    log: ctx.log,
-  })
+  const consoleSocket = ctx.flags['console-socket'] as string | undefined
+  // As runc exec -t in the foreground without --console-socket (and as `run`):
+  // ocirt takes the pty master itself and copies between it and its stdio.
+  const proxy = ctx.flags.detach !== true && consoleSocket === undefined && proc.terminal === true ? new TerminalProxy() : undefined
+  let pid: number
+  try {
+    pid = execProcess({
+      root: ctx.globals.root,
+      id,
+      process: proc,
+      pidFile: ctx.flags['pid-file'] as string | undefined,
+      preserveFds: preserveFdsFlag(ctx.flags),
+      noNewKeyring: false,
+      consoleSocket: proxy?.socketPath ?? consoleSocket,
+      log: ctx.log,
+    })
+    proxy?.attach()
+  } catch (e) {
+    proxy?.close()
+    throw e
+  }
   if (ctx.flags.detach === true) return 0
   const native = loadNative()
   const exited = native.waitPidAsync(pid)
@@ -83,5 +101,6 @@ export async function run (ctx: CommandContext): Promise<number> {
     process.on(name, () => { try { process.kill(pid, SIGNALS[name]) } catch { /* exited */ } })
   }
   const result = await exited
+  await proxy?.finish()
   return result.status ?? 128 + (result.signal ?? 0)
 }

@@ -6,7 +6,8 @@ import { OcirtError } from '../errors.js'
 import { mark } from '../trace.js'
 
 export function run (ctx: CommandContext): number {
-  const signal = parseSignal(ctx.args[1] ?? 'SIGTERM')
+  // As runc: signal 0 (kill(2)'s existence check) delivers nothing; exit 0 says the container is alive.
+  const signal = ctx.args[1] === '0' ? 0 : parseSignal(ctx.args[1] ?? 'SIGTERM')
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
   mark('lookup')
   const all = ctx.flags.all === true

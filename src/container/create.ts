@@ -6,7 +6,7 @@
  */
 import { closeSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import { OcirtError } from '../errors.js'
+import { errorLine, OcirtError } from '../errors.js'
 import { buildPlan, describeFailure } from '../linux/plan.js'
 import type { InitFailure } from '../native.js'
 import { loadNative } from '../native.js'
@@ -46,8 +46,13 @@ export interface CreateOptions {
 export function writePidFile (path: string, pid: number): void {
   const abs = resolve(path)
   const tmp = join(dirname(abs), `.${process.pid}.pid.tmp`)
-  writeFileSync(tmp, String(pid))
-  renameSync(tmp, abs)
+  try {
+    writeFileSync(tmp, String(pid))
+    renameSync(tmp, abs)
+  } catch (e) {
+    rmSync(tmp, { force: true })
+    throw new OcirtError(`--pid-file ${path}: ${errorLine(e)}`)
+  }
 }
 
 export function createContainer (opts: CreateOptions): StoredState {

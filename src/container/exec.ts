@@ -53,6 +53,15 @@ export function execProcess (opts: ExecOptions): number {
     }
     throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
   }
-  if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
+  if (opts.pidFile !== undefined) {
+    try {
+      writePidFile(opts.pidFile, pid)
+    } catch (e) {
+      // As runc: the exec fails, and its process does not stay behind (it is our child, not yet reaped).
+      try { process.kill(pid, 'SIGKILL') } catch { /* exited already */ }
+      try { native.waitPid(pid, false) } catch { /* not ours to reap (forked into a pid namespace) */ }
+      throw e
+    }
+  }
   return pid
 }

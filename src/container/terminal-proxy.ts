@@ -1,5 +1,5 @@
 /**
- * `run` in the foreground of a process with a terminal and no
+ * `run` and `exec` in the foreground of a process with a terminal and no
  * --console-socket (runc does the same): ocirt is the console socket's other
  * end, receives the pty master, and copies between its own stdio and the pty
  * until the container exits. Its own terminal, if it has one, is put in raw

@@ -8,6 +8,7 @@ import { loadNative } from '../native.js'
 import type { Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompFlag, LinuxSeccompOperator } from '../spec/types.js'
 
 const EPERM = 1
+const ENOSYS = 38
 
 /** libseccomp's action values (seccomp.h): the errno goes in the low 16 bits. */
 function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined): number {
@@ -97,12 +98,20 @@ export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | n
     }
   })
   const architectures = (seccomp.architectures ?? []).map(a => a.replace(/^SCMP_ARCH_/, '').toLowerCase())
+  // As runc (libcontainer/seccomp/patchbpf), for the listed architectures: a
+  // syscall newer than every one the profile names gets ENOSYS, so that a C
+  // library falls back (glibc: clone3 -> clone) under a profile older than
+  // the syscall. Not where the default lets syscalls through (ALLOW, LOG,
+  // TRACE: a tracer handles new syscalls itself), nor where it is ENOSYS already.
+  const defaultAllows = ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(seccomp.defaultAction)
+  const defaultIsEnosys = seccomp.defaultAction === 'SCMP_ACT_ERRNO' && seccomp.defaultErrnoRet === ENOSYS
   let compiled
   try {
     compiled = loadNative().compileSeccomp({
       defaultAction: actionValue(seccomp.defaultAction, seccomp.defaultErrnoRet),
       architectures,
       rules,
+      enosysStub: !defaultAllows && !defaultIsEnosys,
     })
   } catch (e) {
     throw new ConfigError('config.json', '/linux/seccomp', (e as Error).message)

@@ -1,7 +1,8 @@
 /**
- * The config.json `ocirt spec` writes: runc's default (runc spec), for
- * runtime-spec 1.3.0, with process.terminal false so that it runs as it is
- * without a console socket.
+ * The config.json `ocirt spec` writes: exactly what `runc spec` writes (runc
+ * 1.1.5; scripts and docs that start from it expect its values, hostname
+ * "runc" and terminal true included), but for the runtime-spec version ocirt
+ * implements.
  */
 import type { Spec } from './types.js'
 import { SPEC_VERSION } from '../version.js'
@@ -12,7 +13,7 @@ export function defaultConfig (rootless: boolean): Spec {
   const spec: Spec = {
     ociVersion: SPEC_VERSION,
     process: {
-      terminal: false,
+      terminal: true,
       user: { uid: 0, gid: 0 },
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
@@ -22,7 +23,7 @@ export function defaultConfig (rootless: boolean): Spec {
       noNewPrivileges: true,
     },
     root: { path: 'rootfs', readonly: true },
-    hostname: 'ocirt',
+    hostname: 'runc',
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
