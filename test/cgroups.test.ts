@@ -6,7 +6,7 @@
 // cgroupsPath), never in a cgroup this test did not make.
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { TEST_CGROUP_PARENT, WAIT_GO, waitFor, waitForFile } from '../conformance/lib/harness.js'
 import type { OciSpec } from '../conformance/lib/bundle.js'
@@ -395,8 +395,11 @@ t.test('cpuset: a parent cgroup with no CPUs and no memory nodes is filled from 
   }
   t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.cpus'), '', 'the parent starts empty')
   const f = await ocirt(t, s => { s.linux!.cgroupsPath = `${parent}/leaf`; s.process!.args = ['true'] })
-  // Teardowns run last-registered first: the container's cleanup, then these rmdirs.
-  t.teardown(() => { for (const d of made.reverse()) try { rmdirSync(d) } catch {} })
+  // ocirt makes the parent in every other hierarchy (and only removes the leaf): those are this test's too.
+  t.teardown(() => {
+    for (const h of readdirSync('/sys/fs/cgroup')) if (h !== 'cpuset') try { rmdirSync(`/sys/fs/cgroup/${h}${parent}`) } catch {}
+    for (const d of made.reverse()) try { rmdirSync(d) } catch {}
+  })
   const r = await f.rt.run(['run', '--bundle', f.bundle.dir, f.id])
   t.equal(r.code, 0, `run: ${r.stderr}`)
   t.equal(read(`/sys/fs/cgroup/cpuset${parent}`, 'cpuset.cpus'), read('/sys/fs/cgroup/cpuset', 'cpuset.cpus'), 'the parent got the CPUs of its own parent')

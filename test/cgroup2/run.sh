@@ -384,12 +384,15 @@ if start_container $id; then
         expect "docker update: pids.max is left" "$(read_cg $id pids.max)" 50
         expect "docker update: blockIO.weight 0 leaves io.weight" "$(read_cg $id io.weight)" "$io"
     fi
-    # memory and cpu are written before the cpuset the kernel refuses: both must be put back.
-    echo '{"memory": {"limit": 125829120}, "cpu": {"shares": 300, "quota": 20000, "cpus": "4096"}}' > "$WORK/refused-update.json"
+    swap=$(read_cg $id memory.swap.max)
+    # memory and cpu are written before the cpuset the kernel refuses: both must be put back
+    # (runc 1.1.5 leaves such an update half-applied and fails these).
+    echo '{"memory": {"limit": 125829120, "swap": 167772160}, "cpu": {"shares": 300, "quota": 20000, "cpus": "4096"}}' > "$WORK/refused-update.json"
     if rt update --resources "$WORK/refused-update.json" $id > "$WORK/rt.out" 2>&1 </dev/null; then
         not_ok "an update the kernel refuses fails" "it succeeded"
     else
         expect "a refused update leaves memory.max as it was" "$(read_cg $id memory.max)" 100663296
+        expect "a refused update leaves memory.swap.max as it was" "$(read_cg $id memory.swap.max)" "$swap"
         expect "a refused update leaves cpu.weight as it was" "$(read_cg $id cpu.weight)" "$weight"
         expect "a refused update leaves cpu.max as it was" "$(read_cg $id cpu.max)" "50000 100000"
     fi
