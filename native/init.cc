@@ -961,6 +961,17 @@ void SetUpRootfs(Child& c) {
   if (plan.dumpable_until == kDumpableUntilPivot) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
   if (plan.no_pivot) {
+    for (const std::string& mount_point : plan.no_pivot_detach) {
+      const char* p = mount_point.c_str();
+      // Slave first, so that the detach does not propagate to the host (runc's msMoveRoot).
+      if (mount("", p, nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+        if (errno == ENOENT) continue;  // under one detached already
+        Fail(c, kPhasePivot, 8, errno);
+      }
+      if (umount2(p, MNT_DETACH) == 0) continue;
+      // Locked in a user namespace: cover it instead.
+      if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", p, "tmpfs", 0, nullptr) != 0) Fail(c, kPhasePivot, 8, errno);
+    }
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);
     if (chroot(".") != 0) Fail(c, kPhasePivot, 2, errno);
   } else {

@@ -129,6 +129,8 @@ struct InitPlan {
   uint64_t root_propagation = 0;
   std::vector<MountStep> mount_steps;
   bool no_pivot = false;
+  // --no-pivot: the host's full procfs and sysfs mounts, detached before MS_MOVE.
+  std::vector<std::string> no_pivot_detach;
   std::vector<MountStep> post_pivot_steps;
   std::vector<std::pair<std::string, std::string>> sysctls;
   std::vector<Rlimit> rlimits;

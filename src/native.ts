@@ -165,6 +165,8 @@ export interface InitPlan {
   rootPropagation: number
   mountSteps: MountStep[]
   noPivot: boolean
+  /** --no-pivot: host procfs and sysfs mounts to detach before the rootfs is moved onto "/" (deepest first). */
+  noPivotDetach?: string[]
   /** Steps after pivot_root: sysctls are separate; these are masked and read-only paths, root read-only, rootfs propagation. */
   postPivotSteps: MountStep[]
   /** [path under /proc/sys, value] written after pivot_root. */

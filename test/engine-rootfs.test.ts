@@ -171,3 +171,22 @@ t.test('item 9: a read-only /dev tmpfs ("ro" in its options) is filled first, th
   t.equal(r.stdout, 'ro\ndev-read-only\n/dev/fd\n/dev/mqueue\n/dev/ptmx\n/dev/pts/ptmx\n/dev/shm\nnull-writable\nshm-writable\n',
     '/dev is read-only, with its devices, symlinks, devpts, shm and mqueue', { stderr: r.stderr })
 })
+
+t.test('item 13: --no-pivot leaves no full host procfs or sysfs in the container\'s mount namespace: a fresh proc cannot be mounted from a user namespace', async t => {
+  const { rt, bundle, id } = await engine(t, spec => {
+    spec.root!.readonly = false
+    // Docker's default set has CAP_SETFCAP, which mapping root into a user namespace needs; CAP_SYS_ADMIN is --privileged's.
+    addCapability(spec, 'CAP_SYS_ADMIN')
+    addCapability(spec, 'CAP_SETFCAP')
+    spec.process!.args = ['sh', '-c', [
+      'mkdir -p /tmp/proc /tmp/sys',
+      // The kernel lets a new user namespace (owning new pid and net namespaces) mount
+      // procfs or sysfs only while a full, uncovered one is in its mount namespace.
+      'busybox unshare -Urmpfn sh -c "mount -t proc proc /tmp/proc && echo proc-mounted; mount -t sysfs sysfs /tmp/sys && echo sysfs-mounted" 2>/dev/null',
+      'echo finished',
+    ].join('; ')]
+  })
+  const r = await rt.run(['run', '--no-pivot', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'finished\n', 'neither a fresh procfs (kallsyms, kmsg unmasked) nor a sysfs could be mounted', { stderr: r.stderr })
+})

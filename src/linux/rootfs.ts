@@ -8,13 +8,14 @@
  * Every path here is a path inside the container; the init resolves it
  * inside the rootfs and never follows a symlink out of it.
  */
-import { statSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, posix, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
 import type { LinuxDevice, Mount, Spec } from '../spec/types.js'
 import { cgroupMountSteps } from './cgroup-mount.js'
+import { unescapeMountinfo } from './cgroups/hierarchy.js'
 import * as c from './constants.js'
 import { parseMountOptions } from './mount-options.js'
 import type { ContainerIdMapping } from './idmap-mount.js'
@@ -239,4 +240,28 @@ function rootfsPropagationFlags (value: string | undefined): number {
     case 'runbindable': return c.MS_UNBINDABLE | c.MS_REC
     default: throw new ConfigError('config.json', '/linux/rootfsPropagation', `must be one of private, rprivate, shared, rshared, slave, rslave, unbindable, runbindable (got "${value}")`)
   }
+}
+
+/**
+ * --no-pivot (runc's msMoveRoot): with MS_MOVE and chroot instead of
+ * pivot_root, the host's mounts stay in the container's mount namespace. A
+ * full procfs or sysfs among them lets a process of the container mount a
+ * fresh, unmasked one in a user namespace of its own (the kernel allows it
+ * when such a mount is fully visible in the namespace): these are detached
+ * before the move. Mount points outside the rootfs, deepest first.
+ */
+export function hostPseudoFilesystems (rootfs: string): string[] {
+  const root = realpathSync(rootfs)
+  const found: string[] = []
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ')
+    if (sep < 0) continue
+    const fields = line.slice(0, sep).split(' ')
+    const fstype = line.slice(sep + 3).split(' ')[0]
+    if ((fstype !== 'proc' && fstype !== 'sysfs') || unescapeMountinfo(fields[3]) !== '/') continue
+    const mountPoint = unescapeMountinfo(fields[4])
+    if (mountPoint === root || mountPoint.startsWith(`${root}/`)) continue
+    found.push(mountPoint)
+  }
+  return found.sort((a, b) => b.length - a.length)
 }
