@@ -59,6 +59,14 @@ bool DeferPlacement(const InitPlan& plan) {
          (plan.unshare_flags & CLONE_NEWCGROUP) == 0 && !plan.fork_after_unshare &&
          !plan.pause_before_pivot && !plan.exec_immediately && !plan.process.has_initial_cpus;
 }
+// The parent opens bind sources for the init (kDetachedBind) where the init is
+// born in a new user namespace with a new mount namespace: one it joins or
+// unshares later would not hold the mounts the parent's fds point to, and
+// the init then binds by path.
+bool SourcesFromParent(const InitPlan& plan) {
+  return (plan.clone_flags & CLONE_NEWUSER) != 0 && (plan.clone_flags & CLONE_NEWNS) != 0;
+}
+
 long Clone3(struct clone_args* args) { return syscall(SYS_clone3, args, sizeof(*args)); }
 
 int OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
@@ -498,6 +506,20 @@ int RunMountStep(int rootfd, const MountStep& s) {
       fd = MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory);
       if (fd < 0) return -1;
       break;
+    case kDetachedBind:
+      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (fd < 0) return -1;
+      if (s.tree_fd >= 0) {
+        // The source the parent opened in our mount namespace (SourcesFromParent).
+        char source_path[32];
+        rc = mount(FdPath(s.tree_fd, source_path), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+        int e = errno;
+        close(s.tree_fd);
+        errno = e;
+      } else {
+        rc = mount(s.source.c_str(), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+      }
+      break;
     case kIdmappedBind: {
       // The id-mapped clone the parent made goes onto the target, which is
       // resolved inside the root like every other mount target.
@@ -803,6 +825,12 @@ void SetUpRootfs(Child& c);
   ssize_t n;
   do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1);
+  for (size_t i = 0; i < plan.mount_steps.size() && SourcesFromParent(plan); i++) {
+    MountStep& s = plan.mount_steps[i];
+    if (s.op != kDetachedBind) continue;
+    char byte = 0;
+    if (ReceiveWithFd(c.status_fd, &byte, 1, &s.tree_fd) != 1 || s.tree_fd < 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), EBADF);
+  }
   const bool deferred_placement = DeferPlacement(plan);
   if (!plan.pause_before_pivot && !deferred_placement) close(c.sync_fd);
 
@@ -1293,6 +1321,24 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     char buf[24];
     FormatDecimal(plan.oom_score_adj, buf);
     if (!WriteProcFile(static_cast<int>(pid), "oom_score_adj", buf)) return abort_child(kPhaseOomScoreAdj, errno);
+  }
+
+  // Bind sources of a container with a new user namespace, opened by us with
+  // our own access but in its new mount namespace (through /proc/PID/root),
+  // as runc's parent opens them: its root may not reach them (a 0700
+  // directory of the host's root on the way). The init binds from the fds,
+  // inside its namespace, so the submounts of an rbind stay locked there.
+  for (size_t i = 0; i < plan.mount_steps.size() && SourcesFromParent(plan); i++) {
+    const MountStep& s = plan.mount_steps[i];
+    if (s.op != kDetachedBind) continue;
+    std::string path = "/proc/" + std::to_string(pid) + "/root" + s.source;
+    int source = open(path.c_str(), O_PATH | O_CLOEXEC);
+    if (source < 0) return abort_child(kPhaseMountStep, errno, static_cast<int32_t>(i));
+    static const char kByte = 0;
+    long sent = SendWithFd(status_fd, source, &kByte, 1);
+    int e = errno;
+    close(source);
+    if (sent != 1) return abort_child(kPhaseMountStep, e, static_cast<int32_t>(i));
   }
 
   char go = 1;

@@ -27,7 +27,7 @@ enum Phase : int32_t {
 // Mirrors MountOp in src/native.ts.
 enum MountOp : int32_t {
   kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
-  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11,
+  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11, kDetachedBind = 12,
 };
 
 // Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
@@ -49,7 +49,8 @@ struct MountStep {
   // The target may not be reached through any symlink (procfs and sysfs).
   bool no_symlinks = false;
   // kIdmappedBind: the user namespace of the mapping (a path to join, or maps
-  // for a new one) and the detached mount the parent made before clone.
+  // for a new one) and the detached mount the parent made before clone (also
+  // kDetachedBind's).
   std::string idmap_userns, idmap_uid_map, idmap_gid_map;
   int tree_fd = -1;
   // tmpcopyup: the new mount starts with a copy of the directory under it.

@@ -70,6 +70,12 @@ export const MountOp = {
    * submounts) and sets MOUNT_ATTR_IDMAP (recursive: on the submounts too); the init moves it onto the target.
    */
   IdmappedBind: 11,
+  /**
+   * Bind mount in a container with a user namespace, whose root may not reach the source (docker
+   * --userns-remap, podman --userns): the runtime opens `source` in the init's new mount namespace with
+   * its own access and passes the fd; the init binds from it (flags: MS_BIND, MS_REC for rbind).
+   */
+  DetachedBind: 12,
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
 

@@ -190,3 +190,34 @@ t.test('item 13: --no-pivot leaves no full host procfs or sysfs in the container
   t.equal(r.code, 0, 'runs', { stderr: r.stderr })
   t.equal(r.stdout, 'finished\n', 'neither a fresh procfs (kallsyms, kmsg unmasked) nor a sysfs could be mounted', { stderr: r.stderr })
 })
+
+t.test('item 8: with a user namespace (docker --userns-remap, podman --userns), a bind source the remapped root cannot reach is mounted', async t => {
+  // mkdtemp makes a 0700 directory of the host's root: the container's root (host uid 100000) cannot pass it.
+  // (The prefix is in FIXTURE_MOUNT_PREFIXES: it holds a mount.)
+  const hidden = mkdtempSync(join(tmpdir(), 'ocirt-propagation-userns-'))
+  t.teardown(() => {
+    spawnSync('umount', ['-l', join(hidden, 'data', 'sub')])
+    rmSync(hidden, { recursive: true, force: true })
+  })
+  mkdirSync(join(hidden, 'data', 'sub'), { recursive: true })
+  writeFileSync(join(hidden, 'data', 'file'), 'reached\n')
+  writeFileSync(join(hidden, 'data', 'sub', 'under'), '')
+  // A submount of the rbind source: as with runc, the container may not unmount it to see what it covers.
+  execFileSync('mount', ['-t', 'tmpfs', 'sub', join(hidden, 'data', 'sub')])
+  writeFileSync(join(hidden, 'single'), 'a file\n')
+  const { rt, bundle, id } = await engine(t, spec => {
+    spec.linux!.namespaces!.push({ type: 'user' })
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+    spec.mounts = spec.mounts!.filter(m => !m.destination.startsWith('/sys'))
+    spec.mounts!.push({ destination: '/data', type: 'bind', source: join(hidden, 'data'), options: ['rbind', 'ro'] })
+    spec.mounts!.push({ destination: '/etc/single', type: 'bind', source: join(hidden, 'single'), options: ['bind'] })
+    spec.process!.args = ['sh', '-c', 'cat /data/file /etc/single; touch /data/x 2>/dev/null || echo data-read-only; awk \'$5 == "/data" { print $6 }\' /proc/self/mountinfo | cut -d, -f1; umount /data/sub 2>/dev/null || echo submount-locked; ls /data/sub']
+  })
+  // The mount points are in the image (the remapped root may not create them in a rootfs of the host's root).
+  mkdirSync(join(bundle.rootfs, 'data'))
+  writeFileSync(join(bundle.rootfs, 'etc', 'single'), '')
+  const r = await rt.run(['run', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'reached\na file\ndata-read-only\nro\nsubmount-locked\n', 'the directory and the file are mounted, with their options; the submount stays locked', { stderr: r.stderr })
+})

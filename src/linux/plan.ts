@@ -258,6 +258,7 @@ function describeStep (step: { op: number, target: string, source?: string, fsty
     9: `mkdir ${step.target}`,
     10: `set mount attributes on ${step.target}`,
     11: `id-mapped bind mount of ${step.source ?? ''} on ${step.target}`,
+    12: `bind mount ${step.source ?? ''} on ${step.target}`,
   }
   return names[step.op] ?? `step on ${step.target}`
 }

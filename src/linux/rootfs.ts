@@ -58,7 +58,7 @@ export function containerPath (destination: string): string {
   return posix.normalize(destination.startsWith('/') ? destination : `/${destination}`)
 }
 
-function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string): MountStep[] {
+function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string, userNamespace: boolean): MountStep[] {
   const source = isAbsolute(m.source ?? '') ? m.source! : resolve(bundle, m.source ?? '')
   let isDirectory: boolean
   try {
@@ -68,7 +68,10 @@ function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof par
   }
   const target = containerPath(m.destination)
   const steps: MountStep[] = [{
-    op: MountOp.Mount,
+    // In a user namespace the init, root there, may not reach the source (a
+    // 0700 directory of the host's root on the way): the runtime opens it for
+    // the init, as runc opens sources before its init enters the namespace.
+    op: userNamespace ? MountOp.DetachedBind : MountOp.Mount,
     source,
     target,
     flags: c.MS_BIND | (options.recursiveBind ? c.MS_REC : 0),
@@ -93,7 +96,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
     const extra = options.flags & ~(c.MS_BIND | c.MS_REC | c.MS_REMOUNT)
     if (extra !== 0) steps.push({ op: MountOp.Remount, target, flags: c.MS_BIND | extra })
   } else if (options.bind || m.type === 'bind') {
-    steps = bindMountSteps(m, index, options, opts.bundle)
+    steps = bindMountSteps(m, index, options, opts.bundle, opts.userNamespace)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
     steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)
   } else {
