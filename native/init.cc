@@ -1328,18 +1328,23 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   // as runc's parent opens them: its root may not reach them (a 0700
   // directory of the host's root on the way). The init binds from the fds,
   // inside its namespace, so the submounts of an rbind stay locked there.
+  // The path is resolved against the init's root, absolute symlinks on it
+  // too (/var/run -> /run), so that every component is in its namespace.
+  int init_root = -1;
   for (size_t i = 0; i < plan.mount_steps.size() && SourcesFromParent(plan); i++) {
     const MountStep& s = plan.mount_steps[i];
     if (s.op != kDetachedBind) continue;
-    std::string path = "/proc/" + std::to_string(pid) + "/root" + s.source;
-    int source = open(path.c_str(), O_PATH | O_CLOEXEC);
-    if (source < 0) return abort_child(kPhaseMountStep, errno, static_cast<int32_t>(i));
-    static const char kByte = 0;
-    long sent = SendWithFd(status_fd, source, &kByte, 1);
+    if (init_root < 0) init_root = open(("/proc/" + std::to_string(pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int source = init_root < 0 ? -1 : OpenAt2(init_root, s.source.c_str(), O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
     int e = errno;
-    close(source);
-    if (sent != 1) return abort_child(kPhaseMountStep, e, static_cast<int32_t>(i));
+    long sent = source < 0 ? -1 : SendWithFd(status_fd, source, "", 1);
+    if (source >= 0) { e = errno; close(source); }
+    if (sent != 1) {
+      if (init_root >= 0) close(init_root);
+      return abort_child(kPhaseMountStep, e, static_cast<int32_t>(i));
+    }
   }
+  if (init_root >= 0) close(init_root);
 
   char go = 1;
   if (write(sync_fd, &go, 1) != 1) return abort_child(kPhaseSync, errno);

@@ -2,7 +2,7 @@
 // them, where ocirt must do what runc 1.1.5 does with the same bundle.
 // ENGINE_RUNTIME=/usr/sbin/runc runs this file against runc for comparison.
 import t from 'tap'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -205,13 +205,15 @@ t.test('item 8: with a user namespace (docker --userns-remap, podman --userns), 
   // A submount of the rbind source: as with runc, the container may not unmount it to see what it covers.
   execFileSync('mount', ['-t', 'tmpfs', 'sub', join(hidden, 'data', 'sub')])
   writeFileSync(join(hidden, 'single'), 'a file\n')
+  // A source named through an absolute symlink (as /var/run -> /run is).
+  symlinkSync(hidden, join(hidden, 'link'))
   const { rt, bundle, id } = await engine(t, spec => {
     spec.linux!.namespaces!.push({ type: 'user' })
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
     spec.mounts = spec.mounts!.filter(m => !m.destination.startsWith('/sys'))
     spec.mounts!.push({ destination: '/data', type: 'bind', source: join(hidden, 'data'), options: ['rbind', 'ro'] })
-    spec.mounts!.push({ destination: '/etc/single', type: 'bind', source: join(hidden, 'single'), options: ['bind'] })
+    spec.mounts!.push({ destination: '/etc/single', type: 'bind', source: join(hidden, 'link', 'single'), options: ['bind'] })
     spec.process!.args = ['sh', '-c', 'cat /data/file /etc/single; touch /data/x 2>/dev/null || echo data-read-only; awk \'$5 == "/data" { print $6 }\' /proc/self/mountinfo | cut -d, -f1; umount /data/sub 2>/dev/null || echo submount-locked; ls /data/sub']
   })
   // The mount points are in the image (the remapped root may not create them in a rootfs of the host's root).
