@@ -794,6 +794,22 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
 void SetUpRootfs(Child& c);
 [[noreturn]] void WaitForStartThenExec(Child& c);
 
+// A config without a mount namespace: the container inherits the runtime's
+// (config-linux.md "Namespaces"). The rootfs was set up as usual in a new
+// namespace, so nothing was mounted on the host; now the init takes a
+// detached copy of that tree (open_tree), rejoins the runtime's namespace and
+// makes the copy its root. The copy is in no namespace's mount table and
+// goes away with the container's last process: nothing is left to undo.
+void ReturnToRuntimeMountNamespace(Child& c) {
+  InitPlan& plan = *c.plan;
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (tree < 0) Fail(c, kPhasePivot, 10, errno);
+  if (setns(plan.runtime_mnt_ns_fd, CLONE_NEWNS) != 0) Fail(c, kPhasePivot, 11, errno);
+  close(plan.runtime_mnt_ns_fd);
+  if (fchdir(tree) != 0 || chroot(".") != 0 || chdir("/") != 0) Fail(c, kPhasePivot, 12, errno);
+  close(tree);
+}
+
 [[noreturn]] void ChildMain(Child& c) {
   InitPlan& plan = *c.plan;
 
@@ -840,6 +856,7 @@ void SetUpRootfs(Child& c);
   }
   if (plan.unshare_flags != 0 && unshare(static_cast<int>(plan.unshare_flags)) != 0)
     Fail(c, kPhaseUnshare, 0, errno);
+  if (!plan.chroot_to.empty() && (chroot(plan.chroot_to.c_str()) != 0 || chdir("/") != 0)) Fail(c, kPhasePivot, 9, errno);
   if (!plan.time_offsets.empty()) {
     // Offsets can be written only before any process has entered the namespace.
     int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
@@ -887,6 +904,7 @@ void SetUpRootfs(Child& c);
     SetUpConsole(c, rootfd);
     close(rootfd);
   }
+  if (plan.inherit_mount_namespace) ReturnToRuntimeMountNamespace(c);
 
   if (deferred_placement) {
     // In the container's cgroups before anything the cgroup governs: rlimits,
@@ -1156,12 +1174,17 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   };
   auto close_joins = [&]() {
     for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
+    if (plan.runtime_mnt_ns_fd >= 0) { close(plan.runtime_mnt_ns_fd); plan.runtime_mnt_ns_fd = -1; }
     for (auto& s : plan.mount_steps) if (s.tree_fd >= 0) { close(s.tree_fd); s.tree_fd = -1; }
   };
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
     if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+  }
+  if (plan.inherit_mount_namespace) {
+    plan.runtime_mnt_ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (plan.runtime_mnt_ns_fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, -2, e); }
   }
   // Id-mapped mounts are made here, where we hold every capability in every
   // user namespace (mount_setattr wants CAP_SYS_ADMIN over the mapping's).

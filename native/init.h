@@ -130,6 +130,12 @@ struct InitPlan {
   uint64_t root_propagation = 0;
   std::vector<MountStep> mount_steps;
   bool no_pivot = false;
+  // No mount namespace in the config: the init sets up in a new one, then
+  // rejoins the runtime's (this fd, opened before clone) before exec.
+  bool inherit_mount_namespace = false;
+  int runtime_mnt_ns_fd = -1;
+  // `exec` into such a container: the directory to chroot into after the joins.
+  std::string chroot_to;
   // --no-pivot: the host's full procfs and sysfs mounts, detached before MS_MOVE.
   std::vector<std::string> no_pivot_detach;
   std::vector<MountStep> post_pivot_steps;

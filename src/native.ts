@@ -171,6 +171,10 @@ export interface InitPlan {
   rootPropagation: number
   mountSteps: MountStep[]
   noPivot: boolean
+  /** No mount namespace in the config: set up in a new one, then rejoin the runtime's, rooted in a detached copy of the rootfs tree. */
+  inheritMountNamespace?: boolean
+  /** `exec` into such a container: chroot here (/proc/PID/root of its init) after joining its namespaces. */
+  chrootTo?: string
   /** --no-pivot: host procfs and sysfs mounts to detach before the rootfs is moved onto "/" (deepest first). */
   noPivotDetach?: string[]
   /** Steps after pivot_root: sysctls are separate; these are masked and read-only paths, root read-only, rootfs propagation. */

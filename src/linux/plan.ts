@@ -104,6 +104,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     rootPropagation: rootfs.rootPropagation,
     mountSteps: steps(rootfs.mountSteps),
     noPivot: opts.noPivot,
+    inheritMountNamespace: ns.inheritMountNamespace,
     noPivotDetach: opts.noPivot ? hostPseudoFilesystems(rootfs.rootfs) : [],
     postPivotSteps: steps(rootfs.postPivotSteps),
     sysctls: planSysctls(spec.linux?.sysctl),
