@@ -228,7 +228,8 @@ export const DEVIATIONS: Record<string, Deviation> = {
   },
   'inherited-mount-namespace-leaks': {
     clause: 'config-linux.md#configLinuxNamespaces: a type missing from namespaces MUST inherit the runtime namespace; runtime.md: the environment is left as it was',
-    runc: 'runc 1.1.5 sets the rootfs up in the runtime\'s own mount namespace: "/" made rslave, the rootfs bind and every mount left there after delete'
+    runc: 'runc 1.1.5 sets the rootfs up in the runtime\'s own mount namespace: "/" made rslave, the rootfs bind and every mount left there after delete',
+    crun: 'crun 1.8.1 mounts /proc, /dev, /sys, ... under the rootfs in the runtime\'s namespace and leaves them after delete; exec does not enter the container\'s root'
   },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
