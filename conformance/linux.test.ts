@@ -5,7 +5,8 @@
 import t from 'tap'
 import { mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { expectDeviation, setup, shell, args, waitFor } from './lib/harness.js'
+import { execFileSync } from 'node:child_process'
+import { expectDeviation, implementation, setup, shell, args, sleep, waitFor, waitForFile, WAIT_GO } from './lib/harness.js'
 import { type OciSpec } from './lib/bundle.js'
 
 /** `run` a container and return its stdout; fails the test unless the container exits 0. */
@@ -90,6 +91,47 @@ t.test('config-linux.md#configLinuxNamespaces: "If a namespace type is not speci
   const [net, ipc] = out.split('\n')
   t.equal(net, hostNet, 'no network entry: the container shares the runtime\'s network namespace')
   t.not(ipc, hostIpc, 'control: the ipc entry still makes a new ipc namespace')
+})
+
+/** Mount points at or under dir in our mount namespace. */
+function mountPointsUnder (dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map(l => l.split(' ')[4] ?? '').filter(p => p === dir || p.startsWith(`${dir}/`))
+}
+
+t.test('config-linux.md#configLinuxNamespaces: without a mount entry the container MUST inherit the runtime\'s mount namespace, and nothing is left mounted there (DEVIATION inherited-mount-namespace-leaks)', {
+  // runc does its rootfs set-up in the runtime's namespace itself: it makes its "/" a recursive slave
+  // (every shared mount of the machine) and leaves the container's mounts there. Not run on a shared machine.
+  skip: implementation() === 'runc' ? 'runc 1.1.5 would make the runtime\'s "/" rslave and leave mounts on it (deviations.md inherited-mount-namespace-leaks)' : false,
+}, async t0 => {
+  const t = expectDeviation(t0, 'inherited-mount-namespace-leaks')
+  const runtimeNamespace = readlinkSync('/proc/self/ns/mnt')
+  const { rt, bundle, id } = await setup(t, spec => {
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter(n => n.type !== 'mount')
+    // runc refuses masked and read-only paths without a mount namespace.
+    spec.linux!.maskedPaths = []
+    spec.linux!.readonlyPaths = []
+    spec.process!.args = ['sh', '-c', `readlink /proc/self/ns/mnt > /shared/mnt; ls /dev/null /proc/self/stat > /shared/files; ${WAIT_GO}`]
+  })
+  t.teardown(() => {
+    // A runtime that leaks mounts leaves them under the bundle: undo them before the bundle is removed.
+    for (const p of mountPointsUnder(bundle.dir).reverse()) execFileSync('umount', ['-l', p])
+  })
+  t.equal((await rt.create(id, bundle.dir)).code, 0, 'create')
+  t.equal((await rt.start(id)).code, 0, 'start')
+  t.equal(await waitForFile(join(bundle.shared, 'mnt')), `${runtimeNamespace}\n`, 'the container is in the runtime\'s mount namespace')
+  t.equal(readFileSync(join(bundle.shared, 'files'), 'utf8'), '/dev/null\n/proc/self/stat\n', 'its /dev and /proc are there')
+  t.same(mountPointsUnder(bundle.dir), [], 'while it runs, the runtime\'s namespace has no mount of the container (rootfs, /proc, /dev, /shared)')
+  const exec = await rt.run(['exec', id, 'sh', '-c', 'readlink /proc/self/ns/mnt; cat /shared/mnt'])
+  t.equal(exec.stdout, `${runtimeNamespace}\n${runtimeNamespace}\n`, 'exec: the process is in the same namespace, and in the container\'s root (/shared is there)', { stderr: exec.stderr })
+  writeFileSync(join(bundle.shared, 'go'), '')
+  let status = ''
+  for (let i = 0; i < 250 && status !== 'stopped'; i++) {
+    status = (await rt.state(id)).status
+    if (status !== 'stopped') await sleep(20)
+  }
+  t.equal(status, 'stopped', 'the container stops')
+  t.equal((await rt.delete(id)).code, 0, 'delete')
+  t.same(mountPointsUnder(bundle.dir), [], 'after delete: none either')
 })
 
 t.test('config-linux.md#configLinuxNamespaces: "If a namespaces field contains duplicated namespaces with same type, the runtime MUST generate an error"', async t0 => {

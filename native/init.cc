@@ -59,6 +59,14 @@ bool DeferPlacement(const InitPlan& plan) {
          (plan.unshare_flags & CLONE_NEWCGROUP) == 0 && !plan.fork_after_unshare &&
          !plan.pause_before_pivot && !plan.exec_immediately && !plan.process.has_initial_cpus;
 }
+// The parent opens bind sources for the init (kDetachedBind) where the init is
+// born in a new user namespace with a new mount namespace: one it joins or
+// unshares later would not hold the mounts the parent's fds point to, and
+// the init then binds by path.
+bool SourcesFromParent(const InitPlan& plan) {
+  return (plan.clone_flags & CLONE_NEWUSER) != 0 && (plan.clone_flags & CLONE_NEWNS) != 0;
+}
+
 long Clone3(struct clone_args* args) { return syscall(SYS_clone3, args, sizeof(*args)); }
 
 int OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t resolve) {
@@ -498,6 +506,20 @@ int RunMountStep(int rootfd, const MountStep& s) {
       fd = MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory);
       if (fd < 0) return -1;
       break;
+    case kDetachedBind:
+      fd = MkdirAllInRoot(rootfd, target, s.create);
+      if (fd < 0) return -1;
+      if (s.tree_fd >= 0) {
+        // The source the parent opened in our mount namespace (SourcesFromParent).
+        char source_path[32];
+        rc = mount(FdPath(s.tree_fd, source_path), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+        int e = errno;
+        close(s.tree_fd);
+        errno = e;
+      } else {
+        rc = mount(s.source.c_str(), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+      }
+      break;
     case kIdmappedBind: {
       // The id-mapped clone the parent made goes onto the target, which is
       // resolved inside the root like every other mount target.
@@ -772,6 +794,22 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
 void SetUpRootfs(Child& c);
 [[noreturn]] void WaitForStartThenExec(Child& c);
 
+// A config without a mount namespace: the container inherits the runtime's
+// (config-linux.md "Namespaces"). The rootfs was set up as usual in a new
+// namespace, so nothing was mounted on the host; now the init takes a
+// detached copy of that tree (open_tree), rejoins the runtime's namespace and
+// makes the copy its root. The copy is in no namespace's mount table and
+// goes away with the container's last process: nothing is left to undo.
+void ReturnToRuntimeMountNamespace(Child& c) {
+  InitPlan& plan = *c.plan;
+  int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE));
+  if (tree < 0) Fail(c, kPhasePivot, 10, errno);
+  if (setns(plan.runtime_mnt_ns_fd, CLONE_NEWNS) != 0) Fail(c, kPhasePivot, 11, errno);
+  close(plan.runtime_mnt_ns_fd);
+  if (fchdir(tree) != 0 || chroot(".") != 0 || chdir("/") != 0) Fail(c, kPhasePivot, 12, errno);
+  close(tree);
+}
+
 [[noreturn]] void ChildMain(Child& c) {
   InitPlan& plan = *c.plan;
 
@@ -803,6 +841,12 @@ void SetUpRootfs(Child& c);
   ssize_t n;
   do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
   if (n != 1) _exit(1);
+  for (size_t i = 0; i < plan.mount_steps.size() && SourcesFromParent(plan); i++) {
+    MountStep& s = plan.mount_steps[i];
+    if (s.op != kDetachedBind) continue;
+    char byte = 0;
+    if (ReceiveWithFd(c.status_fd, &byte, 1, &s.tree_fd) != 1 || s.tree_fd < 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), EBADF);
+  }
   const bool deferred_placement = DeferPlacement(plan);
   if (!plan.pause_before_pivot && !deferred_placement) close(c.sync_fd);
 
@@ -812,6 +856,7 @@ void SetUpRootfs(Child& c);
   }
   if (plan.unshare_flags != 0 && unshare(static_cast<int>(plan.unshare_flags)) != 0)
     Fail(c, kPhaseUnshare, 0, errno);
+  if (!plan.chroot_to.empty() && (chroot(plan.chroot_to.c_str()) != 0 || chdir("/") != 0)) Fail(c, kPhasePivot, 9, errno);
   if (!plan.time_offsets.empty()) {
     // Offsets can be written only before any process has entered the namespace.
     int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
@@ -863,6 +908,7 @@ void SetUpRootfs(Child& c);
     SetUpConsole(c, rootfd);
     close(rootfd);
   }
+  if (plan.inherit_mount_namespace) ReturnToRuntimeMountNamespace(c);
 
   if (deferred_placement) {
     // In the container's cgroups before anything the cgroup governs: rlimits,
@@ -965,6 +1011,17 @@ void SetUpRootfs(Child& c) {
   if (plan.dumpable_until == kDumpableUntilPivot) prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   if (fchdir(rootfd) != 0) Fail(c, kPhasePivot, 0, errno);
   if (plan.no_pivot) {
+    for (const std::string& mount_point : plan.no_pivot_detach) {
+      const char* p = mount_point.c_str();
+      // Slave first, so that the detach does not propagate to the host (runc's msMoveRoot).
+      if (mount("", p, nullptr, MS_SLAVE | MS_REC, nullptr) != 0) {
+        if (errno == ENOENT) continue;  // under one detached already
+        Fail(c, kPhasePivot, 8, errno);
+      }
+      if (umount2(p, MNT_DETACH) == 0) continue;
+      // Locked in a user namespace: cover it instead.
+      if ((errno != EINVAL && errno != EPERM) || mount("tmpfs", p, "tmpfs", 0, nullptr) != 0) Fail(c, kPhasePivot, 8, errno);
+    }
     if (mount(".", "/", nullptr, MS_MOVE, nullptr) != 0) Fail(c, kPhasePivot, 1, errno);
     if (chroot(".") != 0) Fail(c, kPhasePivot, 2, errno);
   } else {
@@ -1121,12 +1178,17 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   };
   auto close_joins = [&]() {
     for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
+    if (plan.runtime_mnt_ns_fd >= 0) { close(plan.runtime_mnt_ns_fd); plan.runtime_mnt_ns_fd = -1; }
     for (auto& s : plan.mount_steps) if (s.tree_fd >= 0) { close(s.tree_fd); s.tree_fd = -1; }
   };
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
     if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+  }
+  if (plan.inherit_mount_namespace) {
+    plan.runtime_mnt_ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+    if (plan.runtime_mnt_ns_fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, -2, e); }
   }
   // Id-mapped mounts are made here, where we hold every capability in every
   // user namespace (mount_setattr wants CAP_SYS_ADMIN over the mapping's).
@@ -1287,6 +1349,29 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     FormatDecimal(plan.oom_score_adj, buf);
     if (!WriteProcFile(static_cast<int>(pid), "oom_score_adj", buf)) return abort_child(kPhaseOomScoreAdj, errno);
   }
+
+  // Bind sources of a container with a new user namespace, opened by us with
+  // our own access but in its new mount namespace (through /proc/PID/root),
+  // as runc's parent opens them: its root may not reach them (a 0700
+  // directory of the host's root on the way). The init binds from the fds,
+  // inside its namespace, so the submounts of an rbind stay locked there.
+  // The path is resolved against the init's root, absolute symlinks on it
+  // too (/var/run -> /run), so that every component is in its namespace.
+  int init_root = -1;
+  for (size_t i = 0; i < plan.mount_steps.size() && SourcesFromParent(plan); i++) {
+    const MountStep& s = plan.mount_steps[i];
+    if (s.op != kDetachedBind) continue;
+    if (init_root < 0) init_root = open(("/proc/" + std::to_string(pid) + "/root").c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    int source = init_root < 0 ? -1 : OpenAt2(init_root, s.source.c_str(), O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
+    int e = errno;
+    long sent = source < 0 ? -1 : SendWithFd(status_fd, source, "", 1);
+    if (source >= 0) { e = errno; close(source); }
+    if (sent != 1) {
+      if (init_root >= 0) close(init_root);
+      return abort_child(kPhaseMountStep, e, static_cast<int32_t>(i));
+    }
+  }
+  if (init_root >= 0) close(init_root);
 
   char go = 1;
   if (write(sync_fd, &go, 1) != 1) return abort_child(kPhaseSync, errno);

@@ -27,7 +27,7 @@ enum Phase : int32_t {
 // Mirrors MountOp in src/native.ts.
 enum MountOp : int32_t {
   kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
-  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11,
+  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11, kDetachedBind = 12,
 };
 
 // Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
@@ -49,7 +49,8 @@ struct MountStep {
   // The target may not be reached through any symlink (procfs and sysfs).
   bool no_symlinks = false;
   // kIdmappedBind: the user namespace of the mapping (a path to join, or maps
-  // for a new one) and the detached mount the parent made before clone.
+  // for a new one) and the detached mount the parent made before clone (also
+  // kDetachedBind's).
   std::string idmap_userns, idmap_uid_map, idmap_gid_map;
   int tree_fd = -1;
   // tmpcopyup: the new mount starts with a copy of the directory under it.
@@ -129,6 +130,14 @@ struct InitPlan {
   uint64_t root_propagation = 0;
   std::vector<MountStep> mount_steps;
   bool no_pivot = false;
+  // No mount namespace in the config: the init sets up in a new one, then
+  // rejoins the runtime's (this fd, opened before clone) before exec.
+  bool inherit_mount_namespace = false;
+  int runtime_mnt_ns_fd = -1;
+  // `exec` into such a container: the directory to chroot into after the joins.
+  std::string chroot_to;
+  // --no-pivot: the host's full procfs and sysfs mounts, detached before MS_MOVE.
+  std::vector<std::string> no_pivot_detach;
   std::vector<MountStep> post_pivot_steps;
   std::vector<std::pair<std::string, std::string>> sysctls;
   std::vector<Rlimit> rlimits;

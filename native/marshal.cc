@@ -158,6 +158,9 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.root_propagation = static_cast<uint64_t>(Int(js, "rootPropagation"));
   plan.mount_steps = Steps(js, "mountSteps");
   plan.no_pivot = Bool(js, "noPivot");
+  plan.inherit_mount_namespace = Bool(js, "inheritMountNamespace");
+  plan.chroot_to = String(js, "chrootTo");
+  plan.no_pivot_detach = Strings(js, "noPivotDetach");
   plan.post_pivot_steps = Steps(js, "postPivotSteps");
   plan.sysctls = ArrayOf<std::pair<std::string, std::string>>(js, "sysctls", [](Napi::Value v) {
     Napi::Array kv = v.As<Napi::Array>();

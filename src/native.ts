@@ -70,6 +70,12 @@ export const MountOp = {
    * submounts) and sets MOUNT_ATTR_IDMAP (recursive: on the submounts too); the init moves it onto the target.
    */
   IdmappedBind: 11,
+  /**
+   * Bind mount in a container with a user namespace, whose root may not reach the source (docker
+   * --userns-remap, podman --userns): the runtime opens `source` in the init's new mount namespace with
+   * its own access and passes the fd; the init binds from it (flags: MS_BIND, MS_REC for rbind).
+   */
+  DetachedBind: 12,
 } as const
 export type MountOp = typeof MountOp[keyof typeof MountOp]
 
@@ -165,6 +171,12 @@ export interface InitPlan {
   rootPropagation: number
   mountSteps: MountStep[]
   noPivot: boolean
+  /** No mount namespace in the config: set up in a new one, then rejoin the runtime's, rooted in a detached copy of the rootfs tree. */
+  inheritMountNamespace?: boolean
+  /** `exec` into such a container: chroot here (/proc/PID/root of its init) after joining its namespaces. */
+  chrootTo?: string
+  /** --no-pivot: host procfs and sysfs mounts to detach before the rootfs is moved onto "/" (deepest first). */
+  noPivotDetach?: string[]
   /** Steps after pivot_root: sysctls are separate; these are masked and read-only paths, root read-only, rootfs propagation. */
   postPivotSteps: MountStep[]
   /** [path under /proc/sys, value] written after pivot_root. */

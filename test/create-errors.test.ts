@@ -19,7 +19,7 @@ const cases: Case[] = [
   { name: 'malformed JSON', raw: '{"ociVersion": "1.3.0",\n  "root": }', error: /config\.json: invalid JSON at line 2/ },
   { name: 'a namespace type the spec does not know', configure: s => { s.linux!.namespaces![1] = { type: 'netwrk' } }, error: /config\.json: \/linux\/namespaces\/1\/type: must be one of/ },
   { name: 'a namespace given twice', configure: s => { s.linux!.namespaces!.push({ type: 'pid' }) }, error: /\/linux\/namespaces/ },
-  { name: 'no mount namespace', configure: s => { s.linux!.namespaces = s.linux!.namespaces!.filter(n => n.type !== 'mount') }, error: /\/linux\/namespaces: a mount namespace is required/ },
+  { name: 'a user namespace without a mount namespace', configure: s => { s.linux!.namespaces = [...s.linux!.namespaces!.filter(n => n.type !== 'mount'), { type: 'user' }]; s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]; s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }] }, error: /\/linux\/namespaces: a user namespace needs a mount namespace of its own/ },
   { name: 'a relative cwd', configure: s => { s.process!.cwd = 'tmp' }, error: /\/process\/cwd/ },
   { name: 'a bind mount whose source does not exist', configure: s => { s.mounts!.push({ destination: '/data', type: 'bind', source: '/nonexistent/ocirt-test', options: ['rbind'] }) }, error: /\/mounts\/\d+\/source: \/nonexistent\/ocirt-test: no such file or directory/ },
   { name: 'a filesystem the kernel cannot mount', configure: s => { s.mounts!.push({ destination: '/data', type: 'nosuchfs', source: 'none' }) }, error: /config\.json \/mounts\/\d+: mount nosuchfs none on \/data: no such device/ },

@@ -2,7 +2,7 @@
 // them, where ocirt must do what runc 1.1.5 does with the same bundle.
 // ENGINE_RUNTIME=/usr/sbin/runc runs this file against runc for comparison.
 import t from 'tap'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -170,4 +170,56 @@ t.test('item 9: a read-only /dev tmpfs ("ro" in its options) is filled first, th
   t.equal(r.code, 0, 'runs', { stderr: r.stderr })
   t.equal(r.stdout, 'ro\ndev-read-only\n/dev/fd\n/dev/mqueue\n/dev/ptmx\n/dev/pts/ptmx\n/dev/shm\nnull-writable\nshm-writable\n',
     '/dev is read-only, with its devices, symlinks, devpts, shm and mqueue', { stderr: r.stderr })
+})
+
+t.test('item 13: --no-pivot leaves no full host procfs or sysfs in the container\'s mount namespace: a fresh proc cannot be mounted from a user namespace', async t => {
+  const { rt, bundle, id } = await engine(t, spec => {
+    spec.root!.readonly = false
+    // Docker's default set has CAP_SETFCAP, which mapping root into a user namespace needs; CAP_SYS_ADMIN is --privileged's.
+    addCapability(spec, 'CAP_SYS_ADMIN')
+    addCapability(spec, 'CAP_SETFCAP')
+    spec.process!.args = ['sh', '-c', [
+      'mkdir -p /tmp/proc /tmp/sys',
+      // The kernel lets a new user namespace (owning new pid and net namespaces) mount
+      // procfs or sysfs only while a full, uncovered one is in its mount namespace.
+      'busybox unshare -Urmpfn sh -c "mount -t proc proc /tmp/proc && echo proc-mounted; mount -t sysfs sysfs /tmp/sys && echo sysfs-mounted" 2>/dev/null',
+      'echo finished',
+    ].join('; ')]
+  })
+  const r = await rt.run(['run', '--no-pivot', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'finished\n', 'neither a fresh procfs (kallsyms, kmsg unmasked) nor a sysfs could be mounted', { stderr: r.stderr })
+})
+
+t.test('item 8: with a user namespace (docker --userns-remap, podman --userns), a bind source the remapped root cannot reach is mounted', async t => {
+  // mkdtemp makes a 0700 directory of the host's root: the container's root (host uid 100000) cannot pass it.
+  // (The prefix is in FIXTURE_MOUNT_PREFIXES: it holds a mount.)
+  const hidden = mkdtempSync(join(tmpdir(), 'ocirt-propagation-userns-'))
+  t.teardown(() => {
+    spawnSync('umount', ['-l', join(hidden, 'data', 'sub')])
+    rmSync(hidden, { recursive: true, force: true })
+  })
+  mkdirSync(join(hidden, 'data', 'sub'), { recursive: true })
+  writeFileSync(join(hidden, 'data', 'file'), 'reached\n')
+  writeFileSync(join(hidden, 'data', 'sub', 'under'), '')
+  // A submount of the rbind source: as with runc, the container may not unmount it to see what it covers.
+  execFileSync('mount', ['-t', 'tmpfs', 'sub', join(hidden, 'data', 'sub')])
+  writeFileSync(join(hidden, 'single'), 'a file\n')
+  // A source named through an absolute symlink (as /var/run -> /run is).
+  symlinkSync(hidden, join(hidden, 'link'))
+  const { rt, bundle, id } = await engine(t, spec => {
+    spec.linux!.namespaces!.push({ type: 'user' })
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }]
+    spec.mounts = spec.mounts!.filter(m => !m.destination.startsWith('/sys'))
+    spec.mounts!.push({ destination: '/data', type: 'bind', source: join(hidden, 'data'), options: ['rbind', 'ro'] })
+    spec.mounts!.push({ destination: '/etc/single', type: 'bind', source: join(hidden, 'link', 'single'), options: ['bind'] })
+    spec.process!.args = ['sh', '-c', 'cat /data/file /etc/single; touch /data/x 2>/dev/null || echo data-read-only; awk \'$5 == "/data" { print $6 }\' /proc/self/mountinfo | cut -d, -f1; umount /data/sub 2>/dev/null || echo submount-locked; ls /data/sub']
+  })
+  // The mount points are in the image (the remapped root may not create them in a rootfs of the host's root).
+  mkdirSync(join(bundle.rootfs, 'data'))
+  writeFileSync(join(bundle.rootfs, 'etc', 'single'), '')
+  const r = await rt.run(['run', '--bundle', bundle.dir, id])
+  t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'reached\na file\ndata-read-only\nro\nsubmount-locked\n', 'the directory and the file are mounted, with their options; the submount stays locked', { stderr: r.stderr })
 })

@@ -226,6 +226,11 @@ export const DEVIATIONS: Record<string, Deviation> = {
     clause: 'runtime.md#runtimeState: `creating` is lifecycle step 2 only; prestart, createRuntime and createContainer hooks run after it (steps 3-5) and get `created`',
     runc: 'runc 1.1.5 sends status "creating" to prestart, createRuntime and createContainer hooks'
   },
+  'inherited-mount-namespace-leaks': {
+    clause: 'config-linux.md#configLinuxNamespaces: a type missing from namespaces MUST inherit the runtime namespace; runtime.md: the environment is left as it was',
+    runc: 'runc 1.1.5 sets the rootfs up in the runtime\'s own mount namespace: "/" made rslave, the rootfs bind and every mount left there after delete',
+    crun: 'crun 1.8.1 mounts /proc, /dev, /sys, ... under the rootfs in the runtime\'s namespace and leaves them after delete; exec does not enter the container\'s root'
+  },
   'kill-invalid-signal': {
     clause: 'runtime.md#runtimeKill + #runtimeErrors: an unknown signal name MUST generate an error',
     crun: 'crun 1.8.1 exits 0 for unknown signal names (NOSUCHSIGNAL, SIGFOO)'

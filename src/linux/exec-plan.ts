@@ -78,6 +78,10 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     rootPropagation: 0,
     mountSteps: [],
     noPivot: false,
+    // A container without a mount namespace of its own (namespaces.ts): its
+    // root is a detached tree the init's root names; the mount namespace,
+    // the runtime's, is not joined.
+    ...(types.has('mount') ? {} : { chrootTo: `/proc/${opts.initPid}/root` }),
     postPivotSteps: [],
     sysctls: [],
     rlimits: processPlan.rlimits,

@@ -37,6 +37,8 @@ export interface NamespacePlan {
   privateTypes: Set<string>
   /** Types created new (not joined). */
   newTypes: Set<string>
+  /** No mount namespace in the config: the init sets up in a new one, then returns to the runtime's. */
+  inheritMountNamespace: boolean
 }
 
 export function mapText (mappings: LinuxIDMapping[] | undefined): string {
@@ -52,17 +54,20 @@ export function planNamespaces (spec: Spec): NamespacePlan {
     else newTypes.add(ns.type)
     if (NAMESPACE_FLAGS[ns.type] === undefined) throw new ConfigError('config.json', `/linux/namespaces/${i}/type`, `unknown namespace type "${ns.type}"`)
   })
-  if (!newTypes.has('mount') && !joins.has('mount')) {
-    // Every mount, the pivot_root and the masked paths happen in it; without
-    // one they would happen on the host.
-    throw new ConfigError('config.json', '/linux/namespaces', 'a mount namespace is required (add {"type": "mount"})')
+  // config-linux.md: without a mount entry the container inherits the
+  // runtime's mount namespace. Its rootfs is still set up in a namespace of
+  // its own (so nothing is mounted on the host), and the init returns to the
+  // runtime's namespace before exec, rooted in a detached copy of that tree.
+  const inheritMountNamespace = !newTypes.has('mount') && !joins.has('mount')
+  if (inheritMountNamespace && (newTypes.has('user') || joins.has('user'))) {
+    throw new ConfigError('config.json', '/linux/namespaces', 'a user namespace needs a mount namespace of its own (add {"type": "mount"})')
   }
 
   let cloneFlags = 0
   let unshareFlags = 0
   const userJoined = joins.has('user')
   const timeOffsets = Object.keys(spec.linux?.timeOffsets ?? {}).length > 0
-  for (const type of newTypes) {
+  for (const type of inheritMountNamespace ? [...newTypes, 'mount'] : newTypes) {
     const flag = NAMESPACE_FLAGS[type]
     if (type === 'cgroup') {
       // Unshared by the child after the parent has placed it in its cgroup,
@@ -109,5 +114,6 @@ export function planNamespaces (spec: Spec): NamespacePlan {
     gidMap: user ? mapText(linux?.gidMappings) : '',
     privateTypes: new Set([...newTypes, ...joins.keys()]),
     newTypes,
+    inheritMountNamespace,
   }
 }

@@ -12,7 +12,7 @@ import { planProcess } from './process.js'
 import { planProcessAttributes } from './process-attributes.js'
 import { applyMountLabel, planExecLabel } from './security-labels.js'
 import type { PlannedStep } from './rootfs.js'
-import { planRootfs } from './rootfs.js'
+import { hostPseudoFilesystems, planRootfs } from './rootfs.js'
 import { containerIdMapping } from './idmap-mount.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
@@ -104,6 +104,8 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     rootPropagation: rootfs.rootPropagation,
     mountSteps: steps(rootfs.mountSteps),
     noPivot: opts.noPivot,
+    inheritMountNamespace: ns.inheritMountNamespace,
+    noPivotDetach: opts.noPivot ? hostPseudoFilesystems(rootfs.rootfs) : [],
     postPivotSteps: steps(rootfs.postPivotSteps),
     sysctls: planSysctls(spec.linux?.sysctl),
     rlimits: processPlan.rlimits,
@@ -258,6 +260,7 @@ function describeStep (step: { op: number, target: string, source?: string, fsty
     9: `mkdir ${step.target}`,
     10: `set mount attributes on ${step.target}`,
     11: `id-mapped bind mount of ${step.source ?? ''} on ${step.target}`,
+    12: `bind mount ${step.source ?? ''} on ${step.target}`,
   }
   return names[step.op] ?? `step on ${step.target}`
 }

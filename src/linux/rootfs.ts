@@ -8,13 +8,14 @@
  * Every path here is a path inside the container; the init resolves it
  * inside the rootfs and never follows a symlink out of it.
  */
-import { statSync } from 'node:fs'
+import { readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, posix, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
 import type { LinuxDevice, Mount, Spec } from '../spec/types.js'
 import { cgroupMountSteps } from './cgroup-mount.js'
+import { unescapeMountinfo } from './cgroups/hierarchy.js'
 import * as c from './constants.js'
 import { parseMountOptions } from './mount-options.js'
 import type { ContainerIdMapping } from './idmap-mount.js'
@@ -57,7 +58,7 @@ export function containerPath (destination: string): string {
   return posix.normalize(destination.startsWith('/') ? destination : `/${destination}`)
 }
 
-function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string): MountStep[] {
+function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string, userNamespace: boolean): MountStep[] {
   const source = isAbsolute(m.source ?? '') ? m.source! : resolve(bundle, m.source ?? '')
   let isDirectory: boolean
   try {
@@ -67,7 +68,10 @@ function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof par
   }
   const target = containerPath(m.destination)
   const steps: MountStep[] = [{
-    op: MountOp.Mount,
+    // In a user namespace the init, root there, may not reach the source (a
+    // 0700 directory of the host's root on the way): the runtime opens it for
+    // the init, as runc opens sources before its init enters the namespace.
+    op: userNamespace ? MountOp.DetachedBind : MountOp.Mount,
     source,
     target,
     flags: c.MS_BIND | (options.recursiveBind ? c.MS_REC : 0),
@@ -92,7 +96,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
     const extra = options.flags & ~(c.MS_BIND | c.MS_REC | c.MS_REMOUNT)
     if (extra !== 0) steps.push({ op: MountOp.Remount, target, flags: c.MS_BIND | extra })
   } else if (options.bind || m.type === 'bind') {
-    steps = bindMountSteps(m, index, options, opts.bundle)
+    steps = bindMountSteps(m, index, options, opts.bundle, opts.userNamespace)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
     steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)
   } else {
@@ -239,4 +243,28 @@ function rootfsPropagationFlags (value: string | undefined): number {
     case 'runbindable': return c.MS_UNBINDABLE | c.MS_REC
     default: throw new ConfigError('config.json', '/linux/rootfsPropagation', `must be one of private, rprivate, shared, rshared, slave, rslave, unbindable, runbindable (got "${value}")`)
   }
+}
+
+/**
+ * --no-pivot (runc's msMoveRoot): with MS_MOVE and chroot instead of
+ * pivot_root, the host's mounts stay in the container's mount namespace. A
+ * full procfs or sysfs among them lets a process of the container mount a
+ * fresh, unmasked one in a user namespace of its own (the kernel allows it
+ * when such a mount is fully visible in the namespace): these are detached
+ * before the move. Mount points outside the rootfs, deepest first.
+ */
+export function hostPseudoFilesystems (rootfs: string): string[] {
+  const root = realpathSync(rootfs)
+  const found: string[] = []
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const sep = line.indexOf(' - ')
+    if (sep < 0) continue
+    const fields = line.slice(0, sep).split(' ')
+    const fstype = line.slice(sep + 3).split(' ')[0]
+    if ((fstype !== 'proc' && fstype !== 'sysfs') || unescapeMountinfo(fields[3]) !== '/') continue
+    const mountPoint = unescapeMountinfo(fields[4])
+    if (mountPoint === root || mountPoint.startsWith(`${root}/`)) continue
+    found.push(mountPoint)
+  }
+  return found.sort((a, b) => b.length - a.length)
 }

@@ -54,7 +54,7 @@ export function cgroupMounts (): CgroupMount[] {
 }
 
 /** mountinfo escapes space, tab, newline and backslash as \ooo. */
-function unescapeMountinfo (s: string): string {
+export function unescapeMountinfo (s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
 }
 
