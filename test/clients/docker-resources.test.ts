@@ -102,6 +102,17 @@ if (unavailable !== false) {
     t.match(ro.stderr, /Read-only file system/, 'with EROFS')
   })
 
+  t.test('the container is in its cgroup in every hierarchy, the hybrid layout\'s cgroup2 one included', async t => {
+    const name = newName('placement')
+    await dk().runDetached(name, [], ['sleep', '1000'])
+    const cgroup = await dk().cgroupOf(name)
+    const pid = await dk().inspect(name, '{{.State.Pid}}')
+    const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n')
+    t.same(lines.filter(l => !l.endsWith(`:${cgroup}`)), [], `every line of /proc/PID/cgroup ends in ${cgroup}`)
+    t.ok(lines.some(l => l.startsWith('0::')), 'the cgroup2 line among them')
+    await dk().removeAndCheck(t, name)
+  })
+
   t.test('nothing is left: no container, dockerd, containerd, shim, process, mount or cgroup', async t => {
     const problems = await dk().stop()
     t.same(problems, [], 'teardown found nothing left behind')
