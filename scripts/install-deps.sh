@@ -2,7 +2,8 @@
 # Installs what ocirt needs to build and test on Debian 12, as root:
 # Debian packages (compiler, busybox for root filesystems, the runc/crun peers
 # for conformance and benchmarks, criu for checkpoint/restore, containerd and
-# podman for the client tests) and the npm packages, then builds dist/.
+# podman, docker.io and buildah for the client tests) and the npm packages,
+# then builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # adds ~70 ms to every node start on these machines
@@ -12,9 +13,11 @@ missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 # The clients the client tests drive (test/clients/): without their
-# recommends (buildah, slirp4netns, dbus...), which the tests do not use.
-# catatonit: the static binary of the CRI tests' pause image.
-client_packages=(containerd podman conmon catatonit)
+# recommends (slirp4netns, dbus, apparmor...), which the tests do not use.
+# catatonit: the static binary of the CRI tests' pause image. docker.io brings
+# dockerd 20.10, the docker 20.10 CLI (/usr/bin/docker) and docker-init
+# (--init); the tests start their own private dockerd.
+client_packages=(containerd podman conmon catatonit docker.io buildah)
 missing_clients=()
 for p in "${client_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_clients+=("$p"); done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_clients[@]} -gt 0 ]; then

@@ -11,6 +11,10 @@
 # are sorted, gzip stores no name or time, so the same busybox gives the same
 # digests. The tar is cached: rebuilt only if busybox (or this script) changed.
 # Prints the path of the tar.
+#
+# Beside it, OUT with .docker-archive.tar for .tar: the same blobs as a
+# docker-archive (a manifest.json naming the config and layer files), which
+# is what `docker load` of docker 20.10 reads; it does not read an OCI layout.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kind=busybox
@@ -29,8 +33,10 @@ else
   content=$busybox
 fi
 
+docker_out=${out%.tar}.docker-archive.tar
+
 key=$(cat "$content" "$0" | sha256sum | cut -c1-64)
-if [ -f "$out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; exit 0; fi
+if [ -f "$out" ] && [ -f "$docker_out" ] && [ "$(cat "$out.key" 2>/dev/null)" = "$key" ]; then echo "$out"; exit 0; fi
 
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d)
@@ -89,6 +95,15 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json"
 tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
   --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
   -C "$work/layout" -cf "$out.tmp" .
+
+# docker-archive: manifest.json beside the blobs; docker load takes gzip layers.
+mkdir "$work/docker"
+printf '[{"Config":"blobs/sha256/%s","RepoTags":["%s"],"Layers":["blobs/sha256/%s"]}]' \
+  "${config_digest#sha256:}" "$name" "${layer_digest#sha256:}" > "$work/docker/manifest.json"
+tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner --format=posix \
+  --pax-option=exthdr.name=%d/PaxHeaders/%f,delete=atime,delete=ctime \
+  -cf "$docker_out.tmp" -C "$work/docker" manifest.json -C "$work/layout" blobs
+mv "$docker_out.tmp" "$docker_out"
 mv "$out.tmp" "$out"
 echo "$key" > "$out.key"
 echo "$out"

@@ -7,11 +7,15 @@
 // --force ID`. CLIENT_RUNTIME picks the runtime (default dist/ocirt;
 // /usr/sbin/runc to prove the tests against runc).
 import t, { type Test } from 'tap'
-import { readFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { isAlive } from '../../conformance/lib/reaper.js'
 import { Podman } from './lib/podman.js'
 import { oneShotWorkloads } from './lib/workloads.js'
-import { CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, runtimeState, mustSucceed, needsCgroups, processesUnder, runtimeVersion, sleep, until } from './lib/common.js'
+import {
+  CLIENT_RUNTIME, WORKLOAD, clientAvailable, clientImage, runtimeState, mountsUnder, mustSucceed, needsCgroups, processesUnder, runCmd, runtimeVersion, sleep,
+  unmountUnder, until,
+} from './lib/common.js'
 
 const unavailable = clientAvailable('podman') || clientAvailable('conmon')
 if (unavailable !== false) {
@@ -186,6 +190,52 @@ if (unavailable !== false) {
     t.ok(took < 10_000, `podman returned ${took} ms after it started (the timeout is 2 s)`)
     t.not((await pm.podman(['inspect', name])).code, 0, 'the container is gone (--rm)')
     t.same((await pm.podman(['ps', '--all', '--quiet', '--filter', `name=${name}`])).stdout.trim(), '', 'podman ps lists no such container')
+  })
+
+  t.test('--tmpfs with a mode and a size', async t => {
+    const r = await pm.run(newName('tmpfs'), ['--rm', '--tmpfs', '/scratch:mode=1770,size=1m'], ['sh', '-c', 'stat -c %a /scratch; grep " /scratch " /proc/mounts'])
+    t.match(r.stdout, /^1770\n/, 'the tmpfs has the mode asked for', { stderr: r.stderr })
+    t.match(r.stdout, /tmpfs \/scratch tmpfs .*size=1024k/, 'and the size', { stderr: r.stderr })
+  })
+
+  t.test('--group-add: the groups are added to the user\'s, once each', async t => {
+    const r = await pm.run(newName('groupadd'), ['--rm', '--user', '1000:1000', '--group-add', '1234', '--group-add', '5678', '--group-add', '1234'], ['sh', '-c', 'grep "^Groups:" /proc/self/status'])
+    t.equal(r.code, 0, 'runs', { stderr: r.stderr })
+    t.same(r.stdout.split(/\s+/).slice(1).filter(Boolean).sort(), ['1000', '1234', '5678'], 'supplementary groups 1000, 1234, 5678', { stdout: r.stdout })
+  })
+
+  /**
+   * A volume with mount propagation: a host dir made a shared mount point
+   * (the host's / is private here), mounted in a container that may mount
+   * (CAP_SYS_ADMIN). A tmpfs mounted on each side shows whether propagation
+   * goes host -> container (rslave and rshared) and container -> host
+   * (rshared only).
+   */
+  const propagation = async (t: Test, mode: 'rslave' | 'rshared'): Promise<{ hostToContainer: boolean, containerToHost: boolean }> => {
+    const host = mkdtempSync(join(pm.base, `${mode}-`))
+    const name = newName(mode)
+    try {
+      mustSucceed(await runCmd(pm.base, 'mount', ['--bind', host, host]))
+      mustSucceed(await runCmd(pm.base, 'mount', ['--make-shared', host]))
+      mkdirSync(join(host, 'from-host'))
+      mustSucceed(await pm.run(name, ['--detach', '--cap-add', 'SYS_ADMIN', '--volume', `${host}:/vol:${mode}`], ['sleep', '1000']))
+      mustSucceed(await runCmd(pm.base, 'mount', ['-t', 'tmpfs', `${mode}-host`, join(host, 'from-host')]))
+      const seen = await pm.podman(['exec', name, 'grep', '-c', ' /vol/from-host ', '/proc/mounts'])
+      const mounted = await pm.podman(['exec', name, 'sh', '-c', 'mkdir /vol/from-container && mount -t tmpfs ctr /vol/from-container'])
+      t.equal(mounted.code, 0, 'the container mounts a tmpfs in the volume', { stderr: mounted.stderr })
+      return { hostToContainer: seen.stdout.trim() === '1', containerToHost: mountsUnder(join(host, 'from-container')).length > 0 }
+    } finally {
+      await pm.remove(name)
+      unmountUnder(host)
+    }
+  }
+
+  t.test('a volume with :rslave propagation: host mounts reach the container, not the other way', async t => {
+    t.same(await propagation(t, 'rslave'), { hostToContainer: true, containerToHost: false }, 'host -> container only')
+  })
+
+  t.test('a volume with :rshared propagation: mounts reach the other side both ways', async t => {
+    t.same(await propagation(t, 'rshared'), { hostToContainer: true, containerToHost: true }, 'host -> container and container -> host')
   })
 
   t.test('nothing is left: no container, conmon, process, mount or cgroup', async t => {

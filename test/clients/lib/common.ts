@@ -4,10 +4,10 @@
  * output through files, a test-owned cgroup parent, and the host checks that
  * prove nothing was left behind.
  */
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync } from 'node:fs'
-import { execFileSync, spawnSync } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
+import { type ChildProcess, execFileSync, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { tmpdir } from 'node:os'
 import { REPO } from '../../lib/ocirt.js'
 import { cgroupMounts } from '../../../conformance/lib/cgroups.js'
@@ -231,6 +231,73 @@ export function forceCleanup (base: string, cgroupParent: string, helpers: { nam
   const left = removeCgroupTree(cgroupParent)
   if (left.length > 0) problems.push(`cgroups could not be removed: ${left.join(' ')}`)
   rmSync(base, { recursive: true, force: true })
+}
+
+/**
+ * Clients that call the runtime without --root (podman, buildah) leave its
+ * state in the runtime's default root (/run/ocirt, /run/runc). Containers
+ * there whose bundle is under `base` (this client's) are deleted, and
+ * reported: a clean run leaves none.
+ */
+export function deleteRuntimeLeftovers (base: string, problems: string[]): void {
+  const root = `/run/${basename(CLIENT_RUNTIME)}`
+  let ids: string[] = []
+  try { ids = readdirSync(root) } catch { return }
+  for (const id of ids) {
+    let bundle = ''
+    try {
+      // ocirt's state.json has the bundle; runc's keeps it in a config label.
+      const state = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as { bundle?: string, config?: { labels?: string[] } }
+      bundle = state.bundle ?? state.config?.labels?.find(l => l.startsWith('bundle='))?.slice('bundle='.length) ?? ''
+    } catch { continue }
+    if (!bundle.startsWith(`${base}/`)) continue
+    problems.push(`the runtime still had container ${id} in ${root}`)
+    spawnSync(CLIENT_RUNTIME, ['delete', '--force', id], { stdio: 'ignore', timeout: 10_000 })
+  }
+}
+
+/** The system-wide cache podman and buildah write whatever --root says (blob-info-cache-v1.boltdb). */
+export const SYSTEM_IMAGE_CACHE = '/var/lib/containers'
+
+/**
+ * The end of a podman or buildah teardown: runtime state they left in the
+ * runtime's default root, then forceCleanup with their helper processes
+ * (conmon, buildah), then /var/lib/containers if the test made it.
+ */
+export function cleanupContainersClient (base: string, cgroupParent: string, helper: string, createdImageCache: boolean, problems: string[]): void {
+  deleteRuntimeLeftovers(base, problems)
+  forceCleanup(base, cgroupParent, { name: helper, pids: processesOf(helper, base) }, problems)
+  if (createdImageCache) rmSync(SYSTEM_IMAGE_CACHE, { recursive: true, force: true })
+}
+
+/** SIGTERM a daemon the test started and wait for it to exit; false if it is still running. */
+export async function terminateDaemon (daemon: ChildProcess, timeoutMs: number): Promise<boolean> {
+  daemon.kill('SIGTERM')
+  return await until(() => daemon.exitCode !== null || daemon.signalCode !== null, timeoutMs) === true
+}
+
+/**
+ * The configuration the containers/common clients (podman, buildah) read,
+ * private to `base` (in base/conf): CONTAINERS_CONF with `containersConf`,
+ * vfs storage in base/root and base/runroot, no registries, and a
+ * policy.json in $HOME/.config/containers (read before /etc/containers)
+ * that accepts the unsigned local image. Returns the environment that
+ * points the client at it.
+ */
+export function containersConfigEnv (base: string, containersConf: string): NodeJS.ProcessEnv {
+  const conf = join(base, 'conf')
+  mkdirSync(join(conf, 'home', '.config', 'containers'), { recursive: true })
+  writeFileSync(join(conf, 'containers.conf'), containersConf)
+  writeFileSync(join(conf, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${base}/root"\nrunroot = "${base}/runroot"\n`)
+  writeFileSync(join(conf, 'registries.conf'), 'unqualified-search-registries = []\n')
+  writeFileSync(join(conf, 'home', '.config', 'containers', 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}\n')
+  return {
+    ...process.env,
+    HOME: join(conf, 'home'),
+    CONTAINERS_CONF: join(conf, 'containers.conf'),
+    CONTAINERS_STORAGE_CONF: join(conf, 'storage.conf'),
+    CONTAINERS_REGISTRIES_CONF: join(conf, 'registries.conf'),
+  }
 }
 
 /** A temp dir for one client's private state. */

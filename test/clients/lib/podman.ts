@@ -18,18 +18,16 @@
  * load writes its blob-info cache there whatever --root says) if it was not
  * there before.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, join } from 'node:path'
+import { existsSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { atExit } from '../../../conformance/lib/exit.js'
 import { ensureSubreaper } from '../../../conformance/lib/reaper.js'
 import {
-  CLIENT_RUNTIME, type CmdOptions, type CmdResult, clientTempDir, forceCleanup, mountsUnder, mustSucceed, needsCgroups,
+  CLIENT_RUNTIME, type CmdOptions, type CmdResult, SYSTEM_IMAGE_CACHE, cleanupContainersClient, clientTempDir, containersConfigEnv, mountsUnder, mustSucceed, needsCgroups,
   newCgroupParent, processesOf, processesUnder, runCmd, until,
 } from './common.js'
 
 export const IMAGE = 'localhost/ocirt-busybox:latest'
-const SYSTEM_IMAGE_CACHE = '/var/lib/containers'
 
 /** A hard limit of this process (getrlimit), from /proc/self/limits. */
 function hardLimit (name: string): number {
@@ -46,8 +44,6 @@ export class Podman {
   private stopped = false
 
   private constructor (readonly base: string) {
-    const conf = join(base, 'conf')
-    mkdirSync(join(conf, 'home', '.config', 'containers'), { recursive: true })
     // podman 4.3 itself runs with RLIMIT_NPROC 32768 (measured here): the runtime it starts cannot go above that.
     const nofile = Math.min(hardLimit('Max open files'), 1048576)
     const nproc = Math.min(hardLimit('Max processes'), 32768)
@@ -67,18 +63,7 @@ export class Podman {
       '[network]',
       `network_config_dir = "${base}/net"`,
     ].join('\n') + '\n'
-    writeFileSync(join(conf, 'containers.conf'), containersConf)
-    writeFileSync(join(conf, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${base}/root"\nrunroot = "${base}/runroot"\n`)
-    writeFileSync(join(conf, 'registries.conf'), 'unqualified-search-registries = []\n')
-    // Images come from a local archive: accept them unsigned. ($HOME/.config/containers/policy.json is read first.)
-    writeFileSync(join(conf, 'home', '.config', 'containers', 'policy.json'), '{"default":[{"type":"insecureAcceptAnything"}]}\n')
-    this.env = {
-      ...process.env,
-      HOME: join(conf, 'home'),
-      CONTAINERS_CONF: join(conf, 'containers.conf'),
-      CONTAINERS_STORAGE_CONF: join(conf, 'storage.conf'),
-      CONTAINERS_REGISTRIES_CONF: join(conf, 'registries.conf'),
-    }
+    this.env = containersConfigEnv(base, containersConf)
     this.globals = ['--root', join(base, 'root'), '--runroot', join(base, 'runroot'), '--tmpdir', join(base, 'tmp'),
       '--runtime', CLIENT_RUNTIME, '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', '--storage-driver', 'vfs']
   }
@@ -144,34 +129,9 @@ export class Podman {
     return problems
   }
 
-  /**
-   * podman calls the runtime without --root, so the runtime keeps its state in
-   * its default root (/run/ocirt, /run/runc). Containers of this podman that
-   * are still there (their bundles are under our base dir) are deleted, and
-   * reported: a clean run leaves none.
-   */
-  private deleteRuntimeLeftovers (problems: string[]): void {
-    const root = `/run/${basename(CLIENT_RUNTIME)}`
-    let ids: string[] = []
-    try { ids = readdirSync(root) } catch { return }
-    for (const id of ids) {
-      let bundle = ''
-      try {
-        // ocirt's state.json has the bundle; runc's keeps it in a config label.
-        const state = JSON.parse(readFileSync(join(root, id, 'state.json'), 'utf8')) as { bundle?: string, config?: { labels?: string[] } }
-        bundle = state.bundle ?? state.config?.labels?.find(l => l.startsWith('bundle='))?.slice('bundle='.length) ?? ''
-      } catch { continue }
-      if (!bundle.startsWith(`${this.base}/`)) continue
-      problems.push(`the runtime still had container ${id} in ${root}`)
-      spawnSync(CLIENT_RUNTIME, ['delete', '--force', id], { stdio: 'ignore', timeout: 10_000 })
-    }
-  }
-
   private stopSync (problems: string[] = []): void {
     if (this.stopped) return
     this.stopped = true
-    this.deleteRuntimeLeftovers(problems)
-    forceCleanup(this.base, this.cgroupParent, { name: 'conmon', pids: processesOf('conmon', this.base) }, problems)
-    if (this.createdImageCache) rmSync(SYSTEM_IMAGE_CACHE, { recursive: true, force: true })
+    cleanupContainersClient(this.base, this.cgroupParent, 'conmon', this.createdImageCache, problems)
   }
 }
