@@ -12,8 +12,10 @@ missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 # The clients the client tests drive (test/clients/): without their
-# recommends (buildah, slirp4netns, dbus...), which the tests do not use.
-client_packages=(containerd podman conmon)
+# recommends (slirp4netns, dbus...), which the tests do not use. buildah and
+# uidmap (newuidmap/newgidmap, for rootless podman and buildah) serve the
+# rootless lane (test/clients/rootless.test.ts).
+client_packages=(containerd podman conmon buildah uidmap)
 missing_clients=()
 for p in "${client_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_clients+=("$p"); done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_clients[@]} -gt 0 ]; then

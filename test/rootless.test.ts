@@ -14,6 +14,7 @@ import type { OciSpec } from '../conformance/lib/bundle.js'
 import { bundleFor, sleep } from '../conformance/lib/harness.js'
 import { ensureSubreaper, isAlive, killAndReap, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
+import { processesOfUid } from './clients/lib/rootless.js'
 import { UsageError } from '../src/errors.js'
 import { defaultStateRoot, resolveRootless } from '../src/cli/privilege.js'
 import { honorsXdgRuntimeDir, isInitialUidMap, rootlessByDefault } from '../src/linux/host-facts.js'
@@ -62,17 +63,7 @@ function rootlessTest (name: string, fn: (t: Test) => Promise<void>): void {
 }
 
 /** pids whose real uid is `uid` (the uid is ours alone: any such process is the test's). */
-function processesOf (uid: number): number[] {
-  const pids: number[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const line = readFileSync(`/proc/${name}/status`, 'utf8').split('\n').find(l => l.startsWith('Uid:'))
-      if (line?.split(/\s+/)[1] === String(uid)) pids.push(Number(name))
-    } catch {}
-  }
-  return pids
-}
+const processesOf = processesOfUid
 
 function unusedUid (): number {
   const passwd = readFileSync('/etc/passwd', 'utf8')
