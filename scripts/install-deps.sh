@@ -16,8 +16,9 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 # recommends (slirp4netns, dbus, apparmor...), which the tests do not use.
 # catatonit: the static binary of the CRI tests' pause image. docker.io brings
 # dockerd 20.10, the docker 20.10 CLI (/usr/bin/docker) and docker-init
-# (--init); the tests start their own private dockerd.
-client_packages=(containerd podman conmon catatonit docker.io buildah)
+# (--init); the tests start their own private dockerd. uidmap
+# (newuidmap/newgidmap) serves rootless podman and buildah (rootless.test.ts).
+client_packages=(containerd podman conmon catatonit docker.io buildah uidmap)
 missing_clients=()
 for p in "${client_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing_clients+=("$p"); done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_clients[@]} -gt 0 ]; then

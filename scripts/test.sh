@@ -20,8 +20,9 @@ tap_status=$?
 cat "$out/tap.txt"
 [ $tap_status -eq 0 ] || status=1
 
-# test/clients/: containerd, podman, Docker and buildah drive dist/ocirt
-# (CLIENT_RUNTIME's default). A run of their own: podman mounts on the host while it works,
+# test/clients/: containerd (ctr and CRI), podman, Docker and buildah drive
+# dist/ocirt (CLIENT_RUNTIME's default), and rootless podman and buildah as an
+# unprivileged user (rootless.test.ts). A run of their own: podman mounts on the host while it works,
 # which the other tests' "host mount table unchanged" checks would see.
 echo "== tap test/clients/*.test.ts (CLIENT_RUNTIME=dist/ocirt)"
 npx --no-install tap --reporter=tap test/clients/*.test.ts > "$out/clients.txt" 2>&1

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
-import { OCIRT } from './lib/ocirt.js'
+import { OCIRT, ocirt } from './lib/ocirt.js'
 import { loadOfficialSchemas } from './lib/official-schema.js'
 import { SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
 
@@ -64,6 +64,26 @@ t.test('--log with --log-format json gets the error as containerd reads it', asy
   t.match(lines[0].msg, /container does not exist: "no-such-container"/)
   t.ok(!Number.isNaN(Date.parse(lines[0].time)), 'time is a timestamp')
   t.match(r.stderr, /does not exist/, 'and on stderr too')
+})
+
+t.test('the error comes first, warnings after: on stderr and in the --log JSON (engines show the first line)', async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => {
+    spec.process!.args = ['/no/such/program']
+    // A warning found before the error: config.md says execCPUAffinity is not for the init.
+    spec.process!.execCPUAffinity = { initial: '0' }
+  })
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-log-'))
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  const plain = await rt.run(['create', '--bundle', bundle.dir, id])
+  t.equal(plain.code, 1)
+  const lines = plain.stderr.trim().split('\n')
+  t.match(lines[0], /^ocirt: exec: "\/no\/such\/program"/, 'stderr: the error is the first line', { stderr: plain.stderr })
+  t.match(plain.stderr, /level=warning msg=".*execCPUAffinity/, 'and the warning follows')
+  const log = join(dir, 'log.json')
+  const logged = await rt.run(['--log', log, '--log-format', 'json', 'create', '--bundle', bundle.dir, id])
+  t.equal(logged.code, 1)
+  const entries = readFileSync(log, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { level: string, msg: string })
+  t.same(entries.map(e => e.level), ['error', 'warning'], 'the log: the error, then the warning')
 })
 
 t.test('spec writes a config that ocirt itself accepts and refuses to overwrite', async t => {

@@ -14,8 +14,10 @@ import type { OciSpec } from '../conformance/lib/bundle.js'
 import { bundleFor, sleep } from '../conformance/lib/harness.js'
 import { ensureSubreaper, isAlive, killAndReap, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
+import { processesOfUid } from './clients/lib/rootless.js'
 import { UsageError } from '../src/errors.js'
-import { resolveRootless } from '../src/cli/privilege.js'
+import { defaultStateRoot, resolveRootless } from '../src/cli/privilege.js'
+import { honorsXdgRuntimeDir, isInitialUidMap, rootlessByDefault } from '../src/linux/host-facts.js'
 import { buildPlan } from '../src/linux/plan.js'
 import type { Caller as PlanCaller } from '../src/linux/rootless.js'
 import { grantedRanges } from '../src/linux/rootless.js'
@@ -42,6 +44,8 @@ interface RunAs {
   globals?: string[]
   /** Command words put before setpriv (prlimit, or unshare with a setup script). */
   prefix?: string[]
+  /** Run ocirt as root of the user namespace of this process of the caller's (as podman and buildah call the runtime, from theirs). */
+  userNamespaceOf?: number
   timeoutMs?: number
 }
 
@@ -59,17 +63,7 @@ function rootlessTest (name: string, fn: (t: Test) => Promise<void>): void {
 }
 
 /** pids whose real uid is `uid` (the uid is ours alone: any such process is the test's). */
-function processesOf (uid: number): number[] {
-  const pids: number[] = []
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const line = readFileSync(`/proc/${name}/status`, 'utf8').split('\n').find(l => l.startsWith('Uid:'))
-      if (line?.split(/\s+/)[1] === String(uid)) pids.push(Number(name))
-    } catch {}
-  }
-  return pids
-}
+const processesOf = processesOfUid
 
 function unusedUid (): number {
   const passwd = readFileSync('/etc/passwd', 'utf8')
@@ -86,7 +80,7 @@ async function ocirtAs (caller: Caller, args: string[], opts: RunAs = {}): Promi
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', XDG_RUNTIME_DIR: caller.xdg, ...opts.env }
   const envWords = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v ?? ''}`)
   const words = [...(opts.prefix ?? []), 'setpriv', `--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--inh-caps=-all',
-    '--', 'env', '-i', ...envWords, OCIRT, ...(opts.globals ?? []), ...args]
+    '--', ...(opts.userNamespaceOf !== undefined ? ['nsenter', '--preserve-credentials', `--user=/proc/${opts.userNamespaceOf}/ns/user`] : []), 'env', '-i', ...envWords, OCIRT, ...(opts.globals ?? []), ...args]
   const io = mkdtempSync(join(caller.base, 'io-'))
   const out = openSync(join(io, 'out'), 'a')
   const err = openSync(join(io, 'err'), 'a')
@@ -185,14 +179,11 @@ rootlessTest('create, start, state, exec, kill, delete under the default state r
   const s = await state()
   t.equal(s.status, 'created')
   t.match(readFileSync(`/proc/${s.pid}/status`, 'utf8'), new RegExp(`\\nUid:\\t${caller.uid}\\t`), 'the init runs as the caller on the host')
-  // CVE-2019-5736 class: past pivot_root the init is not dumpable, so not even
-  // the caller's own processes (as a container's are) can open its binary.
-  const exe = spawnSync('setpriv', [`--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--inh-caps=-all', 'cat', `/proc/${s.pid}/exe`], { encoding: 'utf8' })
-  t.not(exe.status, 0, 'the caller cannot read the created init\'s /proc/PID/exe')
-  t.match(exe.stderr, /Permission denied/)
-  const early = await ocirtAs(caller, ['exec', id, 'true'])
-  t.equal(early.code, 1)
-  t.match(early.stderr, /cannot exec in created container "rl-life" without privilege \(rootless\): its init's namespaces cannot be opened until it is started/)
+  // As runc's: exec into a created container works (the init stays dumpable
+  // until exec, since the caller cannot write the ocirt binary, root's).
+  const early = await ocirtAs(caller, ['exec', id, 'sh', '-c', 'readlink /proc/self/ns/pid; exit 3'])
+  t.equal(early.code, 3, `exec into the created container (${early.stderr})`)
+  t.equal(early.stdout.trim(), readlinkSync(`/proc/${s.pid}/ns/pid`), 'in the created container\'s pid namespace')
   t.equal((await ocirtAs(caller, ['start', id])).code, 0)
   t.equal((await state()).status, 'running')
   const list = await ocirtAs(caller, ['list', '-q'])
@@ -521,11 +512,87 @@ rootlessTest('--root given explicitly needs no XDG_RUNTIME_DIR; --rootless takes
   const bad = await ocirtAs(caller, ['--rootless', 'maybe', 'list'])
   t.equal(bad.code, 1)
   t.match(bad.stderr, /flag --rootless must be true, false or auto, not "maybe"/)
-  t.equal(resolveRootless(undefined, 0), false, 'auto: root is not rootless')
-  t.equal(resolveRootless('auto', 1000), true, 'auto: anyone else is')
-  t.equal(resolveRootless('false', 1000), false)
-  t.equal(resolveRootless('true', 0), true)
-  t.throws(() => resolveRootless('yes', 0), UsageError)
+  const realRoot = { euid: 0, inUserNamespace: false, setgroupsDenied: false }
+  const userNsRoot = { euid: 0, inUserNamespace: true, setgroupsDenied: false }
+  const user = { euid: 1000, inUserNamespace: false, setgroupsDenied: false }
+  t.equal(resolveRootless(undefined, false, realRoot), false, 'auto: real root is not rootless')
+  t.equal(resolveRootless('auto', false, user), true, 'auto: anyone else is')
+  t.equal(resolveRootless('auto', false, userNsRoot), true, 'auto: root of a user namespace (a rootless engine) is, as runc')
+  t.equal(resolveRootless('auto', true, userNsRoot), false, 'auto with --systemd-cgroup in a user namespace: not (runc, when it cannot ask systemd)')
+  t.equal(resolveRootless('false', false, user), false)
+  t.equal(resolveRootless('true', false, realRoot), true)
+  t.equal(resolveRootless('1', false, realRoot), true, 'Go\'s ParseBool words, as runc')
+  t.throws(() => resolveRootless('yes', false, realRoot), UsageError)
+  t.equal(rootlessByDefault(false, userNsRoot), true)
+})
+
+t.test('host facts: the initial user namespace, and the default state root as runc\'s', async t => {
+  t.ok(isInitialUidMap('         0          0 4294967295\n'), 'the full identity map is the initial user namespace')
+  t.notOk(isInitialUidMap('         0       1001          1\n'), 'unshare -r')
+  t.notOk(isInitialUidMap('         0       1001          1\n         1     100000      65536\n'), 'podman\'s, through newuidmap')
+  const realRoot = { euid: 0, inUserNamespace: false, setgroupsDenied: false }
+  const userNsRoot = { euid: 0, inUserNamespace: true, setgroupsDenied: false }
+  const xdg = { XDG_RUNTIME_DIR: '/run/user/1001' }
+  t.equal(defaultStateRoot({ XDG_RUNTIME_DIR: '/run/user/0' }, realRoot), '/run/ocirt', 'real root: /run/ocirt whatever XDG_RUNTIME_DIR says')
+  t.equal(defaultStateRoot(xdg, userNsRoot), '/run/user/1001/ocirt', 'root of a user namespace: $XDG_RUNTIME_DIR/ocirt (podman, buildah)')
+  t.equal(defaultStateRoot({ ...xdg, USER: 'root' }, userNsRoot), '/run/ocirt', 'unless $USER is root (runc\'s rule)')
+  t.equal(defaultStateRoot({}, userNsRoot), '/run/ocirt', 'without XDG_RUNTIME_DIR: /run/ocirt')
+  t.equal(defaultStateRoot(xdg, { ...realRoot, euid: 1001 }), '/run/user/1001/ocirt', 'not root: $XDG_RUNTIME_DIR/ocirt')
+  t.throws(() => defaultStateRoot({}, { ...realRoot, euid: 1001 }), /XDG_RUNTIME_DIR is not set; set it or pass --root DIR/)
+  t.throws(() => defaultStateRoot({ XDG_RUNTIME_DIR: 'rel' }, { ...realRoot, euid: 1001 }), /not an absolute path \("rel"\)/)
+  t.equal(honorsXdgRuntimeDir({ XDG_RUNTIME_DIR: '' }, userNsRoot), false, 'an empty XDG_RUNTIME_DIR is not set')
+})
+
+rootlessTest('a state root the caller cannot write: one line naming the path and what to do, no stack trace', async t => {
+  const caller = unprivilegedCaller(t)
+  const bundle = rootlessBundle(t, caller)
+  // root's directory, 0755: it exists, so only the container's own directory fails (EACCES), as /run/ocirt did for podman.
+  const root = join(caller.base, 'roots')
+  mkdirSync(root, { mode: 0o755 })
+  const r = await ocirtAs(caller, ['--root', root, 'create', '--bundle', bundle.dir, 'rl-denied'])
+  t.equal(r.code, 1)
+  t.equal(r.stderr.trim().split('\n').length, 1, 'one line', { stderr: r.stderr })
+  t.notMatch(r.stderr, /internal error|\n\s+at /, 'no internal error, no stack trace')
+  t.match(r.stderr, new RegExp(`mkdir ${join(root, 'rl-denied')}: permission denied: the state root ${root} is not writable by uid ${caller.uid}; pass --root DIR`))
+  assertNothingLeft(t, caller)
+})
+
+rootlessTest('as root of a user namespace (a rootless engine\'s call, no --root): state in $XDG_RUNTIME_DIR/ocirt, no cgroup, devices bound, exec into created', async t => {
+  const caller = unprivilegedCaller(t)
+  // The config a rootless engine sends: no user namespace of its own (ocirt is already in one), ids the namespace maps.
+  const bundle = bundleFor(t, spec => {
+    spec.process!.args = ['sh', '-c', 'grep -c " /dev/null " /proc/self/mountinfo > /shared/.out; mv /shared/.out /shared/out; sleep 60']
+    spec.mounts = spec.mounts!.map(m => m.destination === '/sys'
+      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
+      : { ...m, options: m.options?.filter(o => !/^[ug]id=/.test(o)) })
+    delete spec.linux!.resources
+  }, { shared: true })
+  chmodSync(bundle.dir, 0o755)
+  // One user namespace for every call, as podman's pause process keeps one: it maps the caller's uid and gid to 0 (unshare -r).
+  const holderProcess = spawnTracked('setpriv', [`--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--', 'unshare', '--user', '--map-root-user', 'sleep', '600'], { stdio: 'ignore' })
+  const holderExited = new Promise(resolve => holderProcess.once('exit', resolve))
+  t.teardown(() => { holderProcess.kill('SIGKILL') })
+  const holder = holderProcess.pid!
+  for (let i = 0; i < 100 && !/^\s*0\s+\d+\s+1\s*$/.test(readFileSync(`/proc/${holder}/uid_map`, 'utf8')); i++) await sleep(20)
+  const id = 'rl-engine'
+  const created = await ocirtAs(caller, ['create', '--bundle', bundle.dir, id], { userNamespaceOf: holder })
+  t.equal(created.code, 0, `create (${created.stderr})`)
+  t.notMatch(created.stderr, /internal error|\/run\/ocirt/, 'not /run/ocirt')
+  t.match(created.stderr, /no cgroup of its own for the container \(rootless\)/, 'rootless by default: the cgroup is a warning, not an error')
+  t.ok(existsSync(join(caller.xdg, 'ocirt', id, 'state.json')), 'the state is in $XDG_RUNTIME_DIR/ocirt, as runc\'s in $XDG_RUNTIME_DIR/runc')
+  const exec = await ocirtAs(caller, ['exec', id, 'sh', '-c', 'exit 6'], { userNamespaceOf: holder })
+  t.equal(exec.code, 6, `exec into the created container (${exec.stderr})`)
+  const started = await ocirtAs(caller, ['start', id], { userNamespaceOf: holder })
+  t.equal(started.code, 0, started.stderr)
+  const out = join(bundle.shared, 'out')
+  for (let i = 0; i < 100 && !existsSync(out); i++) await sleep(50)
+  t.equal(existsSync(out) ? readFileSync(out, 'utf8') : '', '1\n', '/dev/null is a bind mount of the host\'s (mknod is refused in a user namespace), as runc')
+  const del = await ocirtAs(caller, ['delete', '--force', id], { userNamespaceOf: holder })
+  t.equal(del.code, 0, del.stderr)
+  holderProcess.kill('SIGKILL')
+  await holderExited
+  for (let i = 0; i < 50 && processesOf(caller.uid).length > 0; i++) { reapOrphans(); await sleep(20) }
+  assertNothingLeft(t, caller)
 })
 
 t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgroup code reads', async t => {
@@ -545,7 +612,10 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   t.equal(root.init.setgroupsDeny, false, 'root (CAP_SETGID) leaves setgroups allowed')
   t.equal(root.rootless, false)
   t.equal(root.init.dumpableUntil, DumpableUntil.Never, 'root reaches a non-dumpable init: it never is dumpable')
-  t.equal(own.init.dumpableUntil, DumpableUntil.Pivot, 'rootless: dumpable until pivot_root, for the maps and create hooks')
+  t.equal(own.init.dumpableUntil, DumpableUntil.Exec, 'rootless, the ocirt binary not the caller\'s: dumpable until exec (exec into a created container, as runc)')
+  // uid 0 without CAP_SYS_PTRACE (this process's uid: access(2) decides, and root may write the binary).
+  const ownRootSpec = { ...spec, linux: { ...spec.linux, uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1 }] } }
+  t.equal(plan(ownRootSpec, caller(0, false)).init.dumpableUntil, DumpableUntil.Pivot, 'a caller who could write the ocirt binary: dumpable only until pivot_root (CVE-2019-5736)')
   spec.hooks = { startContainer: [{ path: '/bin/true' }] }
   t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Exec, 'rootless with startContainer hooks: until exec')
   t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),

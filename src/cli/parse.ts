@@ -79,7 +79,7 @@ export function parseArgv (argv: string[]): Parsed {
   const globals: Globals = {
     // Resolved when a command needs it: `spec` or `features` run without one.
     get root () { return explicitRoot ?? defaultStateRoot() },
-    rootless: resolveRootless(g.rootless as string | undefined),
+    rootless: resolveRootless(g.rootless as string | undefined, g['systemd-cgroup'] === true),
     log: g.log as string | undefined,
     logFormat,
     debug: g.debug === true,

@@ -4,37 +4,43 @@
  */
 import { isAbsolute, join } from 'node:path'
 import { UsageError } from '../errors.js'
+import { type HostFacts, honorsXdgRuntimeDir, hostFacts, rootlessByDefault } from '../linux/host-facts.js'
 
 export const ROOT_STATE_DIR = '/run/ocirt'
 
-function effectiveUid (): number {
-  return process.geteuid?.() ?? 0
+/**
+ * --root when not given, as runc's: $XDG_RUNTIME_DIR/ocirt (runc:
+ * $XDG_RUNTIME_DIR/runc, the user's private runtime dir) when the caller is
+ * not root, or is root of a user namespace (a rootless engine: podman and
+ * buildah call the runtime so, without --root); /run/ocirt for real root.
+ */
+export function defaultStateRoot (env: NodeJS.ProcessEnv = process.env, facts: HostFacts = hostFacts()): string {
+  if (honorsXdgRuntimeDir(env, facts)) {
+    const runtimeDir = env.XDG_RUNTIME_DIR ?? ''
+    if (!isAbsolute(runtimeDir)) {
+      throw new UsageError(`no directory for the state of containers: the default --root is $XDG_RUNTIME_DIR/ocirt, and XDG_RUNTIME_DIR is not an absolute path ("${runtimeDir}"); ` +
+        'set it or pass --root DIR')
+    }
+    return join(runtimeDir, 'ocirt')
+  }
+  if (facts.euid === 0) return ROOT_STATE_DIR
+  throw new UsageError(`no directory for the state of containers: ocirt runs as uid ${facts.euid} (not root), whose default --root is $XDG_RUNTIME_DIR/ocirt, ` +
+    'and XDG_RUNTIME_DIR is not set; set it or pass --root DIR')
 }
 
-/**
- * --root when not given. root: /run/ocirt. Anyone else cannot write /run,
- * and gets $XDG_RUNTIME_DIR/ocirt, as runc uses $XDG_RUNTIME_DIR/runc (the
- * user's private runtime dir, /run/user/UID under systemd-logind).
- */
-export function defaultStateRoot (env: NodeJS.ProcessEnv = process.env, uid = effectiveUid()): string {
-  if (uid === 0) return ROOT_STATE_DIR
-  const runtimeDir = env.XDG_RUNTIME_DIR ?? ''
-  if (runtimeDir === '' || !isAbsolute(runtimeDir)) {
-    throw new UsageError(`no directory for the state of containers: ocirt runs as uid ${uid} (not root), whose default --root is $XDG_RUNTIME_DIR/ocirt, ` +
-      `and XDG_RUNTIME_DIR is ${runtimeDir === '' ? 'not set' : `not an absolute path ("${runtimeDir}")`}; set it or pass --root DIR`)
-  }
-  return join(runtimeDir, 'ocirt')
-}
+/** The words runc's --rootless takes for true and false (Go's strconv.ParseBool). */
+const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
+const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
 
 /**
  * --rootless true|false|auto (runc's flag): whether ocirt lacks privilege
- * over cgroups. auto (the default), as runc: when the effective uid is not 0.
+ * over cgroups. auto (the default) is rootlessByDefault: the caller is not
+ * root, or is root of a user namespace (host-facts.ts).
  */
-export function resolveRootless (flag: string | undefined, uid = effectiveUid()): boolean {
-  switch (flag ?? 'auto') {
-    case 'true': return true
-    case 'false': return false
-    case 'auto': return uid !== 0
-    default: throw new UsageError(`flag --rootless must be true, false or auto, not "${flag ?? ''}"`)
-  }
+export function resolveRootless (flag: string | undefined, systemdCgroup = false, facts: HostFacts = hostFacts()): boolean {
+  const word = flag ?? 'auto'
+  if (word === '' || word.toLowerCase() === 'auto') return rootlessByDefault(systemdCgroup, facts)
+  if (TRUE_WORDS.has(word)) return true
+  if (FALSE_WORDS.has(word)) return false
+  throw new UsageError(`flag --rootless must be true, false or auto, not "${word}"`)
 }

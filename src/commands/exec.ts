@@ -94,6 +94,8 @@ export async function run (ctx: CommandContext): Promise<number> {
     throw e
   }
   if (ctx.flags.detach === true) return 0
+  // The process runs: its warnings need not wait until it exits.
+  ctx.log.flushWarnings()
   const native = loadNative()
   const exited = native.waitPidAsync(pid)
   // The process is our child: its pid cannot be recycled before we reap it.

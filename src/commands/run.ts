@@ -59,6 +59,8 @@ export async function run (ctx: CommandContext): Promise<number> {
     proxy?.close()
     throw e
   }
+  // Started: what went wrong is no longer an error of this command, so the warnings need not wait for its end.
+  ctx.log.flushWarnings()
   const result = await exited
   await proxy?.finish()
   if (ctx.flags.keep !== true) deleteContainer(root, id, true, ctx.log)

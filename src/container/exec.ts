@@ -48,8 +48,9 @@ export function execProcess (opts: ExecOptions): number {
     const failure = (e as { failure?: InitFailure }).failure
     if (failure === undefined) throw e
     if (status === 'created' && failure.phase === InitPhase.Setns && failure.errno === EACCES) {
-      // docs/rootless.md: a rootless init is not dumpable from pivot_root to exec.
-      throw new OcirtError(`cannot exec in created container "${state.id}" without privilege (rootless): its init's namespaces cannot be opened until it is started`)
+      // docs/rootless.md: a rootless init is not dumpable from pivot_root to exec when the caller could write the ocirt binary.
+      throw new OcirtError(`cannot exec in created container "${state.id}" without privilege (rootless): its init's namespaces cannot be opened until it is started ` +
+        `(the init is not dumpable: the caller could write the ocirt binary ${process.execPath}, CVE-2019-5736)`)
     }
     throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
   }

@@ -18,6 +18,7 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planExecLabel } from './security-labels.js'
 import { currentCaller } from './rootless.js'
+import { hostFacts, rootlessByDefault } from './host-facts.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -41,7 +42,7 @@ export interface ExecPlanOptions {
   preserveFds: number
   noNewKeyring: boolean
   consoleSocket: string | undefined
-  /** The global --rootless, resolved; default: the caller is not root. */
+  /** The global --rootless, resolved; default: rootlessByDefault (host-facts.ts). */
   rootless?: boolean
 }
 
@@ -49,8 +50,11 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   const types = new Set<string>((config.linux?.namespaces ?? []).map(n => n.type))
   // setns into a pid namespace needs CAP_SYS_ADMIN in our own user namespace
   // as well: without it (rootless) the child joins it after the container's
-  // user namespace, and forks into it.
-  const childJoinsPid = types.has('pid') && types.has('user') && !currentCaller().capSysAdmin
+  // user namespace, and forks into it. The child does so too when ocirt runs
+  // in a user namespace (a rootless engine's): the parent could join the
+  // container's pid namespace but not return to its own, owned by the
+  // initial user namespace, and the kernel then refuses it new threads.
+  const childJoinsPid = types.has('pid') && ((types.has('user') && !currentCaller().capSysAdmin) || hostFacts().inUserNamespace)
   const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? ['user', 'pid', ...JOIN_ORDER.slice(1)] : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
@@ -70,7 +74,8 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     gidMap: '',
     // A container whose user namespace denies setgroups (its gid map was
     // written without CAP_SETGID) cannot set groups for this process either.
-    setgroupsDeny: types.has('user') && setgroupsDenied(opts.initPid),
+    // Without one of its own the container is in ocirt's user namespace, which may deny it too (unshare -r).
+    setgroupsDeny: types.has('user') ? setgroupsDenied(opts.initPid) : hostFacts().setgroupsDenied,
     oomScoreAdj: process.oomScoreAdj ?? null,
     hostname: null,
     domainname: null,
@@ -98,5 +103,5 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   if (init.setgroupsDeny && processPlan.process.additionalGids.length > 0) {
     throw new ConfigError('process', '/user/additionalGids', 'the container\'s user namespace denies setgroups (rootless): no additional groups can be set')
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? globalThis.process.geteuid?.() !== 0 }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? rootlessByDefault() }
 }

@@ -2,7 +2,9 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
+import { accessSync, constants, statSync } from 'node:fs'
 import { requireProcess } from '../spec/semantic.js'
+import { ConfigError } from '../errors.js'
 import type { InitPlan, InitFailure } from '../native.js'
 import { DumpableUntil, InitPhase, MountOp } from '../native.js'
 
@@ -21,6 +23,7 @@ import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
+import { hostFacts, rootlessByDefault } from './host-facts.js'
 
 /** errno values the failure messages explain. */
 const EPERM = 1
@@ -39,7 +42,7 @@ export interface PlanOptions {
   /** Container id; the init joins a new session keyring "_ses.<id>" unless noNewKeyring. */
   id: string
   noNewKeyring: boolean
-  /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: the caller is not root. */
+  /** The global --rootless, resolved (runc's meaning: no privilege over cgroups). Default: rootlessByDefault (host-facts.ts). */
   rootless?: boolean
   /** The container stays in the caller's cgroups (rootless, none of its own): a cgroup mount shows those. */
   inCallerCgroup?: boolean
@@ -71,11 +74,19 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)
   const userNamespace = ns.newTypes.has('user') || joinedTypes.has('user')
   if (ns.newTypes.has('user')) checkUserNamespaceMounts(spec, ns.newTypes, joinedTypes)
-  if (userNamespace) checkDevicesBindable(spec)
-  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: false }
+  // As runc (rootfs_linux.go createDevices): device nodes are bound from the
+  // host whenever the container has a user namespace or ocirt itself runs in
+  // one (a rootless engine's): mknod of a device needs CAP_MKNOD in the initial one.
+  const bindDevices = userNamespace || hostFacts().inUserNamespace
+  if (bindDevices) checkDevicesBindable(spec)
+  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: !joinedTypes.has('user') && hostFacts().setgroupsDenied }
+  if (idMaps.setgroupsDeny && !ns.newTypes.has('user') && (containerProcess.user?.additionalGids ?? []).length > 0) {
+    throw new ConfigError('config.json', '/process/user/additionalGids', 'ocirt runs in a user namespace that denies setgroups (/proc/self/setgroups): ' +
+      'no additional groups can be set; its gid map must be written by newgidmap or with CAP_SETGID')
+  }
   const rootfs = planRootfs(spec, {
     bundle: opts.bundle,
-    userNamespace,
+    userNamespace: bindDevices,
     cgroupNamespace: ns.privateTypes.has('cgroup'),
     containerIdMapping: containerIdMapping(ns),
     cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
@@ -131,23 +142,45 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
     warnings,
-    rootless: opts.rootless ?? caller.uid !== 0,
+    rootless: opts.rootless ?? rootlessByDefault(false, { ...hostFacts(), euid: caller.uid }),
   }
 }
 
 /**
  * A privileged ocirt reaches its init's /proc files though it is not
  * dumpable (CVE-2019-5736: nothing in the container may open its
- * /proc/PID/exe). A rootless one cannot: its init stays dumpable until
- * pivot_root (it is alone in its namespaces until then, with ids of the
- * caller's), or until exec when startContainer hooks must join its
- * namespaces from `start` (a process exec'd into the created container
- * could then open /proc/PID/exe: the ocirt binary, writable only if the
- * caller owns it).
+ * /proc/PID/exe). A rootless one cannot, and neither can its `exec` into a
+ * created container (setns needs /proc/PID/ns of the init): runc's init
+ * stays dumpable (its /proc/PID/exe is a sealed copy of runc), and so does
+ * ocirt's until exec, unless the caller could write the ocirt binary that
+ * /proc/PID/exe opens. Then it is dumpable only until pivot_root (it is
+ * alone in its namespaces until then, with ids of the caller's), or until
+ * exec when startContainer hooks must join its namespaces from `start`.
  */
 function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
   if (caller.capProcAccess) return DumpableUntil.Never
-  return (spec.hooks?.startContainer?.length ?? 0) > 0 ? DumpableUntil.Exec : DumpableUntil.Pivot
+  if ((spec.hooks?.startContainer?.length ?? 0) > 0) return DumpableUntil.Exec
+  return ocirtBinaryWritableBy(caller) ? DumpableUntil.Pivot : DumpableUntil.Exec
+}
+
+/** Could the caller write the executable this process runs (what its init's /proc/PID/exe opens)? */
+function ocirtBinaryWritableBy (caller: Caller): boolean {
+  const binary = globalThis.process.execPath
+  // This process is the caller: access(2) knows its groups too.
+  if (caller.uid === (globalThis.process.geteuid?.() ?? 0)) {
+    try {
+      accessSync(binary, constants.W_OK)
+      return true
+    } catch {
+      return false
+    }
+  }
+  try {
+    const st = statSync(binary)
+    return st.uid === caller.uid || (st.mode & 0o002) !== 0 || (st.gid === caller.gid && (st.mode & 0o020) !== 0)
+  } catch {
+    return true
+  }
 }
 
 const PHASE_TEXT: Readonly<Record<number, string>> = {

@@ -68,7 +68,8 @@ export class StateStore {
       mkdirSync(this.root, { recursive: true, mode: 0o711 })
     } catch (e) {
       // Typically a user other than root with the default /run/ocirt, or an XDG_RUNTIME_DIR not theirs.
-      throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+      throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; ` +
+        'pass --root DIR (a directory of yours) or set XDG_RUNTIME_DIR (the default root is $XDG_RUNTIME_DIR/ocirt for a user other than root and for root of a user namespace)')
     }
     const dir = this.dir(id)
     try {

@@ -15,6 +15,7 @@ import type { PointedRule } from './devices.js'
 import { deviceRules, v1DeviceWrites } from './devices.js'
 import { compileDeviceFilter } from './device-filter.js'
 import { loadNative } from '../../native.js'
+import { rootlessByDefault } from '../host-facts.js'
 
 export type { ContainerCgroup } from './manager.js'
 
@@ -34,11 +35,11 @@ export function planCgroup (spec: Spec): CgroupPlan {
 
 /**
  * Creates the container's cgroup and writes its limits; on failure nothing
- * is left. Rootless (--rootless, by default when not root), a cgroup that cannot be made is no error
+ * is left. Rootless (--rootless; by default when not real root, see host-facts.ts), a cgroup that cannot be made is no error
  * when the config asks for no limits: the container stays in its caller's
  * cgroup (runc --rootless does the same); with limits it is.
  */
-export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless = process.geteuid?.() !== 0): ContainerCgroup | undefined {
+export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless = rootlessByDefault(systemd)): ContainerCgroup | undefined {
   let cgroup: ContainerCgroup
   try {
     cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
@@ -56,8 +57,9 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
   }
   try {
     applyWrites(cgroup, plan.writes)
-    // Device nodes a rootless container can reach are bind mounts of the caller's own: no rules to add.
-    if (process.geteuid?.() === 0) applyDeviceRules(cgroup, plan.devices)
+    // Device nodes a rootless container can reach are bind mounts of the caller's own: no rules to add
+    // (runc ignores the devices controller's errors when rootless).
+    if (!rootless) applyDeviceRules(cgroup, plan.devices)
   } catch (e) {
     removeCgroup(cgroup)
     throw e
