@@ -6,11 +6,12 @@
  * or exit 1 with a message, and never a half-made container left behind).
  */
 import t from 'tap'
-import { readFileSync, readdirSync, rmdirSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { bundleFor, cgroupDirsFor, snapshotHost, TEST_CGROUP_PARENT, waitFor } from '../conformance/lib/harness.js'
 import { inheritedChildren, isAlive, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { Runtime } from '../conformance/lib/runtime.js'
+import { COMMANDS } from '../src/cli/table.js'
 import { OcirtError } from '../src/errors.js'
 import { buildPlan } from '../src/linux/plan.js'
 import { planCgroup } from '../src/linux/cgroups/index.js'
@@ -169,3 +170,51 @@ for (const phase of ['create', 'start', 'delete'] as const) {
     t.comment(`kill -9 during ${phase} (at 1-${spanMs} ms): ${trials} trials, ${outcome.halfMade} left "creating", ${outcome.liveInitBeforeDelete} with a live unrecorded init, ${outcome.leftAfterDelete} with something left after delete --force (${outcome.emptyCgroupBeforeState} an empty cgroup made before state.json)`)
   })
 }
+
+t.test('command line: 200 random invocations of every command give success or one error line, and leave nothing', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(async () => { await rt.cleanup() })
+  const bundle = bundleFor(t, spec => { spec.process!.args = ['true'] }, { shared: false })
+  const spec = bundle.readConfig()
+  spec.linux!.cgroupsPath = `${TEST_CGROUP_PARENT}/cli-fuzz`
+  bundle.writeConfig(spec)
+  // Where a command may write (spec's config.json, pid files, images): a dir of the test's own.
+  const scratch = join(rt.base, 'scratch')
+  mkdirSync(scratch)
+  const random = prng(0xc11)
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+  const ids = ['', 'x', 'a'.repeat(300), '../escape', '.', '-', '--', 'ü', '%s%n', ' ', 'id with space', 'ok-id']
+  const values = ['', '0', '-1', '1', '99999999999999999999', 'abc', '-', '/dev/zero', '/nonexistent/x', scratch, join(scratch, 'f'), bundle.dir, '1m', 'KILL', 'json', 'table', 'x'.repeat(5000)]
+  const before = snapshotHost()
+  const commands = COMMANDS.map(c => c.name)
+  let succeeded = 0
+  let refused = 0
+  for (let i = 0; i < 200; i++) {
+    const command = COMMANDS[i % COMMANDS.length]
+    const args: string[] = [command.name]
+    const flagCount = Math.floor(random() * 3)
+    for (let f = 0; f < flagCount; f++) {
+      if (random() < 0.15) { args.push(pick(['--nope', '-z', '--', '---x', '--bundle=', '-b'])); continue }
+      const flag = pick(command.flags)
+      args.push(`--${flag.name}`)
+      if (flag.type === 'string') args.push(pick(values))
+    }
+    const argCount = Math.floor(random() * (Math.min(command.maxArgs, 3) + 2))
+    for (let a = 0; a < argCount; a++) args.push(a === 0 ? pick([...ids, rt.newId('cli')]) : pick(values))
+    const r = await rt.run(args, { cwd: scratch, timeoutMs: 20_000 })
+    if (r.code === 0) {
+      succeeded++
+    } else {
+      refused++
+      t.notMatch(r.stderr, /internal error|\n\s+at /, `${args.join(' ')}: no internal error or stack trace`, { stderr: r.stderr })
+      t.ok(r.stderr.trim().split('\n').filter(l => !l.startsWith('ocirt: warning')).length <= 1, `${args.join(' ')}: one error line`, { stderr: r.stderr })
+    }
+  }
+  for (const id of rt.ids) await rt.delete(id, true)
+  t.same(readdirSync(rt.root), [], 'no state dir left')
+  await waitFor(() => { reapOrphans(); return inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)).length === 0 }, 2000)
+  t.same(inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)), [], 'no process left')
+  t.same(hostMounts().filter(l => !before.mountinfo.has(l)), [], 'no mount left on the host')
+  t.same(cgroupDirsFor(`${TEST_CGROUP_PARENT}/cli-fuzz`), [], 'no cgroup left')
+  t.comment(`fuzz: 200 command lines over ${commands.length} commands, ${succeeded} succeeded, ${refused} refused with one line`)
+})
