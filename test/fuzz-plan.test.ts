@@ -18,7 +18,7 @@ import { planCgroup } from '../src/linux/cgroups/index.js'
 import { compileDeviceFilter } from '../src/linux/cgroups/device-filter.js'
 import { parseConfig } from '../src/spec/validate.js'
 import { type Json, mutate, prng } from './lib/mutate.js'
-import { hostMounts, OCIRT, REPO } from './lib/ocirt.js'
+import { hostMounts, idWithCgroup, OCIRT, REPO } from './lib/ocirt.js'
 
 const seeds = ['runc-1.1.5-spec.json', 'podman-4.3-run.json', 'containerd-1.6-cri-container.json', 'crun-1.8.1-spec.json']
   .map(name => JSON.parse(readFileSync(join(REPO, 'test', 'fixtures', 'configs', name), 'utf8')) as { root?: { path?: string }, process?: { terminal?: boolean } })
@@ -131,12 +131,7 @@ for (const phase of ['create', 'start', 'delete'] as const) {
     const trials = 20
     const outcome = { halfMade: 0, liveInitBeforeDelete: 0, leftAfterDelete: 0, emptyCgroupBeforeState: 0 }
     for (let i = 0; i < trials; i++) {
-      const id = rt.newId(`kill9-${phase}`)
-      const cgroupPath = `${TEST_CGROUP_PARENT}/${id}`
-      const spec = bundle.readConfig()
-      spec.linux!.cgroupsPath = cgroupPath
-      bundle.writeConfig(spec)
-      rt.ids.add(id)
+      const { id, cgroupPath } = idWithCgroup(t, rt, bundle, `kill9-${phase}`)
       const killAfterMs = 1 + Math.floor(random() * spanMs)
       if (phase === 'create') {
         await killDuring(rt, ['create', '--bundle', bundle.dir, id], killAfterMs)

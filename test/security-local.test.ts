@@ -8,8 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { execFileSync } from 'node:child_process'
 import type { TapLike } from '../conformance/lib/harness.js'
-import { assertNothingLeft, snapshotHost } from '../conformance/lib/harness.js'
-import { ocirt, OCIRT } from './lib/ocirt.js'
+import { assertNothingLeft, bundleFor, cgroupDirsFor, snapshotHost, TEST_CGROUP_PARENT, waitFor } from '../conformance/lib/harness.js'
+import { inheritedChildren, isAlive, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
+import { Runtime } from '../conformance/lib/runtime.js'
+import { idWithCgroup, ocirt, OCIRT } from './lib/ocirt.js'
 
 /** A uid (and gid) no account and no process has: "another local user". */
 function unusedUid (): number {
@@ -251,4 +253,48 @@ t.test('item 12: a seccomp filter longer than BPF_MAXINSNS is refused, naming /l
 t.test('item 12: a hook timeout that would overflow is refused, naming it', async t => {
   const { rt, bundle, id } = await ocirt(t, spec => { spec.hooks = { prestart: [{ path: '/bin/true', timeout: 9007199254740991 }] } }, { shared: false })
   assertOneLine(t, await rt.create(id, bundle.dir), /config\.json: \/hooks\/prestart\/0\/timeout: must be at most 2147483647 seconds/, 'create')
+})
+
+// ------------------------------------------------------------------ item 9
+
+t.test('item 9: ocirt killed right after the init is ready, before it recorded it: the init dies, delete --force leaves nothing', async t => {
+  const rt = await Runtime.open(OCIRT)
+  t.teardown(async () => { await rt.cleanup() })
+  const bundle = bundleFor(t, spec => { spec.process!.args = ['sleep', '60'] }, { shared: false })
+  const hostBounding = /^CapBnd:\s*(\w+)/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+  const before = snapshotHost()
+  let inWindow = 0
+  for (let i = 0; i < 10; i++) {
+    const { id, cgroupPath } = idWithCgroup(t, rt, bundle, 'ready-kill')
+    const child = spawnTracked(OCIRT, ['--root', rt.root, 'create', '--bundle', bundle.dir, id], { stdio: 'ignore' })
+    const exited = new Promise<void>(resolve => child.once('exit', () => resolve()))
+    // The init drops its bounding set just before it reports ready: kill ocirt the moment it has.
+    const deadline = Date.now() + 5000
+    let init: number | undefined
+    while (init === undefined && Date.now() < deadline && child.exitCode === null) {
+      for (const dir of cgroupDirsFor(cgroupPath)) {
+        let procs: string[] = []
+        try { procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean) } catch { continue }
+        for (const pid of procs) {
+          try {
+            if (/^CapBnd:\s*(\w+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] !== hostBounding) init = Number(pid)
+          } catch { /* exited */ }
+        }
+        break
+      }
+    }
+    child.kill('SIGKILL')
+    await exited
+    const st = await rt.stateResult(id)
+    if (init !== undefined && st.code === 0 && JSON.parse(st.stdout).pid === 0) inWindow++
+    const d = await rt.delete(id, true)
+    t.equal(d.code, 0, `${id}: delete --force`, { stderr: d.stderr })
+    await waitFor(() => { reapOrphans(); return inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)).length === 0 }, 2000)
+    t.same({
+      processes: inheritedChildren().filter(p => isAlive(p) && !before.children.has(p)),
+      cgroups: cgroupDirsFor(cgroupPath),
+      stateDirs: readdirSync(rt.root),
+    }, { processes: [], cgroups: [], stateDirs: [] }, `${id}: nothing left`)
+  }
+  t.comment(`item 9: 10 trials, ${inWindow} killed after the init was ready and before its pid was recorded`)
 })
