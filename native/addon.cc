@@ -34,6 +34,7 @@ Napi::Value SpawnInitJs(const Napi::CallbackInfo& info) {
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("pid", r.pid);
+  out.Set("recordedFd", r.recorded_fd);
   return out;
 }
 

@@ -164,6 +164,9 @@ struct Child {
   int status_fd;
   int sync_fd;
   int listen_fd;
+  // Read end of the "recorded" pipe (-1 for exec), and the parent's write end.
+  int recorded_fd;
+  int parent_recorded_fd;
   // The parent's ends of the two pipes, closed at once in the child.
   int parent_status_fd;
   int parent_sync_fd;
@@ -825,6 +828,7 @@ void ReturnToRuntimeMountNamespace(Child& c) {
   // preserved fd range.
   close(c.parent_status_fd);
   close(c.parent_sync_fd);
+  if (c.parent_recorded_fd >= 0) close(c.parent_recorded_fd);
 
   // Die with the parent while being set up; cleared before reporting ready.
   prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
@@ -1060,13 +1064,24 @@ void SetUpRootfs(Child& c) {
 
 // Reports ready, waits in accept() on exec.sock for `start`, then execs.
 [[noreturn]] void WaitForStartThenExec(Child& c) {
-  // Ready: from here the parent may exit, and we wait for `start`.
+  // Ready: PR_SET_PDEATHSIG is cleared now, while the parent surely lives (it
+  // would kill us if cleared after its exit), and the "recorded" pipe takes
+  // over: an init whose creator was killed before it recorded our pid in
+  // state.json would be a container nobody can find. The parent writes its
+  // byte before it exits, so only its death or a failed create gives EOF.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
   InitReport ready {};
   ready.kind = kReportReady;
   ssize_t ignored = write(c.status_fd, &ready, sizeof(ready));
   (void)ignored;
   close(c.status_fd);
+  if (c.recorded_fd >= 0) {
+    char recorded = 0;
+    ssize_t n;
+    do { n = read(c.recorded_fd, &recorded, 1); } while (n < 0 && errno == EINTR);
+    if (n != 1) _exit(1);
+    close(c.recorded_fd);
+  }
 
   // While created, a signal whose default is to terminate terminates the
   // init (as with runc, whose init is a Go program with handlers): pid 1 of a
@@ -1232,6 +1247,16 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); restore_pid_ns(); close_joins();
     return fail(kPhaseListen, 0, e);
   }
+  int recorded_pipe[2] = {-1, -1};
+  if (!plan.exec_immediately && pipe2(recorded_pipe, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close(listen_fd); restore_pid_ns(); close_joins();
+    RemoveExecSocket(plan.state_dir);
+    return fail(kPhaseClone, 0, e);
+  }
+  auto close_recorded = [&]() {
+    for (int& fd : recorded_pipe) if (fd >= 0) { close(fd); fd = -1; }
+  };
 
   int console_fd = -1;
   if (plan.terminal) {
@@ -1240,6 +1265,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
       int e = errno;
       close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
       if (listen_fd >= 0) close(listen_fd);
+      close_recorded();
       restore_pid_ns(); close_joins();
       RemoveExecSocket(plan.state_dir);
       return fail(kPhaseConsoleSocket, 0, e);
@@ -1252,6 +1278,8 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   child.status_fd = status_pipe[1];
   child.sync_fd = sync_pipe[0];
   child.listen_fd = listen_fd;
+  child.recorded_fd = recorded_pipe[0];
+  child.parent_recorded_fd = recorded_pipe[1];
   child.parent_status_fd = status_pipe[0];
   child.parent_sync_fd = sync_pipe[1];
 
@@ -1290,9 +1318,11 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   close(sync_pipe[0]);
   if (listen_fd >= 0) close(listen_fd);
   if (console_fd >= 0) close(console_fd);
+  if (recorded_pipe[0] >= 0) { close(recorded_pipe[0]); recorded_pipe[0] = -1; }
   close_joins();
   if (pid < 0) {
     close(status_pipe[0]); close(sync_pipe[1]);
+    close_recorded();
     RemoveExecSocket(plan.state_dir);
     return fail(kPhaseClone, 1, clone_errno);
   }
@@ -1307,6 +1337,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     if (status_fd >= 0) { close(status_fd); status_fd = -1; }
     waitpid(static_cast<pid_t>(pid), nullptr, 0);
     if (pidfd >= 0) { close(pidfd); pidfd = -1; }
+    close_recorded();
     RemoveExecSocket(plan.state_dir);
     result.pid = -1;
   };
@@ -1446,6 +1477,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     close(sync_fd);
     close(status_fd);
     close(pidfd);
+    result.recorded_fd = recorded_pipe[1];
     return result;
   }
   // The child failed (it has _exit'ed or is about to) or died: reap it.

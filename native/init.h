@@ -180,6 +180,10 @@ constexpr int32_t kReportSeccompListener = 5;
 
 struct SpawnResult {
   int pid = -1;
+  // For a created container (not `exec`): the write end of the pipe on which
+  // the caller confirms, with one byte, that it has recorded the init's pid.
+  // Until then the init dies with its creator; closing it unwritten kills it.
+  int recorded_fd = -1;
   bool failed = false;
   InitReport report{};
 };

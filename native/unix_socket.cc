@@ -1,6 +1,7 @@
 #include "unix_socket.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -25,6 +26,9 @@ int UnixSocketAt(const char* dir, const char* name, bool listen_mode) {
   if (fd >= 0) {
     if (listen_mode) {
       rc = bind(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));
+      // bind() gave the socket 0777 & ~umask; whoever can connect to exec.sock starts the
+      // container, so only its owner may, whatever the caller's umask.
+      if (rc == 0) rc = fchmodat(dirfd, name, 0600, 0);
       if (rc == 0) rc = listen(fd, 1);
     } else {
       rc = connect(fd, reinterpret_cast<struct sockaddr*>(&addr), sizeof(addr));

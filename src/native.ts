@@ -263,7 +263,14 @@ export interface NativeAddon {
    * Clones the container's init and runs the plan up to the point where it waits for `start`. Throws an Error with `.failure` (InitFailure).
    * A seccomp listener fd (SCMP_ACT_NOTIFY) the process loads meanwhile goes to onSeccompListener as it arrives; it is closed after the call.
    */
-  spawnInit (plan: InitPlan, onPause?: (pid: number) => void, onSeccompListener?: (pid: number, fd: number) => void): { pid: number }
+  spawnInit (plan: InitPlan, onPause?: (pid: number) => void, onSeccompListener?: (pid: number, fd: number) => void): {
+    pid: number
+    /**
+     * A created container's init (not exec's) dies with us until we write one
+     * byte here (its pid is recorded); closing it unwritten makes it exit. -1 for exec.
+     */
+    recordedFd: number
+  }
   /** Compiles a seccomp filter with libseccomp; syscalls unknown on this architecture are listed, not filtered. */
   compileSeccomp (request: SeccompRequest): { filter: Buffer, unknownSyscalls: string[] }
   /** Runs a hook to its end (or its timeout), its state on stdin; stdout and stderr are collected (64 KiB). */

@@ -1,5 +1,5 @@
 /** ocirt exec: see container/exec.ts. Flags override the container's process, as with runc. */
-import { readFileSync } from 'node:fs'
+import { readDocument } from '../container/document.js'
 import type { CommandContext } from '../cli/table.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
@@ -57,13 +57,7 @@ export async function run (ctx: CommandContext): Promise<number> {
   let proc: Process
   if (typeof ctx.flags.process === 'string') {
     if (ctx.args.length > 1) throw new UsageError('"exec" takes either --process FILE or a command, not both')
-    let text: string
-    try {
-      text = readFileSync(ctx.flags.process, 'utf8')
-    } catch (e) {
-      throw new UsageError(`--process ${ctx.flags.process}: ${errorLine(e)}`)
-    }
-    proc = parseProcess(text, ctx.flags.process)
+    proc = parseProcess(readDocument(ctx.flags.process, 'exec --process'), ctx.flags.process)
   } else {
     const base = findContainer(ctx.globals.root, id).state.config.process
     if (base === undefined) throw new UsageError('the container has no process to start from: use --process FILE')

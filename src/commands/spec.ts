@@ -1,5 +1,5 @@
 /** ocirt spec: write a default config.json into the bundle (like runc spec). */
-import { existsSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
 import type { CommandContext } from '../cli/table.js'
 import { OcirtError } from '../errors.js'
@@ -7,7 +7,19 @@ import { defaultConfig } from '../spec/default-config.js'
 
 export function run (ctx: CommandContext): number {
   const path = resolve((ctx.flags.bundle as string | undefined) ?? '.', 'config.json')
-  if (existsSync(path)) throw new OcirtError(`${path} already exists; remove it first`)
-  writeFileSync(path, JSON.stringify(defaultConfig(ctx.flags.rootless === true), null, '\t') + '\n')
+  let fd: number
+  try {
+    // O_EXCL: never over an existing file, nor through a symlink planted there.
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EEXIST') throw new OcirtError(`${path} already exists; remove it first`)
+    throw new OcirtError(`cannot write ${path} (--bundle): ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message}`)
+  }
+  try {
+    writeSync(fd, JSON.stringify(defaultConfig(ctx.flags.rootless === true), null, '\t') + '\n')
+  } finally {
+    closeSync(fd)
+  }
   return 0
 }

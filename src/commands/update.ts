@@ -2,7 +2,7 @@
  * ocirt update: runc's flags, or a linux.resources document with
  * --resources FILE (or - for stdin). See container/update.ts.
  */
-import { readFileSync } from 'node:fs'
+import { readBounded, readDocument } from '../container/document.js'
 import type { CommandContext } from '../cli/table.js'
 import { updateContainer } from '../container/update.js'
 import { UsageError } from '../errors.js'
@@ -48,7 +48,7 @@ export function run (ctx: CommandContext): number {
   let source = 'update flags'
   if (file !== undefined) {
     source = file === '-' ? 'update --resources (stdin)' : file
-    patch = parseResources(readFileSync(file === '-' ? 0 : file, 'utf8'), source)
+    patch = parseResources(file === '-' ? readBounded(0, source) : readDocument(file, 'update --resources'), source)
   }
   const sections = patch as Record<string, Record<string, unknown> | undefined>
   for (const [flag, section, field, kind] of FLAG_FIELDS) {

@@ -4,8 +4,9 @@
  * init dies with us until it reports ready, and is killed on failure), no
  * mounts (they live in the init's mount namespace) and no state dir.
  */
-import { closeSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { basename, dirname, join, resolve } from 'node:path'
 import { errorLine, OcirtError } from '../errors.js'
 import { buildPlan, describeFailure } from '../linux/plan.js'
 import type { InitFailure } from '../native.js'
@@ -42,16 +43,28 @@ export interface CreateOptions {
   loaded?: Bundle
 }
 
-/** Writes the pid file whole or not at all (containerd reads it as soon as create returns). */
+/**
+ * Writes the pid file whole or not at all (containerd reads it as soon as
+ * create returns). The temp file is made beside it with O_EXCL|O_NOFOLLOW
+ * under an unguessable name: another local user who can write that directory
+ * cannot plant a symlink there that would make us overwrite a file of root's.
+ */
 export function writePidFile (path: string, pid: number): void {
   const abs = resolve(path)
-  const tmp = join(dirname(abs), `.${process.pid}.pid.tmp`)
+  const tmp = join(dirname(abs), `.${basename(abs)}.${randomBytes(6).toString('hex')}.tmp`)
+  let fd: number
   try {
-    writeFileSync(tmp, String(pid))
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
+  } catch (e) {
+    throw new OcirtError(`--pid-file ${abs}: cannot create ${tmp}: ${errorLine(e)}`)
+  }
+  try {
+    writeSync(fd, String(pid))
+    closeSync(fd)
     renameSync(tmp, abs)
   } catch (e) {
     rmSync(tmp, { force: true })
-    throw new OcirtError(`--pid-file ${path}: ${errorLine(e)}`)
+    throw new OcirtError(`--pid-file ${abs}: ${errorLine(e)}`)
   }
 }
 
@@ -74,9 +87,12 @@ export function createContainer (opts: CreateOptions): StoredState {
   const state = newContainerState(spec, id, bundle, plan.init.rootfs)
   let cgroup: ContainerCgroup | undefined
   let pid = 0
+  let recordedFd = -1
   /** spawnInit returned: the init is ours to kill. (When spawnInit throws, it has killed and reaped the init itself.) */
   let spawned = false
   let hookFailed = false
+  /** Only a pid file this create wrote is removed on failure; one that was there before is the caller's. */
+  let pidFileWritten = false
   // runtime.md lifecycle steps 3-5, while the init waits before pivot_root.
   const runCreateHooks = (initPid: number): void => {
     pid = initPid
@@ -105,9 +121,11 @@ export function createContainer (opts: CreateOptions): StoredState {
     try {
       // A filter loaded without no_new_privs (before the capabilities are dropped) hands its listener over now.
       const agent = seccompAgent(spec, () => stateJson(state, 'creating'))
-      pid = native.spawnInit(plan.init, runCreateHooks, agent === undefined
+      const spawn = native.spawnInit(plan.init, runCreateHooks, agent === undefined
         ? undefined
-        : (initPid, fd) => { state.pid = initPid; agent(initPid, fd) }).pid
+        : (initPid, fd) => { state.pid = initPid; agent(initPid, fd) })
+      pid = spawn.pid
+      recordedFd = spawn.recordedFd
       spawned = true
     } catch (e) {
       const failure = (e as { failure?: InitFailure }).failure
@@ -120,10 +138,20 @@ export function createContainer (opts: CreateOptions): StoredState {
     state.pid = pid
     state.initStartTime = stat.startTime
     store.write(state)
-    if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid)
+    if (opts.pidFile !== undefined) {
+      writePidFile(opts.pidFile, pid)
+      pidFileWritten = true
+    }
+    // Recorded: the init may now outlive us (until then a kill -9 of ocirt takes it along).
+    if (recordedFd >= 0) {
+      writeSync(recordedFd, 'r')
+      closeSync(recordedFd)
+      recordedFd = -1
+    }
     mark('stored')
     return state
   } catch (e) {
+    if (recordedFd >= 0) closeSync(recordedFd)
     if (spawned) {
       const fd = native.pidfdOpen(pid)
       if (fd >= 0) {
@@ -136,7 +164,7 @@ export function createContainer (opts: CreateOptions): StoredState {
     if (cgroup !== undefined) {
       try { removeCgroup(cgroup) } catch (r) { opts.log.warn((r as Error).message) }
     }
-    if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
+    if (pidFileWritten && opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
     store.remove(id)
     // After a failing create hook the lifecycle goes on at steps 12 and 13: destroy, then poststop.
     if (hookFailed) runHooks('poststop', state, 'stopped', opts.log, true)

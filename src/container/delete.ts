@@ -9,7 +9,7 @@ import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
 import { runHooks } from './hooks.js'
-import { destroyCgroup, stopContainer } from './signal.js'
+import { destroyCgroup, destroyHalfMadeContainer, stopContainer } from './signal.js'
 import { mark } from '../trace.js'
 
 export function deleteContainer (root: string, id: string, force: boolean, log: Logger): void {
@@ -38,8 +38,14 @@ export function deleteContainer (root: string, id: string, force: boolean, log: 
     if (status === 'running' || status === 'created' || status === 'paused') {
       if (!stopContainer(state)) throw new OcirtError(`container "${id}" did not exit after SIGKILL`)
     }
-    // A cgroup another container still uses (one that joined it) stays: say so, and delete the container anyway.
-    try { destroyCgroup(state) } catch (e) { log.warn((e as Error).message) }
+    if (status === 'creating') {
+      // A create killed before it recorded its init: the init may live in the cgroup, which
+      // is the only way to find it. Anything left there fails the delete and keeps the state.
+      destroyHalfMadeContainer(state)
+    } else {
+      // A cgroup another container still uses (one that joined it) stays: say so, and delete the container anyway.
+      try { destroyCgroup(state) } catch (e) { log.warn((e as Error).message) }
+    }
     store.remove(id)
     mark('removed')
     // runtime.md lifecycle step 13: after the container is gone; a failure is a warning.

@@ -140,7 +140,7 @@ export function restoreContainer (opts: RestoreOptions): StoredState {
     return state
   } catch (e) {
     if (state.pid > 0) stopContainer(state)
-    if (opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
+    // writePidFile is the last step: a failure before it leaves the caller's file alone.
     store.remove(id)
     throw e
   } finally {

@@ -147,3 +147,23 @@ export function waitForExit (state: StoredState, timeoutMs: number): boolean {
     closeFd(fd)
   }
 }
+
+/**
+ * What a create killed before it recorded its init leaves: state.json with
+ * pid 0 and the cgroup that create made, where the init (born in it) may
+ * still run. Kills what is in that cgroup and removes it, or throws: delete
+ * must not report success while a process of the container remains.
+ */
+export function destroyHalfMadeContainer (state: StoredState): void {
+  const cgroup = state.cgroup
+  // A cgroup the config named and that existed before (created is empty) is not the container's to sweep.
+  if (cgroup === undefined || cgroup.created.length === 0 || !cgroupExists(cgroup)) return
+  if (cgroupPids(cgroup).length > 0) {
+    signalAll(state, SIGNALS.SIGKILL)
+    const deadline = Date.now() + 5000
+    while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
+    const left = cgroupPids(cgroup)
+    if (left.length > 0) throw new OcirtError(`container "${state.id}": processes ${left.join(', ')} of its cgroup did not exit after SIGKILL`)
+  }
+  removeCgroup(cgroup)
+}

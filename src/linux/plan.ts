@@ -18,7 +18,7 @@ import { hostPseudoFilesystems, planRootfs } from './rootfs.js'
 import { containerIdMapping } from './idmap-mount.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
-import { planSysctls } from './sysctl.js'
+import { checkSysctlNamespaces, planSysctls } from './sysctl.js'
 import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
@@ -69,6 +69,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const containerProcess = requireProcess(spec)
   checkSpecSupported(spec)
   const ns = planNamespaces(spec)
+  checkSysctlNamespaces(spec)
   const caller = opts.caller ?? currentCaller()
   const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
   checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)

@@ -8,7 +8,7 @@
  * Every path here is a path inside the container; the init resolves it
  * inside the rootfs and never follows a symlink out of it.
  */
-import { readFileSync, realpathSync, statSync } from 'node:fs'
+import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
 import { isAbsolute, posix, resolve } from 'node:path'
 import { ConfigError } from '../errors.js'
 import type { MountStep } from '../native.js'
@@ -170,8 +170,12 @@ export function planRootfs (spec: Spec, opts: RootfsOptions): RootfsPlan {
   const rootfs = resolve(opts.bundle, spec.root.path)
   let rootStat
   try {
+    // The rootfs comes with the image: a symlink there would point the mounts, and the
+    // dev/ proc/ sys/ directories made for them, at whatever it names on the host.
+    if (lstatSync(rootfs).isSymbolicLink()) throw new ConfigError('config.json', '/root/path', `${rootfs}: refusing a rootfs that is a symlink`)
     rootStat = statSync(rootfs)
-  } catch {
+  } catch (e) {
+    if (e instanceof ConfigError) throw e
     throw new ConfigError('config.json', '/root/path', `${rootfs}: no such directory (config.md: a directory MUST exist at root.path)`)
   }
   if (!rootStat.isDirectory()) throw new ConfigError('config.json', '/root/path', `${rootfs}: not a directory`)

@@ -66,6 +66,9 @@ export const SECCOMP_ARCHS: readonly Arch[] = ['SCMP_ARCH_AARCH64', 'SCMP_ARCH_A
   'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
   'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_RISCV64', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64']
 
+/** linux/bpf_common.h */
+const BPF_MAXINSNS = 4096
+
 export interface SeccompPlan { filter: Buffer, flags: number, warnings: string[] }
 
 /** A filter with SCMP_ACT_NOTIFY rules: its listener fd goes to the agent at listenerPath (semantic.ts insists on one). */
@@ -115,6 +118,12 @@ export function planSeccomp (seccomp: LinuxSeccomp | undefined): SeccompPlan | n
     })
   } catch (e) {
     throw new ConfigError('config.json', '/linux/seccomp', (e as Error).message)
+  }
+  // sock_fprog.len is 16 bits and the kernel takes at most BPF_MAXINSNS instructions of 8 bytes:
+  // a longer program must be refused here, not cut to its low 16 bits.
+  const instructions = compiled.filter.length / 8
+  if (instructions > BPF_MAXINSNS) {
+    throw new ConfigError('config.json', '/linux/seccomp', `the filter compiles to ${instructions} BPF instructions; the kernel loads at most ${BPF_MAXINSNS}`)
   }
   if (compiled.unknownSyscalls.length > 0) {
     warnings.push(`linux.seccomp: syscalls this kernel's architecture does not have were skipped: ${[...new Set(compiled.unknownSyscalls)].join(', ')}`)

@@ -12,8 +12,20 @@ export class JsonSyntaxError extends ConfigError {
   }
 }
 
+/**
+ * Deeper than any real document; a deeper one would overflow the stack of
+ * JSON.parse or of the recursive checks after it (Go's encoding/json, which
+ * runc uses, stops at 10000).
+ */
+export const MAX_JSON_DEPTH = 1000
+
 /** Parses `text`, the content of `file`; throws JsonSyntaxError if it is not JSON. */
 export function parseJsonText (text: string, file: string): unknown {
+  const tooDeep = offsetBeyondDepth(text, MAX_JSON_DEPTH)
+  if (tooDeep >= 0) {
+    const { line, column } = lineAndColumn(text, tooDeep)
+    throw new JsonSyntaxError(file, line, column, `nested more than ${MAX_JSON_DEPTH} levels deep`)
+  }
   try {
     return JSON.parse(text)
   } catch (err) {
@@ -22,6 +34,26 @@ export function parseJsonText (text: string, file: string): unknown {
     const { line, column } = lineAndColumn(text, offset)
     throw new JsonSyntaxError(file, line, column, reason)
   }
+}
+
+/** The offset of the first [ or { that opens level max+1, or -1. Skips strings. */
+function offsetBeyondDepth (text: string, max: number): number {
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 0x5c) i++ // backslash: skip the escaped character
+      else if (c === 0x22) inString = false
+    } else if (c === 0x22) {
+      inString = true
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > max) return i
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--
+    }
+  }
+  return -1
 }
 
 /**

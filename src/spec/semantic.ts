@@ -284,12 +284,19 @@ export const HOOK_NAMES: readonly HookName[] = Object.freeze([
   'prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'
 ])
 
+/** About 68 years: a timeout ocirt can wait for without its millisecond deadline overflowing. */
+const MAX_HOOK_TIMEOUT_SECONDS = 2 ** 31 - 1
+
 /** config.md#posix-platform-hooks: hook env entries are environ strings (path and timeout are in the schema). */
 function checkHooks (hooks: Hooks, file: string): void {
   for (const name of HOOK_NAMES) {
     hooks[name]?.forEach((hook, i) => {
       if (hook.env !== undefined) checkEnv(hook.env, file, `/hooks/${name}/${i}/env`)
       if (hook.args !== undefined) checkNoNul(hook.args, file, `/hooks/${name}/${i}/args`)
+      // The schema allows any int64; in milliseconds, added to the clock, it must stay exact and in range.
+      if (hook.timeout !== undefined && hook.timeout > MAX_HOOK_TIMEOUT_SECONDS) {
+        fail(file, `/hooks/${name}/${i}/timeout`, `must be at most ${MAX_HOOK_TIMEOUT_SECONDS} seconds (got ${hook.timeout})`)
+      }
     })
   }
 }

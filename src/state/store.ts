@@ -3,7 +3,8 @@
  * and renamed, so a reader never sees half of it), exec.sock while the
  * container is created, and serves as the lock (flock on the directory).
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
@@ -48,15 +49,60 @@ export function newContainerState (spec: Spec, id: string, bundle: string, rootf
 
 /** runc's rule for container ids. */
 const VALID_ID = /^[\w+.-]+$/
+/** The id names the state dir and the cgroup dir: one path component (NAME_MAX). */
+const MAX_ID_LENGTH = 255
 
 export function validateId (id: string | undefined): string {
   if (id === undefined || id === '') throw new OcirtError('container id cannot be empty')
+  if (id.length > MAX_ID_LENGTH) throw new OcirtError(`invalid container id "${id.slice(0, 32)}...": longer than ${MAX_ID_LENGTH} characters`)
   if (!VALID_ID.test(id) || id === '.' || id === '..') throw new OcirtError(`invalid container id "${id}": only letters, digits, _ + - . are allowed`)
   return id
 }
 
+/** The errno code of a failed fs call, as a few plain words. */
+function describeCode (e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied'
+  if (code === 'ENAMETOOLONG') return 'file name too long'
+  return code ?? (e as Error).message
+}
+
+/**
+ * Other local users are hostile: a state dir or state.json they could write
+ * would let them choose the hooks (run as root by delete) or the pid that
+ * kill signals. Only what belongs to us (or root) and nobody else can write
+ * is trusted. runc makes its root 0700 and trusts it; ocirt also checks.
+ */
+function assertPrivate (st: Stats, what: string, path: string): void {
+  const uid = process.geteuid?.() ?? 0
+  if (st.uid !== uid && st.uid !== 0) throw new OcirtError(`refusing to use ${what} ${path}: it is owned by uid ${st.uid}, not by this user or root`)
+  if ((st.mode & 0o022) !== 0) throw new OcirtError(`refusing to use ${what} ${path}: other users can write to it (mode ${(st.mode & 0o7777).toString(8)})`)
+}
+
+function assertPrivateDir (st: Stats, dir: string): void {
+  if (!st.isDirectory()) throw new OcirtError(`refusing to use ${dir}: not a directory`)
+  assertPrivate(st, 'the container state directory', dir)
+}
+
 export class StateStore {
+  private rootChecked = false
+
   constructor (readonly root: string) {}
+
+  /** Throws unless the state root is a directory that only its owner (us or root) can write. */
+  private checkRoot (): void {
+    if (this.rootChecked) return
+    let st: Stats
+    try {
+      st = lstatSync(this.root)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw new OcirtError(`cannot read the state directory ${this.root} (--root): ${describeCode(e)}`)
+    }
+    if (!st.isDirectory()) throw new OcirtError(`the state directory ${this.root} (--root) is not a directory`)
+    assertPrivate(st, 'the state directory (--root)', this.root)
+    this.rootChecked = true
+  }
 
   dir (id: string): string {
     return join(this.root, id)
@@ -65,18 +111,20 @@ export class StateStore {
   /** Makes the container's dir. Exactly one of concurrent creates with one id gets it. */
   reserve (id: string): string {
     try {
-      mkdirSync(this.root, { recursive: true, mode: 0o711 })
+      // 0700 as runc: exec.sock and state.json below are nobody else's business.
+      mkdirSync(this.root, { recursive: true, mode: 0o700 })
     } catch (e) {
       // Typically a user other than root with the default /run/ocirt, or an XDG_RUNTIME_DIR not theirs.
       throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; ` +
         'pass --root DIR (a directory of yours) or set XDG_RUNTIME_DIR (the default root is $XDG_RUNTIME_DIR/ocirt for a user other than root and for root of a user namespace)')
     }
+    this.checkRoot()
     const dir = this.dir(id)
     try {
       mkdirSync(dir, { mode: 0o711 })
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OcirtError(`container with id "${id}" already exists`)
-      throw e
+      throw new OcirtError(`cannot make the state directory ${dir}: ${describeCode(e)}`)
     }
     return dir
   }
@@ -88,14 +136,35 @@ export class StateStore {
     renameSync(tmp, join(dir, 'state.json'))
   }
 
-  /** null if there is no such container, or it is still being created (no state.json yet). */
+  /**
+   * null if there is no such container, or it is still being created (no
+   * state.json yet). Only a state.json that ocirt could have written is
+   * read: in a private dir, not a symlink, owned by us or root.
+   */
   read (id: string): StoredState | null {
+    this.checkRoot()
+    const dir = this.dir(id)
+    let fd: number
     try {
-      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as StoredState
+      assertPrivateDir(lstatSync(dir), dir)
+      fd = openSync(join(dir, 'state.json'), constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
     } catch (e) {
+      if (e instanceof OcirtError) throw e
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'ENOENT' || code === 'ENOTDIR') return null
-      throw e
+      if (code === 'ELOOP') throw new OcirtError(`refusing to read ${join(dir, 'state.json')}: it is a symlink`)
+      throw new OcirtError(`cannot read the state of container "${id}" in ${this.root}: ${describeCode(e)}`)
+    }
+    try {
+      const st = fstatSync(fd)
+      if (!st.isFile()) throw new OcirtError(`refusing to read ${join(dir, 'state.json')}: not a regular file`)
+      assertPrivate(st, 'the state file', join(dir, 'state.json'))
+      return JSON.parse(readFileSync(fd, 'utf8')) as StoredState
+    } catch (e) {
+      if (e instanceof OcirtError) throw e
+      throw new OcirtError(`cannot read the state of container "${id}": ${join(dir, 'state.json')}: ${e instanceof SyntaxError ? 'not valid JSON' : describeCode(e)}`)
+    } finally {
+      closeSync(fd)
     }
   }
 
@@ -103,17 +172,21 @@ export class StateStore {
     try {
       closeSync(openSync(this.dir(id), 'r'))
       return true
-    } catch {
-      return false
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code
+      if (code === 'ENOENT' || code === 'ENOTDIR') return false
+      // Not "does not exist": delete --force would report success for a container it never saw.
+      throw new OcirtError(`cannot read the state of container "${id}" in ${this.root}: ${describeCode(e)}`)
     }
   }
 
   ids (): string[] {
+    this.checkRoot()
     try {
       return readdirSync(this.root, { withFileTypes: true }).filter(d => d.isDirectory()).map(d => d.name).sort()
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return []
-      throw e
+      throw new OcirtError(`cannot list the state directory ${this.root} (--root): ${describeCode(e)}`)
     }
   }
 

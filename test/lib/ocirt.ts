@@ -5,9 +5,9 @@
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execFileSync } from 'node:child_process'
-import { chmodSync } from 'node:fs'
+import { chmodSync, rmdirSync } from 'node:fs'
 import type { TapLike } from '../../conformance/lib/harness.js'
-import { bundleFor, FIXTURE_MOUNT_PREFIXES } from '../../conformance/lib/harness.js'
+import { bundleFor, cgroupDirsFor, FIXTURE_MOUNT_PREFIXES, TEST_CGROUP_PARENT } from '../../conformance/lib/harness.js'
 import type { Bundle, BundleOptions, OciSpec } from '../../conformance/lib/bundle.js'
 import { Runtime } from '../../conformance/lib/runtime.js'
 
@@ -41,4 +41,21 @@ export function hostMounts (): string[] {
   return execFileSync('cat', ['/proc/self/mountinfo'], { encoding: 'utf8' }).split('\n')
     .filter(l => l !== '' && !FIXTURE_MOUNT_PREFIXES.some(p => (l.split(' ')[4] ?? '').startsWith(p)))
     .map(l => l.split(' ').slice(2).join(' '))
+}
+
+/**
+ * A fresh id whose container gets its own cgroup under the tests' parent:
+ * config.json's cgroupsPath is set to it, and the id and the cgroup are
+ * removed at teardown even when the runtime left them (the harness knows
+ * only the cgroup paths it read from create's config).
+ */
+export function idWithCgroup (t: TapLike, rt: Runtime, bundle: Bundle, prefix: string): { id: string, cgroupPath: string } {
+  const id = rt.newId(prefix)
+  const cgroupPath = `${TEST_CGROUP_PARENT}/${id}`
+  t.teardown(() => { for (const dir of cgroupDirsFor(cgroupPath).reverse()) { try { rmdirSync(dir) } catch { /* busy: the test reports it */ } } })
+  const spec = bundle.readConfig()
+  spec.linux!.cgroupsPath = cgroupPath
+  bundle.writeConfig(spec)
+  rt.ids.add(id)
+  return { id, cgroupPath }
 }
