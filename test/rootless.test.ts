@@ -547,7 +547,7 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   t.equal(root.init.dumpableUntil, DumpableUntil.Never, 'root reaches a non-dumpable init: it never is dumpable')
   t.equal(own.init.dumpableUntil, DumpableUntil.Pivot, 'rootless: dumpable until pivot_root, for the maps and create hooks')
   spec.hooks = { startContainer: [{ path: '/bin/true' }] }
-  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Exec, 'rootless with startContainer hooks: until exec')
+  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Pivot, 'rootless with startContainer hooks: still until pivot_root (the init runs them itself)')
   t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),
     [{ start: 100000, size: 65536 }, { start: 200000, size: 10 }], '/etc/subuid lines by name and by number')
 })

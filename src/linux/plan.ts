@@ -21,6 +21,7 @@ import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
+import { SPEC_VERSION } from '../version.js'
 
 /** errno values the failure messages explain. */
 const EPERM = 1
@@ -121,6 +122,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFilter = seccomp.filter
     init.seccompFlags = seccomp.flags
   }
+  Object.assign(init, planStartContainerHooks(spec, opts))
   const warnings = [...execLabel.warnings, ...labelWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
   // config.md: execCPUAffinity "is not applicable to the container's init process".
   if (containerProcess.execCPUAffinity !== undefined) warnings.push('process.execCPUAffinity ignored: it applies to exec, not to the container\'s init (config.md)')
@@ -138,14 +140,37 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
  * dumpable (CVE-2019-5736: nothing in the container may open its
  * /proc/PID/exe). A rootless one cannot: its init stays dumpable until
  * pivot_root (it is alone in its namespaces until then, with ids of the
- * caller's), or until exec when startContainer hooks must join its
- * namespaces from `start` (a process exec'd into the created container
- * could then open /proc/PID/exe: the ocirt binary, writable only if the
- * caller owns it).
+ * caller's). startContainer hooks, which once joined its namespaces from
+ * `start`, now run in the init itself.
  */
 function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
   if (caller.capProcAccess) return DumpableUntil.Never
-  return (spec.hooks?.startContainer?.length ?? 0) > 0 ? DumpableUntil.Exec : DumpableUntil.Pivot
+  return DumpableUntil.Pivot
+}
+
+/**
+ * hooks.startContainer run in the init itself (see RunStartContainerHooks in
+ * native/init.cc): with the container's identity, capabilities,
+ * no_new_privs, seccomp and cgroup, as runc runs them. Their stdin is the
+ * state (runtime.md "State") with status "created" and the pid the init has
+ * in the container, which only the init knows.
+ */
+function planStartContainerHooks (spec: Spec, opts: PlanOptions): Pick<InitPlan, 'startContainerHooks' | 'hookStateBeforePid' | 'hookStateAfterPid'> {
+  const hooks = spec.hooks?.startContainer ?? []
+  if (hooks.length === 0) return {}
+  const head = JSON.stringify({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created' })
+  const tail = JSON.stringify({ bundle: opts.bundle, ...(spec.annotations !== undefined ? { annotations: spec.annotations } : {}) })
+  return {
+    startContainerHooks: hooks.map(h => ({
+      path: h.path,
+      // execv semantics: args[0] is argv[0]; without args, the path.
+      args: h.args !== undefined && h.args.length > 0 ? h.args : [h.path],
+      env: h.env ?? [],
+      timeout: h.timeout ?? 0,
+    })),
+    hookStateBeforePid: `${head.slice(0, -1)},"pid":`,
+    hookStateAfterPid: `,${tail.slice(1)}`,
+  }
 }
 
 const PHASE_TEXT: Readonly<Record<number, string>> = {
@@ -174,6 +199,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
   [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
   [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
+  [InitPhase.Stage]: 'starting the sealed stage executable (ocirt-stage beside ocirt.node)',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */
