@@ -11,7 +11,11 @@
         "native/hook.cc",
         "native/seccomp.cc",
         "native/unix_socket.cc",
-        "native/bpf.cc"
+        "native/bpf.cc",
+        "native/preserved_fds.cc",
+        "native/plan_wire.cc",
+        "native/stage_image.cc",
+        "native/hook_pump.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],
@@ -20,6 +24,23 @@
       "cflags_cc": ["-std=c++20", "-O2", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
       "ldflags": ["-Wl,-z,relro,-z,now"],
       "libraries": ["-lseccomp"]
+    },
+    {
+      "target_name": "ocirt-stage",
+      "type": "executable",
+      "sources": [
+        "native/stage_main.cc",
+        "native/init.cc",
+        "native/idmap.cc",
+        "native/plan_wire.cc",
+        "native/stage_image.cc",
+        "native/hook_pump.cc",
+        "native/unix_socket.cc"
+      ],
+      "cflags!": ["-fno-exceptions"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++20", "-O2", "-Wall", "-Wextra", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
+      "ldflags": ["-static", "-Wl,-z,relro,-z,now"]
     }
   ]
 }

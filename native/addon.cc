@@ -5,6 +5,7 @@
 #include "hook.h"
 #include "init.h"
 #include "marshal.h"
+#include "preserved_fds.h"
 #include "process.h"
 #include "seccomp.h"
 
@@ -57,6 +58,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd));
   exports.Set("strerror", Napi::Function::New(env, StrError));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
+  exports.Set("preservedFdProblem", Napi::Function::New(env, PreservedFdProblem));
   return exports;
 }
 

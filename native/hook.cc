@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "hook_pump.h"
 #include "process.h"
 
 namespace ocirt {
@@ -29,12 +30,6 @@ constexpr size_t kOutputLimit = 64 * 1024;
 
 // The namespaces a container-namespace hook joins, user first (it owns the rest).
 const char* const kNamespaces[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
-
-int64_t NowMs() {
-  struct timespec ts {};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct NamespaceFd { int fd; bool is_pid; };
 
@@ -174,59 +169,13 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
     throw ErrnoError(env, "hook: clone3", clone_errno);
   }
 
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  size_t written = 0;
-  int stdin_fd = in[1];
-  if (input.empty()) { close(stdin_fd); stdin_fd = -1; }
-  int output_fd = out[0];
   std::string output;
-  bool exited = false, timed_out = false;
-  const int64_t deadline = timeout_ms > 0 ? NowMs() + timeout_ms : -1;
-
-  // Until the hook exits and its output is drained: feed stdin (a hook may
-  // exit without reading it: EPIPE just ends the feeding) and read output.
-  while (!exited || output_fd >= 0) {
-    struct pollfd fds[3];
-    int n = 0;
-    int i_pid = -1, i_in = -1, i_out = -1;
-    if (!exited) { fds[n] = {pidfd, POLLIN, 0}; i_pid = n++; }
-    if (stdin_fd >= 0 && !exited) { fds[n] = {stdin_fd, POLLOUT, 0}; i_in = n++; }
-    if (output_fd >= 0) { fds[n] = {output_fd, POLLIN, 0}; i_out = n++; }
-    int wait = -1;
-    if (exited) {
-      wait = 0;  // only draining what is already there
-    } else if (deadline >= 0) {
-      int64_t left = deadline - NowMs();
-      if (left <= 0) {
-        syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-        timed_out = true;
-        left = 0;
-      }
-      wait = static_cast<int>(left);
-    }
-    int rc = poll(fds, static_cast<nfds_t>(n), wait);
-    if (rc < 0 && errno == EINTR) continue;
-    if (rc == 0 && exited) break;
-    if (i_in >= 0 && (fds[i_in].revents & (POLLOUT | POLLERR | POLLHUP))) {
-      ssize_t w = write(stdin_fd, input.data() + written, input.size() - written);
-      if (w > 0) written += static_cast<size_t>(w);
-      if ((w < 0 && errno != EAGAIN) || written == input.size()) { close(stdin_fd); stdin_fd = -1; }
-    }
-    if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
-      char buf[4096];
-      ssize_t r = read(output_fd, buf, sizeof(buf));
-      if (r > 0) {
-        if (output.size() < kOutputLimit) output.append(buf, static_cast<size_t>(std::min<size_t>(r, kOutputLimit - output.size())));
-      } else if (r == 0 || errno != EAGAIN) {
-        close(output_fd);
-        output_fd = -1;
-      }
-    }
-    if (i_pid >= 0 && (fds[i_pid].revents & POLLIN)) exited = true;
-  }
-  if (stdin_fd >= 0) close(stdin_fd);
-  if (output_fd >= 0) close(output_fd);
+  const int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : -1;
+  struct iovec state {input.data(), input.size()};
+  bool timed_out = PumpHook(pidfd, in[1], out[0], &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
+    std::string& collected = *static_cast<std::string*>(context);
+    if (collected.size() < kOutputLimit) collected.append(bytes, std::min(n, kOutputLimit - collected.size()));
+  }, &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
   close(pidfd);

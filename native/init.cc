@@ -6,7 +6,10 @@
 // plan (allocated before the clone), and reports failure as a fixed-size
 // record over a close-on-exec pipe.
 #include "init.h"
+#include "hook_pump.h"
 #include "idmap.h"
+#include "plan_wire.h"
+#include "stage_image.h"
 #include "unix_socket.h"
 
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -414,7 +418,8 @@ int RunMountStep(int rootfd, const MountStep& s) {
         // procfs and sysfs only on a path without symlinks: an image that
         // points /proc elsewhere (CVE-2019-16884 class) gets an error, not a
         // procfs mounted where it chose.
-        MkdirAllInRoot(rootfd, target, s.create);
+        int made = MkdirAllInRoot(rootfd, target, s.create);
+        if (made >= 0) close(made);
         fd = OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS);
       } else {
         fd = MkdirAllInRoot(rootfd, target, s.create);
@@ -738,6 +743,128 @@ void ApplyIdentity(Child& c) {
   if (p.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) Fail(c, kPhaseNoNewPrivileges, 0, errno);
 }
 
+// ---- startContainer hooks, run by the init ----
+
+// Appends text to a fixed buffer, truncating; no allocation.
+struct TextBuffer {
+  char data[4096];
+  size_t len = 0;
+  void Add(const char* text, size_t n) {
+    if (n > sizeof(data) - 1 - len) n = sizeof(data) - 1 - len;
+    memcpy(data + len, text, n);
+    len += n;
+    data[len] = '\0';
+  }
+  void Add(const char* text) { Add(text, strlen(text)); }
+  void AddNumber(long v) { char digits[24]; FormatDecimal(v, digits); Add(digits); }
+};
+
+// Runs one hook to its end or its timeout: its stdin the state, its stdout
+// and stderr collected into `output`. Returns the wait status, or -1 with
+// errno when it could not be started; sets *timed_out.
+int RunOneHook(const HookPlan& hook, const char* state_parts[3], TextBuffer& output, bool* timed_out) {
+  *timed_out = false;
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) return -1;
+  if (pipe2(out, O_CLOEXEC) != 0) { int e = errno; close(in[0]); close(in[1]); errno = e; return -1; }
+  int pidfd = -1;
+  struct clone_args args {};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.exit_signal = SIGCHLD;
+  long pid = Clone3(&args);
+  if (pid == 0) {
+    // Only the state, the output pipe, and nothing else of the init's.
+    if (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0 || dup2(out[1], 2) < 0) _exit(126);
+    CloseRange(3, ~0u);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    execve(hook.path.c_str(), const_cast<char* const*>(hook.argv.data()), const_cast<char* const*>(hook.envp.data()));
+    const char* reason = strerrordesc_np(errno);
+    static const char kPrefix[] = "ocirt: exec hook: ";
+    ssize_t ignored = write(2, kPrefix, sizeof(kPrefix) - 1);
+    ignored = write(2, reason, strlen(reason));
+    (void)ignored;
+    _exit(127);
+  }
+  int clone_errno = errno;
+  close(in[0]);
+  close(out[1]);
+  if (pid < 0) { close(in[1]); close(out[0]); errno = clone_errno; return -1; }
+
+  const int64_t deadline = hook.timeout_s > 0 ? MonotonicMs() + static_cast<int64_t>(hook.timeout_s) * 1000 : -1;
+  struct iovec state[3];
+  for (int i = 0; i < 3; i++) state[i] = {const_cast<char*>(state_parts[i]), strlen(state_parts[i])};
+  *timed_out = PumpHook(pidfd, in[1], out[0], state, 3, deadline, [](void* context, const char* bytes, size_t n) {
+    static_cast<TextBuffer*>(context)->Add(bytes, n);
+  }, &output);
+  int status = 0;
+  while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
+  close(pidfd);
+  // A hook that closed its stdin early made our write raise SIGPIPE, which
+  // is blocked here: take it, or the program would get it at execve.
+  sigset_t pipe_signal;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  struct timespec no_wait {};
+  while (sigtimedwait(&pipe_signal, nullptr, &no_wait) == SIGPIPE) {}
+  return status;
+}
+
+// runtime.md lifecycle step 7 as runc does it: the startContainer hooks run
+// inside the container, from the init itself, once its identity,
+// capabilities, no_new_privs and seccomp filter are in place and right
+// before the program's execve. Their paths resolve in the container's root,
+// so a hook may name a binary of the image: it gets nothing the container's
+// process does not get (no "shocker" open_by_handle_at with ocirt's
+// CAP_DAC_READ_SEARCH, no escape from the cgroup or the filter). On failure
+// the message for `start` (as src/container/hooks.ts words it) goes to conn.
+int RunStartContainerHooks(Child& c, int conn) {
+  const InitPlan& plan = *c.plan;
+  char pid_text[24];
+  FormatDecimal(getpid(), pid_text);
+  const char* state_parts[3] = {plan.hook_state_before_pid.c_str(), pid_text, plan.hook_state_after_pid.c_str()};
+  for (size_t i = 0; i < plan.start_container_hooks.size(); i++) {
+    const HookPlan& hook = plan.start_container_hooks[i];
+    TextBuffer output;
+    bool timed_out = false;
+    int status = RunOneHook(hook, state_parts, output, &timed_out);
+    if (status >= 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && !timed_out) continue;
+    TextBuffer message;
+    message.Add("hooks.startContainer[");
+    message.AddNumber(static_cast<long>(i));
+    message.Add("] (");
+    message.Add(hook.path.c_str());
+    message.Add(") ");
+    if (status < 0) {
+      message.Add("could not be started: ");
+      message.Add(strerrordesc_np(errno));
+    } else if (timed_out) {
+      message.Add("did not finish within its timeout of ");
+      message.AddNumber(hook.timeout_s);
+      message.Add("s and was killed");
+    } else if (WIFSIGNALED(status)) {
+      message.Add("was killed by signal ");
+      message.AddNumber(WTERMSIG(status));
+    } else {
+      message.Add("exited with status ");
+      message.AddNumber(WEXITSTATUS(status));
+    }
+    size_t start = 0, end = output.len;
+    while (start < end && (output.data[start] == ' ' || output.data[start] == '\n' || output.data[start] == '\t' || output.data[start] == '\r')) start++;
+    while (end > start && (output.data[end - 1] == ' ' || output.data[end - 1] == '\n' || output.data[end - 1] == '\t' || output.data[end - 1] == '\r')) end--;
+    if (end > start) {
+      message.Add(": ");
+      message.Add(output.data + start, end - start);
+    }
+    ssize_t ignored = write(conn, message.data, message.len);
+    (void)ignored;
+    return -1;
+  }
+  return 0;
+}
+
 // The last step: close every fd but stdio and the preserved ones, enter the
 // cwd, load seccomp (with no_new_privs), unblock signals and execve. A
 // failure goes to report_fd: as text for `start`, or as a failure record for
@@ -772,6 +899,8 @@ void ApplyIdentity(Child& c) {
     err = errno;
     phase = kPhaseSeccomp;
     error = "loading the seccomp filter failed";
+  } else if (!structured_report && !plan.start_container_hooks.empty() && RunStartContainerHooks(c, conn) != 0) {
+    _exit(127);  // its message is on conn
   } else {
     sigset_t none;
     sigemptyset(&none);
@@ -811,6 +940,37 @@ void ReturnToRuntimeMountNamespace(Child& c) {
   close(plan.runtime_mnt_ns_fd);
   if (fchdir(tree) != 0 || chroot(".") != 0 || chdir("/") != 0) Fail(c, kPhasePivot, 12, errno);
   close(tree);
+}
+
+// The cloned child's only job (CVE-2019-5736 class): become the sealed stage
+// (native/stage_image.cc) while still in ocirt's namespaces. The stage then
+// clones the init with the new namespaces, so no process of a container can
+// ever see this copy of the ocirt executable as /proc/PID/exe and reopen it
+// for writing. The exec happens here, in ocirt's user namespace, and never
+// in the container's: an mm exec'd in a user namespace may be ptraced by
+// the capabilities of that namespace (the container's root) even when it
+// is not dumpable. Still a copy of the JS runtime: raw syscalls, no allocator.
+[[noreturn]] void ExecStage(Child& c, int stage_fd, int plan_fd) {
+  InitPlan& plan = *c.plan;
+  close(c.parent_status_fd);
+  close(c.parent_sync_fd);
+  if (c.parent_recorded_fd >= 0) close(c.parent_recorded_fd);
+  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+  // What the stage inherits keeps its number; it marks them close-on-exec again.
+  // Stdio and the preserved fds go on to the program, even where the JS
+  // runtime made them close-on-exec (node does for its stdio pipes).
+  for (int fd = 0; fd < 3 + plan.preserve_fds; fd++) fcntl(fd, F_SETFD, 0);
+  int inherited[] = {c.status_fd, c.sync_fd, c.listen_fd, c.console_socket_fd, c.recorded_fd, plan.join_pid_fd, plan.runtime_mnt_ns_fd, plan_fd};
+  for (int fd : inherited) if (fd >= 0) fcntl(fd, F_SETFD, 0);
+  for (const auto& j : plan.joins) if (j.fd >= 0) fcntl(j.fd, F_SETFD, 0);
+  for (const auto& s : plan.mount_steps) if (s.tree_fd >= 0) fcntl(s.tree_fd, F_SETFD, 0);
+  char plan_fd_text[24];
+  FormatDecimal(plan_fd, plan_fd_text);
+  char name[] = "ocirt-stage";
+  char* argv[] = {name, plan_fd_text, nullptr};
+  char* envp[] = {nullptr};
+  syscall(SYS_execveat, stage_fd, "", argv, envp, AT_EMPTY_PATH);
+  Fail(c, kPhaseStage, 0, errno);
 }
 
 [[noreturn]] void ChildMain(Child& c) {
@@ -1213,44 +1373,38 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     s.tree_fd = OpenIdmappedTree(s.source, (s.flags & MS_REC) != 0, s.recursive, s.idmap_userns, s.idmap_uid_map, s.idmap_gid_map);
     if (s.tree_fd < 0) { int e = errno; close_joins(); return fail(kPhaseMountStep, static_cast<int32_t>(i), e); }
   }
-  // setns on a pid namespace changes where this thread's children are born.
-  // It is undone right after clone3: while it holds, the kernel refuses to
-  // create threads from this thread (the JS runtime's thread pools would abort).
-  int own_pid_ns = -1;
-  auto restore_pid_ns = [&]() {
-    if (own_pid_ns < 0) return;
-    setns(own_pid_ns, CLONE_NEWPID);
-    close(own_pid_ns);
-    own_pid_ns = -1;
+  // `exec`'s pid namespace is joined by the stage before it clones the
+  // process (see CloneStagedInit): the process born in the container's pid
+  // namespace is a copy of the stage, never of ocirt. (ocirt itself may not
+  // setns into it anyway: while that holds, the kernel refuses to create
+  // threads from this thread, and the JS runtime's thread pools would abort.)
+  auto close_pid_join = [&]() {
+    if (plan.join_pid_fd >= 0) { close(plan.join_pid_fd); plan.join_pid_fd = -1; }
   };
   if (!plan.join_pid_namespace.empty()) {
-    own_pid_ns = open("/proc/thread-self/ns/pid", O_RDONLY | O_CLOEXEC);
-    int fd = open(plan.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC);
-    int rc = fd < 0 || own_pid_ns < 0 ? -1 : setns(fd, CLONE_NEWPID);
-    int e = errno;
-    if (fd >= 0) close(fd);
-    if (rc != 0) { restore_pid_ns(); close_joins(); return fail(kPhaseSetns, -1, e); }
+    plan.join_pid_fd = open(plan.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC);
+    if (plan.join_pid_fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, -1, e); }
   }
 
   // The status channel is a socket pair, not a pipe, so that the child can
   // pass the seccomp listener fd on it (SCM_RIGHTS). EOF still means execve.
   int status_pipe[2], sync_pipe[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) { int e = errno; restore_pid_ns(); close_joins(); return fail(kPhaseClone, 0, e); }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) { int e = errno; close_pid_join(); close_joins(); return fail(kPhaseClone, 0, e); }
   if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); restore_pid_ns(); close_joins();
+    close(status_pipe[0]); close(status_pipe[1]); close_pid_join(); close_joins();
     return fail(kPhaseClone, 0, e);
   }
   int listen_fd = plan.exec_immediately ? -1 : ListenExecSocket(plan.state_dir);
   if (listen_fd < 0 && !plan.exec_immediately) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); restore_pid_ns(); close_joins();
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close_pid_join(); close_joins();
     return fail(kPhaseListen, 0, e);
   }
   int recorded_pipe[2] = {-1, -1};
   if (!plan.exec_immediately && pipe2(recorded_pipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close(listen_fd); restore_pid_ns(); close_joins();
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close(listen_fd); close_pid_join(); close_joins();
     RemoveExecSocket(plan.state_dir);
     return fail(kPhaseClone, 0, e);
   }
@@ -1266,10 +1420,39 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
       close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
       if (listen_fd >= 0) close(listen_fd);
       close_recorded();
-      restore_pid_ns(); close_joins();
+      close_pid_join(); close_joins();
       RemoveExecSocket(plan.state_dir);
       return fail(kPhaseConsoleSocket, 0, e);
     }
+  }
+
+  // The sealed stage, and the plan it runs, as bytes in a second memfd.
+  int stage_fd = OpenSealedStage();
+  int plan_fd = stage_fd < 0 ? -1 : static_cast<int>(syscall(SYS_memfd_create, "ocirt-plan", MFD_CLOEXEC));
+  if (plan_fd >= 0) {
+    StageFds fds;
+    fds.console_socket_fd = console_fd;
+    fds.status_fd = status_pipe[1];
+    fds.sync_fd = sync_pipe[0];
+    fds.listen_fd = listen_fd;
+    fds.recorded_fd = recorded_pipe[0];
+    std::string bytes = EncodePlan(plan, fds);
+    for (size_t off = 0; off < bytes.size();) {
+      ssize_t w = write(plan_fd, bytes.data() + off, bytes.size() - off);
+      if (w < 0 && errno == EINTR) continue;
+      if (w <= 0) { int e = errno; close(plan_fd); plan_fd = -1; errno = e; break; }
+      off += static_cast<size_t>(w);
+    }
+  }
+  if (plan_fd < 0) {
+    int e = errno;
+    if (stage_fd >= 0) close(stage_fd);
+    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
+    if (listen_fd >= 0) close(listen_fd);
+    if (console_fd >= 0) close(console_fd);
+    close_pid_join(); close_joins();
+    RemoveExecSocket(plan.state_dir);
+    return fail(kPhaseStage, stage_fd < 0 ? 1 : 2, e);
   }
 
   Child child {};
@@ -1288,7 +1471,8 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int pidfd = -1;
   struct clone_args args {};
-  args.flags = plan.clone_flags | CLONE_PIDFD;
+  // The stage: no new namespaces yet (it clones the init with them).
+  args.flags = CLONE_PIDFD;
   args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args.exit_signal = SIGCHLD;
   // Born in its cgroup: moving a process between cgroups waits for an RCU grace
@@ -1307,11 +1491,13 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     cgroup_fd = -1;
     pid = Clone3(&args);
   }
-  if (pid == 0) ChildMain(child);
+  if (pid == 0) ExecStage(child, stage_fd, plan_fd);
   int clone_errno = errno;
+  close(stage_fd);
+  close(plan_fd);
   bool born_in_cgroup = cgroup_fd >= 0 && pid > 0;
   if (cgroup_fd >= 0) close(cgroup_fd);
-  restore_pid_ns();
+  close_pid_join();
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
 
   close(status_pipe[1]);
@@ -1347,6 +1533,35 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     result.pid = -1;
     return result;
   };
+
+  // The stage has cloned the init (our child too: CLONE_PARENT) and says its
+  // pid; then it exits. From here on `pid` is the init's.
+  {
+    InitReport staged {};
+    size_t got_staged = 0;
+    while (got_staged < sizeof(staged)) {
+      ssize_t r = read(status_fd, reinterpret_cast<char*>(&staged) + got_staged, sizeof(staged) - got_staged);
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) break;
+      got_staged += static_cast<size_t>(r);
+    }
+    if (got_staged != sizeof(staged) || staged.kind != kReportForked) {
+      kill_and_reap();
+      result.failed = true;
+      if (got_staged == sizeof(staged) && staged.kind == kReportFailure) {
+        result.report = staged;
+      } else {
+        fail(kPhaseStage, 3, ECHILD);
+      }
+      return result;
+    }
+    while (waitpid(static_cast<pid_t>(pid), nullptr, 0) < 0 && errno == EINTR) {}
+    close(pidfd);
+    pid = staged.step;
+    result.pid = static_cast<int>(pid);
+    pidfd = static_cast<int>(syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0));
+    if (pidfd < 0) return abort_child(kPhaseStage, errno, 4);
+  }
 
   // config.md execCPUAffinity.initial: where the new process runs from the start, before it
   // is moved into the container's cgroup (the child waits on the sync pipe meanwhile).
@@ -1494,6 +1709,41 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     result.report.err = ECHILD;
   }
   return result;
+}
+
+}  // namespace ocirt
+
+namespace ocirt {
+
+void CloneStagedInit(InitPlan& plan, int console_socket_fd, int status_fd, int sync_fd, int listen_fd, int recorded_fd) {
+  Child child {};
+  child.plan = &plan;
+  child.console_socket_fd = console_socket_fd;
+  child.status_fd = status_fd;
+  child.sync_fd = sync_fd;
+  child.listen_fd = listen_fd;
+  child.recorded_fd = recorded_fd;
+  child.parent_recorded_fd = -1;
+  child.parent_status_fd = -1;
+  child.parent_sync_fd = -1;
+  if (plan.join_pid_fd >= 0) {
+    // `exec`: the container's pid namespace applies to the children of the
+    // stage; the process born in it is a copy of the stage, never of ocirt.
+    if (setns(plan.join_pid_fd, CLONE_NEWPID) != 0) Fail(child, kPhaseSetns, -1, errno);
+    close(plan.join_pid_fd);
+  }
+  struct clone_args args {};
+  // A sibling: ocirt is the init's parent (waitpid, and PR_SET_PDEATHSIG
+  // watches ocirt), as it was before the stage.
+  args.flags = plan.clone_flags | CLONE_PARENT;
+  long pid = Clone3(&args);
+  if (pid == 0) ChildMain(child);
+  if (pid < 0) Fail(child, kPhaseClone, 1, errno);
+  InitReport forked {};
+  forked.kind = kReportForked;
+  forked.step = static_cast<int32_t>(pid);
+  ssize_t ignored = write(status_fd, &forked, sizeof(forked));
+  (void)ignored;
 }
 
 }  // namespace ocirt

@@ -22,6 +22,7 @@ enum Phase : int32_t {
   kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
   kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
   kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33, kPhaseSession = 34,
+  kPhaseStage = 35,
 };
 
 // Mirrors MountOp in src/native.ts.
@@ -32,7 +33,8 @@ enum MountOp : int32_t {
 
 // Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
 // in its new namespaces; until exec, processes exec'd into a created
-// container could reach it (its /proc/PID/exe is the ocirt binary).
+// container could reach it (its memory and fds; its /proc/PID/exe is the
+// sealed stage, see native/stage_image.cc).
 enum DumpableUntil : int32_t { kDumpableNever = 0, kDumpableUntilPivot = 1, kDumpableUntilExec = 2 };
 
 enum CreateKind : int32_t { kCreateNone = 0, kCreateDirectory = 1, kCreateFile = 2 };
@@ -100,6 +102,14 @@ struct ProcessPlan {
   std::string exec_label;
 };
 
+// A startContainer hook (config.md "POSIX-platform Hooks"), run by the init.
+struct HookPlan {
+  std::string path;
+  std::vector<std::string> args, env;
+  std::vector<const char*> argv, envp;  // NULL-terminated views, built in the stage
+  int32_t timeout_s = 0;  // 0: none
+};
+
 struct NamespaceJoin { int32_t type; std::string path; int fd = -1; };
 
 struct InitPlan {
@@ -159,6 +169,13 @@ struct InitPlan {
   // A BPF program (struct sock_filter[]) for seccomp(SECCOMP_SET_MODE_FILTER); empty for none.
   std::vector<uint8_t> seccomp_filter;
   uint32_t seccomp_flags = 0;
+  // `exec`: the container's pid namespace, which the stage joins before it
+  // clones the process (set by SpawnInit from join_pid_namespace).
+  int join_pid_fd = -1;
+  // Run by the init after `start` connects, right before the program's
+  // execve; their stdin is the state: before_pid + the init's pid + after_pid.
+  std::vector<HookPlan> start_container_hooks;
+  std::string hook_state_before_pid, hook_state_after_pid;
 };
 
 // What the child reports on the status pipe. A failure carries where and why;
@@ -198,6 +215,12 @@ bool WriteProcFile(int pid, const char* name, const std::string& content);
 // passes on. A seccomp listener fd the init loaded is given to
 // on_seccomp_listener(pid, fd) as soon as it arrives (the fd is closed after);
 // if it throws, the same.
+// The stage's side (native/stage_main.cc): joins the pid namespace of
+// `exec`, clones the init as a sibling (CLONE_PARENT: ocirt's child) with
+// the plan's new namespaces, reports its pid (kReportForked) on status_fd
+// and returns; the init runs the plan with the channels' fds it inherited.
+void CloneStagedInit(InitPlan& plan, int console_socket_fd, int status_fd, int sync_fd, int listen_fd, int recorded_fd);
+
 SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
                       const std::function<void(int, int)>& on_seccomp_listener = {});
 

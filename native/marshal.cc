@@ -181,6 +181,17 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.console_rows = static_cast<uint16_t>(Int(js, "consoleRows"));
   plan.console_cols = static_cast<uint16_t>(Int(js, "consoleCols"));
   plan.exec_immediately = Bool(js, "execImmediately");
+  plan.start_container_hooks = ArrayOf<HookPlan>(js, "startContainerHooks", [](Napi::Value v) {
+    Napi::Object h = v.As<Napi::Object>();
+    HookPlan hook;
+    hook.path = String(h, "path");
+    hook.args = Strings(h, "args");
+    hook.env = Strings(h, "env");
+    hook.timeout_s = static_cast<int32_t>(Int(h, "timeout"));
+    return hook;
+  });
+  plan.hook_state_before_pid = String(js, "hookStateBeforePid");
+  plan.hook_state_after_pid = String(js, "hookStateAfterPid");
   if (Has(js, "seccompFilter")) {
     Napi::Buffer<uint8_t> filter = js.Get("seccompFilter").As<Napi::Buffer<uint8_t>>();
     plan.seccomp_filter.assign(filter.Data(), filter.Data() + filter.Length());

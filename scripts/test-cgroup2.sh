@@ -20,13 +20,13 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 start=$(date +%s)
 # In the guest, a runtime from this checkout is copied to the guest's /run
-# (tmpfs) first: the checkout is a 9p share without page cache, where every
+# (tmpfs) first, with the addon and the stage beside it: the checkout is a 9p share without page cache, where every
 # exec of the 110 MB dist/ocirt reads it again (2-6 s per command instead of 1).
 guest_command=$(cat <<GUEST
 rt=$(printf %q "$RUNTIME")
 case \$rt in
   "\$PWD"/*) mkdir -p /run/cgroup2-runtime && cp "\$rt" /run/cgroup2-runtime/ &&
-            for f in "\$(dirname "\$rt")"/*.node; do [ ! -e "\$f" ] || cp "\$f" /run/cgroup2-runtime/; done &&
+            for f in "\$(dirname "\$rt")"/*.node "\$(dirname "\$rt")"/ocirt-stage; do [ ! -e "\$f" ] || cp "\$f" /run/cgroup2-runtime/; done &&
             rt=/run/cgroup2-runtime/\$(basename "\$rt") ;;
 esac
 RUNTIME=\$rt GUEST_MODULES=$(printf %q "$CGROUP2_GUEST_DIR")/kpkg/lib/modules/\$(uname -r) sh test/cgroup2/run.sh

@@ -202,6 +202,11 @@ export interface InitPlan {
   /** A BPF program (struct sock_filter[]) from compileSeccomp, and SECCOMP_FILTER_FLAG_* for seccomp(2). */
   seccompFilter?: Buffer
   seccompFlags?: number
+  /** hooks.startContainer, run by the init inside the container right before the program's execve. */
+  startContainerHooks?: Array<{ path: string, args: string[], env: string[], timeout: number }>
+  /** Their stdin: the state JSON, split where the init puts its own pid (as seen in the container). */
+  hookStateBeforePid?: string
+  hookStateAfterPid?: string
 }
 
 export interface SeccompRequest {
@@ -239,6 +244,7 @@ export const InitPhase = {
   Capabilities: 13, NoNewPrivileges: 14, ExecLookup: 15, Cwd: 16, UserMap: 17, Listen: 18,
   OomScoreAdj: 19, Clone: 20, Keyring: 21, TimeOffsets: 22, Fork: 23, Seccomp: 24, Exec: 25, Console: 26, ConsoleSocket: 27, Cgroup: 28,
   Personality: 29, Scheduler: 30, IoPriority: 31, CpuAffinity: 32, SecurityLabel: 33, Session: 34,
+  Stage: 35,
 } as const
 export type InitPhase = typeof InitPhase[keyof typeof InitPhase]
 
@@ -298,6 +304,8 @@ export interface NativeAddon {
    * directory with BPF_F_ALLOW_MULTI, then detaches the device programs attached there before.
    */
   attachDeviceFilter (cgroupDir: string, program: Buffer): void
+  /** --preserve-fds: 0 if fd may be the caller's, its errno if it is not open (EBADF), -1 if it is the JS runtime's own epoll or eventfd. */
+  preservedFdProblem (fd: number): number
 }
 
 let loaded: NativeAddon | undefined

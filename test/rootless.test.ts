@@ -617,7 +617,7 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   const ownRootSpec = { ...spec, linux: { ...spec.linux, uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1 }] } }
   t.equal(plan(ownRootSpec, caller(0, false)).init.dumpableUntil, DumpableUntil.Pivot, 'a caller who could write the ocirt binary: dumpable only until pivot_root (CVE-2019-5736)')
   spec.hooks = { startContainer: [{ path: '/bin/true' }] }
-  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Exec, 'rootless with startContainer hooks: until exec')
+  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Pivot, 'rootless with startContainer hooks: still until pivot_root (the init runs them itself)')
   t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),
     [{ start: 100000, size: 65536 }, { start: 200000, size: 10 }], '/etc/subuid lines by name and by number')
 })

@@ -2,12 +2,34 @@
 import type { CommandContext } from '../cli/table.js'
 import type { CreateOptions } from '../container/create.js'
 import type { CriuCommonOptions } from '../container/criu.js'
-import { UsageError } from '../errors.js'
+import { OcirtError, UsageError } from '../errors.js'
+import { loadNative } from '../native.js'
 
 export function preserveFdsFlag (flags: CommandContext['flags']): number {
   const text = (flags['preserve-fds'] as string | undefined) ?? '0'
   if (!/^\d+$/.test(text)) throw new UsageError(`flag --preserve-fds takes a number, not "${text}"`)
-  return Number(text)
+  const count = Number(text)
+  requireInheritedFds(count)
+  return count
+}
+
+/**
+ * runtime-linux.md "File descriptors": the container gets the fds its caller
+ * passed. Each of 3 .. 3+count-1 must be open and the caller's: a missing one
+ * is filled by the first fds ocirt opens itself (its event loop's epoll and
+ * eventfd, then whatever it opens next), which must never reach a container. The words are
+ * runc's ("unable to stat preserved-fd"); runc only stats, which its own
+ * fds pass too (runc 1.1.5 hands them to the container).
+ */
+function requireInheritedFds (count: number): void {
+  if (count === 0) return
+  const native = loadNative()
+  for (let fd = 3; fd < 3 + count; fd++) {
+    const problem = native.preservedFdProblem(fd)
+    if (problem === 0) continue
+    const reason = problem === -1 ? 'not passed by the caller (ocirt\'s own event loop took its number)' : native.strerror(problem).toLowerCase()
+    throw new OcirtError(`flag --preserve-fds ${count}: unable to stat preserved-fd ${fd} (of 3..${2 + count}): ${reason}`)
+  }
 }
 
 /** create's and run's common flags, as createContainer takes them. */

@@ -1,6 +1,6 @@
 /**
- * runtime.md "Start": run the startContainer hooks (in the container's
- * namespaces), release the created init, which execs process.args, then run
+ * runtime.md "Start": release the created init, which runs the
+ * startContainer hooks inside the container and execs process.args, then run
  * the poststart hooks. A container whose init died while created cannot be
  * connected to (ECONNREFUSED), so start fails at once instead of hanging.
  * A failing hook stops the container and fails start (lifecycle steps 7, 9).
@@ -39,7 +39,8 @@ export function startContainer (root: string, id: string, log: Logger): void {
         throw e
       }
     }
-    stopOnFailure(() => { runHooks('startContainer', state, 'created', log) })
+    // The startContainer hooks run in the init, inside the container, after
+    // start connects (see planStartContainerHooks); their failure comes back as `error`.
     let error: string
     // With no_new_privs the filter is loaded after start's connection: its listener comes on it.
     const agent = seccompAgent(state.config, () => stateJson(state, 'created'))

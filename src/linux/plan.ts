@@ -2,7 +2,7 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
-import { accessSync, constants, statSync } from 'node:fs'
+import { statSync } from 'node:fs'
 import { requireProcess } from '../spec/semantic.js'
 import { ConfigError } from '../errors.js'
 import type { InitPlan, InitFailure } from '../native.js'
@@ -24,6 +24,7 @@ import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
 import { hostFacts, rootlessByDefault } from './host-facts.js'
+import { SPEC_VERSION } from '../version.js'
 
 /** errno values the failure messages explain. */
 const EPERM = 1
@@ -108,7 +109,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     uidMap: ns.uidMap,
     gidMap: ns.gidMap,
     ...idMaps,
-    dumpableUntil: initDumpableUntil(spec, caller),
+    dumpableUntil: initDumpableUntil(caller),
     oomScoreAdj: containerProcess.oomScoreAdj ?? null,
     hostname: spec.hostname ?? null,
     domainname: spec.domainname ?? null,
@@ -135,6 +136,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     init.seccompFilter = seccomp.filter
     init.seccompFlags = seccomp.flags
   }
+  Object.assign(init, planStartContainerHooks(spec, opts))
   const warnings = [...execLabel.warnings, ...labelWarnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])]
   // config.md: execCPUAffinity "is not applicable to the container's init process".
   if (containerProcess.execCPUAffinity !== undefined) warnings.push('process.execCPUAffinity ignored: it applies to exec, not to the container\'s init (config.md)')
@@ -149,38 +151,37 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
 
 /**
  * A privileged ocirt reaches its init's /proc files though it is not
- * dumpable (CVE-2019-5736: nothing in the container may open its
- * /proc/PID/exe). A rootless one cannot, and neither can its `exec` into a
- * created container (setns needs /proc/PID/ns of the init): runc's init
- * stays dumpable (its /proc/PID/exe is a sealed copy of runc), and so does
- * ocirt's until exec, unless the caller could write the ocirt binary that
- * /proc/PID/exe opens. Then it is dumpable only until pivot_root (it is
- * alone in its namespaces until then, with ids of the caller's), or until
- * exec when startContainer hooks must join its namespaces from `start`.
+ * dumpable. A rootless one cannot, and neither can its `exec` into a created
+ * container (setns needs /proc/PID/ns of the init): its init stays dumpable
+ * until exec, as runc's does. That is safe because the init's /proc/PID/exe
+ * is the sealed stage, which nothing can open for writing (CVE-2019-5736).
  */
-function initDumpableUntil (spec: Spec, caller: Caller): DumpableUntil {
-  if (caller.capProcAccess) return DumpableUntil.Never
-  if ((spec.hooks?.startContainer?.length ?? 0) > 0) return DumpableUntil.Exec
-  return ocirtBinaryWritableBy(caller) ? DumpableUntil.Pivot : DumpableUntil.Exec
+function initDumpableUntil (caller: Caller): DumpableUntil {
+  return caller.capProcAccess ? DumpableUntil.Never : DumpableUntil.Exec
 }
 
-/** Could the caller write the executable this process runs (what its init's /proc/PID/exe opens)? */
-function ocirtBinaryWritableBy (caller: Caller): boolean {
-  const binary = globalThis.process.execPath
-  // This process is the caller: access(2) knows its groups too.
-  if (caller.uid === (globalThis.process.geteuid?.() ?? 0)) {
-    try {
-      accessSync(binary, constants.W_OK)
-      return true
-    } catch {
-      return false
-    }
-  }
-  try {
-    const st = statSync(binary)
-    return st.uid === caller.uid || (st.mode & 0o002) !== 0 || (st.gid === caller.gid && (st.mode & 0o020) !== 0)
-  } catch {
-    return true
+/**
+ * hooks.startContainer run in the init itself (see RunStartContainerHooks in
+ * native/init.cc): with the container's identity, capabilities,
+ * no_new_privs, seccomp and cgroup, as runc runs them. Their stdin is the
+ * state (runtime.md "State") with status "created" and the pid the init has
+ * in the container, which only the init knows.
+ */
+function planStartContainerHooks (spec: Spec, opts: PlanOptions): Pick<InitPlan, 'startContainerHooks' | 'hookStateBeforePid' | 'hookStateAfterPid'> {
+  const hooks = spec.hooks?.startContainer ?? []
+  if (hooks.length === 0) return {}
+  const head = JSON.stringify({ ociVersion: SPEC_VERSION, id: opts.id, status: 'created' })
+  const tail = JSON.stringify({ bundle: opts.bundle, ...(spec.annotations !== undefined ? { annotations: spec.annotations } : {}) })
+  return {
+    startContainerHooks: hooks.map(h => ({
+      path: h.path,
+      // execv semantics: args[0] is argv[0]; without args, the path.
+      args: h.args !== undefined && h.args.length > 0 ? h.args : [h.path],
+      env: h.env ?? [],
+      timeout: h.timeout ?? 0,
+    })),
+    hookStateBeforePid: `${head.slice(0, -1)},"pid":`,
+    hookStateAfterPid: `,${tail.slice(1)}`,
   }
 }
 
@@ -211,6 +212,7 @@ const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
   [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
   [InitPhase.Session]: 'setsid: making the container process a session leader',
+  [InitPhase.Stage]: 'starting the sealed stage executable (ocirt-stage beside ocirt.node)',
 }
 
 /** Turns the init's failure record into a message that names the config path it came from. */
