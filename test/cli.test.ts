@@ -1,7 +1,7 @@
 // The command line as runc's users call it: version, help, flags defined once,
 // and clear errors that name the flag or argument that is wrong.
 import t from 'tap'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
@@ -15,6 +15,24 @@ t.test('--version prints runc\'s layout with the spec version', async t => {
   const r = await rt.run(['--version'], { noRoot: true })
   t.equal(r.code, 0)
   t.match(r.stdout, /^ocirt version \d+\.\d+\.\d+\nspec: 1\.3\.0\n$/)
+})
+
+t.test('bunfig.toml and .env in the working directory do not reach ocirt', async t => {
+  // A compiled bun autoloads both from its cwd unless built with --no-compile-autoload-bunfig
+  // and --no-compile-autoload-dotenv (scripts/build-js.mjs). containerd runs the runtime in the
+  // bundle directory: a bunfig.toml preload there would run its JS as root, and a .env would
+  // set the runtime's environment.
+  const rt = await Runtime.open(OCIRT)
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-cwd-'))
+  t.teardown(async () => { await rt.cleanup(); rmSync(dir, { recursive: true, force: true }) })
+  const marker = join(dir, 'preload-ran')
+  writeFileSync(join(dir, 'bunfig.toml'), 'preload = ["./preload.js"]\n')
+  writeFileSync(join(dir, 'preload.js'), `require('fs').writeFileSync(${JSON.stringify(marker)}, 'ran')\n`)
+  writeFileSync(join(dir, '.env'), 'OCIRT_TRACE_TIMING=1\n')
+  const r = await rt.run(['--version'], { noRoot: true, cwd: dir })
+  t.equal(r.code, 0)
+  t.notOk(existsSync(marker), 'the preload of bunfig.toml did not run')
+  t.notMatch(r.stderr, /ocirt-timing/, 'the .env did not set OCIRT_TRACE_TIMING')
 })
 
 t.test('help lists every command and a command\'s flags', async t => {
