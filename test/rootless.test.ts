@@ -615,9 +615,9 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   t.equal(own.init.dumpableUntil, DumpableUntil.Exec, 'rootless, the ocirt binary not the caller\'s: dumpable until exec (exec into a created container, as runc)')
   // uid 0 without CAP_SYS_PTRACE (this process's uid: access(2) decides, and root may write the binary).
   const ownRootSpec = { ...spec, linux: { ...spec.linux, uidMappings: [{ containerID: 0, hostID: 0, size: 1 }], gidMappings: [{ containerID: 0, hostID: 0, size: 1 }] } }
-  t.equal(plan(ownRootSpec, caller(0, false)).init.dumpableUntil, DumpableUntil.Pivot, 'a caller who could write the ocirt binary: dumpable only until pivot_root (CVE-2019-5736)')
+  t.equal(plan(ownRootSpec, caller(0, false)).init.dumpableUntil, DumpableUntil.Exec, 'a caller who could write the ocirt binary: dumpable until exec too, since /proc/PID/exe is the sealed stage (CVE-2019-5736)')
   spec.hooks = { startContainer: [{ path: '/bin/true' }] }
-  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Pivot, 'rootless with startContainer hooks: still until pivot_root (the init runs them itself)')
+  t.equal(plan(spec, caller(4321, false)).init.dumpableUntil, DumpableUntil.Exec, 'rootless with startContainer hooks: until exec (the init runs them itself, as the container)')
   t.same(grantedRanges('alice:100000:65536\n1000:200000:10\nbob:1:2\nbad line\n', { uid: 1000, name: 'alice' }),
     [{ start: 100000, size: 65536 }, { start: 200000, size: 10 }], '/etc/subuid lines by name and by number')
 })

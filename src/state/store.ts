@@ -7,6 +7,7 @@ import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdi
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
 import { OcirtError } from '../errors.js'
+import { describeFsError } from '../fs-errors.js'
 import { loadNative } from '../native.js'
 import type { ContainerCgroup } from '../linux/cgroups/manager.js'
 import type { Spec } from '../spec/types.js'
@@ -115,8 +116,7 @@ export class StateStore {
       mkdirSync(this.root, { recursive: true, mode: 0o700 })
     } catch (e) {
       // Typically a user other than root with the default /run/ocirt, or an XDG_RUNTIME_DIR not theirs.
-      throw new OcirtError(`cannot make the state directory ${this.root} (--root): ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}; ` +
-        'pass --root DIR (a directory of yours) or set XDG_RUNTIME_DIR (the default root is $XDG_RUNTIME_DIR/ocirt for a user other than root and for root of a user namespace)')
+      throw new OcirtError(describeFsError(e, this.root) ?? `cannot make the state directory ${this.root} (--root): ${describeCode(e)}`)
     }
     this.checkRoot()
     const dir = this.dir(id)
@@ -124,7 +124,7 @@ export class StateStore {
       mkdirSync(dir, { mode: 0o711 })
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new OcirtError(`container with id "${id}" already exists`)
-      throw new OcirtError(`cannot make the state directory ${dir}: ${describeCode(e)}`)
+      throw new OcirtError(describeFsError(e, this.root) ?? `cannot make the state directory ${dir}: ${describeCode(e)}`)
     }
     return dir
   }
