@@ -1726,6 +1726,17 @@ void CloneStagedInit(InitPlan& plan, int console_socket_fd, int status_fd, int s
   child.parent_recorded_fd = -1;
   child.parent_status_fd = -1;
   child.parent_sync_fd = -1;
+  // cgroup v1: one thread moving itself takes no cgroup_threadgroup_rwsem,
+  // so no RCU grace period; what the stage clones inherits its cgroups.
+  for (size_t i = 0; i < plan.self_place_tasks.size(); i++) {
+    int fd = open(plan.self_place_tasks[i].c_str(), O_WRONLY | O_CLOEXEC);
+    int e = errno;
+    if (fd >= 0) {
+      e = write(fd, "0", 1) == 1 ? 0 : errno;
+      close(fd);
+    }
+    if (e != 0) Fail(child, kPhaseCgroup, static_cast<int32_t>(plan.cgroup_procs.size() + i), e);
+  }
   if (plan.join_pid_fd >= 0) {
     // `exec`: the container's pid namespace applies to the children of the
     // stage; the process born in it is a copy of the stage, never of ocirt.

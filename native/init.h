@@ -134,6 +134,9 @@ struct InitPlan {
   // cgroup v2: the directory clone3 puts the init in (CLONE_INTO_CGROUP), so no
   // migration is needed; cgroup_procs is the fallback where the kernel lacks it.
   std::string clone_into_cgroup;
+  // cgroup v1: `tasks` files the stage writes "0" to before it clones the
+  // process (src/linux/cgroups/manager.ts placement() says why).
+  std::vector<std::string> self_place_tasks;
   bool has_hostname = false, has_domainname = false;
   std::string hostname, domainname;
   std::string rootfs;

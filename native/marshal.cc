@@ -150,6 +150,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.oom_score_adj = static_cast<int32_t>(Int(js, "oomScoreAdj"));
   plan.cgroup_procs = Strings(js, "cgroupProcs");
   plan.clone_into_cgroup = String(js, "cloneIntoCgroup");
+  plan.self_place_tasks = Strings(js, "selfPlaceTasks");
   plan.has_hostname = Has(js, "hostname");
   plan.hostname = String(js, "hostname");
   plan.has_domainname = Has(js, "domainname");

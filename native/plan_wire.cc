@@ -106,7 +106,7 @@ template <typename Io> void VisitPlan(Io& io, InitPlan& p, StageFds& fds) {
   VisitStrings(io, p.uid_map_helper); VisitStrings(io, p.gid_map_helper);
   io.Raw(p.setgroups_deny); io.Raw(p.dumpable_until);
   io.Raw(p.has_oom_score_adj); io.Raw(p.oom_score_adj);
-  VisitStrings(io, p.cgroup_procs); io.Str(p.clone_into_cgroup);
+  VisitStrings(io, p.cgroup_procs); io.Str(p.clone_into_cgroup); VisitStrings(io, p.self_place_tasks);
   io.Raw(p.has_hostname); io.Raw(p.has_domainname); io.Str(p.hostname); io.Str(p.domainname);
   io.Str(p.rootfs); io.Raw(p.root_propagation);
   io.List(p.mount_steps, [&](MountStep& s) { VisitStep(io, s); });

@@ -161,6 +161,8 @@ export interface InitPlan {
   cgroupProcs?: string[]
   /** cgroup v2: the directory clone3 creates the init in (CLONE_INTO_CGROUP); cgroupProcs is the fallback for older kernels. */
   cloneIntoCgroup?: string
+  /** cgroup v1: `tasks` files the sealed stage writes "0" to, moving itself (one thread, no RCU wait) before it clones the process. */
+  selfPlaceTasks?: string[]
   /** Written by the parent to /proc/PID/oom_score_adj; null to leave alone. */
   oomScoreAdj: number | null
   hostname: string | null

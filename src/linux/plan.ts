@@ -243,7 +243,8 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
     case InitPhase.Cgroup:
-      return `config.json /linux/cgroupsPath: writing the init's pid to ${init.cgroupProcs?.[f.step] ?? 'cgroup.procs'}: ${reason}`
+      // Steps count the parent's cgroup.procs writes first, then the stage's own tasks writes.
+      return `config.json /linux/cgroupsPath: placing the init in its cgroup through ${[...(init.cgroupProcs ?? []), ...(init.selfPlaceTasks ?? [])][f.step] ?? 'cgroup.procs'}: ${reason}`
     case InitPhase.Rlimit:
       // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
       return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`

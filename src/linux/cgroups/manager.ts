@@ -144,12 +144,23 @@ function checkFitForPurpose (dir: string, path: string): void {
 }
 
 /**
- * How the init's parent puts a new process in the container's cgroup: on v2
- * clone3 creates it there (no migration, so no RCU grace period to wait
- * for); cgroup.procs is written where that is not possible (v1, old kernels).
+ * How a new process gets into the container's cgroup without waiting. Moving
+ * a process with cgroup.procs takes cgroup_threadgroup_rwsem for writing,
+ * which waits for an RCU grace period (10-20 ms measured here, per create
+ * and per exec). So: on cgroup v2, and in the cgroup2 hierarchy of a hybrid
+ * host, clone3 creates the sealed stage in its cgroup (CLONE_INTO_CGROUP);
+ * in v1 hierarchies the stage, single-threaded, moves itself by writing "0"
+ * to each `tasks` file, which moves one thread and takes no such lock
+ * (kernel/cgroup/cgroup.c cgroup_procs_write_start: the lock is needed only
+ * for a pid or a whole thread group). The init and exec'd processes are
+ * cloned by the stage and inherit its cgroups. cgroup.procs of the cgroup2
+ * hierarchy stays the fallback for kernels before 5.7.
  */
-export function placement (c: ContainerCgroup): { cgroupProcs: string[], cloneIntoCgroup?: string } {
-  return { cgroupProcs: procsFiles(c), cloneIntoCgroup: c.version === 2 ? c.dirs[''] : undefined }
+export function placement (c: ContainerCgroup): { cgroupProcs: string[], cloneIntoCgroup?: string, selfPlaceTasks?: string[] } {
+  const cgroup2 = c.dirs['']
+  if (c.version === 2) return { cgroupProcs: procsFiles(c), cloneIntoCgroup: cgroup2 }
+  const v1 = Object.entries(c.dirs).filter(([key]) => key !== '').map(([, dir]) => join(dir, 'tasks'))
+  return { cgroupProcs: cgroup2 !== undefined ? [join(cgroup2, 'cgroup.procs')] : [], cloneIntoCgroup: cgroup2, selfPlaceTasks: v1 }
 }
 
 /** The cgroup.procs files to place a process in every hierarchy of the container's cgroup. */
