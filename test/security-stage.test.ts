@@ -100,7 +100,7 @@ t.test('item 1: a failing startContainer hook fails start, naming it, and the pr
 })
 
 t.test('item 11: --preserve-fds N without N fds from the caller is refused; ocirt\'s own fds never reach the container', async t => {
-  const { rt, bundle, id } = await fixture(t, spec => { spec.process!.args = ['sh', '-c', 'ls /proc/self/fd/ > /shared/fds; sleep 10'] })
+  const { rt, bundle, id } = await fixture(t, spec => { spec.process!.args = ['sh', '-c', 'ls /proc/self/fd/ > /shared/fds.tmp; mv /shared/fds.tmp /shared/fds; sleep 10'] })
   // Spawned with stdio only: 3 and 4 are free, and the JS runtime fills them (epoll, eventfd).
   const refused = await rt.run(['create', '--preserve-fds', '2', '--bundle', bundle.dir, id])
   t.equal(refused.code, 1)
