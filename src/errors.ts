@@ -26,6 +26,22 @@ export class ConfigError extends OcirtError {
 }
 
 /**
+ * The errno's words of a failed system call, from node's message ("ENOENT:
+ * no such file or directory, open '/x'" gives "no such file or directory");
+ * the code where the message has none, or the message of any other error.
+ */
+export function errnoReason (e: unknown): string {
+  const err = e as Partial<NodeJS.ErrnoException> | null | undefined
+  if (typeof err?.code !== 'string') return e instanceof Error ? e.message : String(e)
+  return (/^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1] ?? err.code).toLowerCase()
+}
+
+/** runc's words for a missing container (moby and containerd's shim match them: docs/clients.md). */
+export function containerNotFound (id: string): OcirtError {
+  return new OcirtError(`container does not exist: "${id}"`)
+}
+
+/**
  * One line for an error ocirt did not expect (runc prints one line for every
  * failure; a stack trace is for --debug): a failed system call reads as Go's
  * does, `open /missing/dir/f: no such file or directory`.
@@ -33,9 +49,7 @@ export class ConfigError extends OcirtError {
 export function errorLine (e: unknown): string {
   const err = e as Partial<NodeJS.ErrnoException> | null | undefined
   if (typeof err?.code === 'string' && typeof err.syscall === 'string') {
-    // Node's message: "ENOENT: no such file or directory, open '/missing/dir/f'".
-    const reason = /^[A-Z0-9_]+: ([^,]*)/.exec(err.message ?? '')?.[1] ?? err.code
-    return `${err.syscall}${err.path !== undefined ? ` ${err.path}` : ''}: ${reason.toLowerCase()}`
+    return `${err.syscall}${err.path !== undefined ? ` ${err.path}` : ''}: ${errnoReason(e)}`
   }
   const message = e instanceof Error ? e.message : String(e)
   return message.split('\n')[0] || (e instanceof Error ? e.name : 'unknown error')

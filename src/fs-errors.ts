@@ -5,6 +5,7 @@
  * (a state root it cannot write, a bundle it cannot read), not from a bug.
  */
 import { relative, isAbsolute } from 'node:path'
+import { errnoReason } from './errors.js'
 
 interface FsError {
   code: string
@@ -24,18 +25,12 @@ function isUnder (path: string, dir: string | undefined): boolean {
   return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))
 }
 
-/** node's text for the errno ("EACCES: permission denied, mkdir '/x'" → "permission denied"). */
-function errnoText (e: FsError): string {
-  const match = /^[A-Z0-9]+: ([^,]+)/.exec(e.message)
-  return match?.[1] ?? e.code
-}
-
 const DENIED = new Set(['EACCES', 'EPERM'])
 
 /** The one-line message for a filesystem error, or undefined if `e` is not one. `stateRoot`: the --root in use, if known. */
 export function describeFsError (e: unknown, stateRoot: string | undefined): string | undefined {
   if (!isFsError(e)) return undefined
-  const what = `${e.syscall} ${e.path}: ${errnoText(e)}`
+  const what = `${e.syscall} ${e.path}: ${errnoReason(e)}`
   const uid = process.geteuid?.() ?? 0
   if (isUnder(e.path, stateRoot)) {
     if (DENIED.has(e.code)) {

@@ -4,7 +4,7 @@
  * (containerd's shim deletes never-started tasks this way: see
  * conformance/deviations.md), and a running one only with --force.
  */
-import { OcirtError } from '../errors.js'
+import { containerNotFound, OcirtError } from '../errors.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
@@ -18,7 +18,7 @@ export function deleteContainer (root: string, id: string, force: boolean, log: 
   if (!store.exists(id)) {
     // runc: with --force a missing container is not an error.
     if (force) return
-    throw new OcirtError(`container does not exist: "${id}"`)
+    throw containerNotFound(id)
   }
   store.withLock(id, () => {
     const state = store.read(id)

@@ -5,7 +5,8 @@
  * otherwise have ocirt read until memory runs out, or block forever.
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
-import { OcirtError } from '../errors.js'
+import { errnoReason, OcirtError } from '../errors.js'
+import { sleepSync } from '../sleep.js'
 
 /** Far above any real config (a large seccomp profile is ~100 KiB); Go's runc reads whole files, ocirt refuses beyond this. */
 export const MAX_DOCUMENT_BYTES = 16 << 20
@@ -22,9 +23,7 @@ export function readDocument (path: string, what: string, shown = path): string 
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file or directory' : code === 'ENOTDIR' ? 'not a directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message
-    throw new OcirtError(`${what}: cannot read ${shown}: ${why}`)
+    throw new OcirtError(`${what}: cannot read ${shown}: ${errnoReason(e)}`)
   }
   try {
     const st = fstatSync(fd)
@@ -48,7 +47,7 @@ export function readBounded (fd: number, what: string): string {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       // A non-blocking stdin with nothing yet: wait for it like a blocking read would.
-      if (code === 'EAGAIN') { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10); continue }
+      if (code === 'EAGAIN') { sleepSync(10); continue }
       if (code === 'EISDIR') throw new OcirtError(`${what} is a directory`)
       throw new OcirtError(`${what}: cannot read: ${code ?? (e as Error).message}`)
     }

@@ -9,15 +9,13 @@ import { buildExecPlan } from '../linux/exec-plan.js'
 import { describeFailure } from '../linux/plan.js'
 import type { Logger } from '../log.js'
 import type { InitFailure } from '../native.js'
-import { InitPhase, loadNative } from '../native.js'
+import { loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
 import { placement } from '../linux/cgroups/manager.js'
-
-const EACCES = 13
 
 export interface ExecOptions {
   root: string
@@ -47,11 +45,6 @@ export function execProcess (opts: ExecOptions): number {
   } catch (e) {
     const failure = (e as { failure?: InitFailure }).failure
     if (failure === undefined) throw e
-    if (status === 'created' && failure.phase === InitPhase.Setns && failure.errno === EACCES) {
-      // docs/rootless.md: a rootless init is not dumpable from pivot_root to exec when the caller could write the ocirt binary.
-      throw new OcirtError(`cannot exec in created container "${state.id}" without privilege (rootless): its init's namespaces cannot be opened until it is started ` +
-        `(the init is not dumpable: the caller could write the ocirt binary ${process.execPath}, CVE-2019-5736)`)
-    }
     throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
   }
   if (opts.pidFile !== undefined) {

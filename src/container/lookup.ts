@@ -1,5 +1,5 @@
 /** Finding a container and its status, for the commands that act on one. */
-import { OcirtError } from '../errors.js'
+import { containerNotFound } from '../errors.js'
 import type { Status } from '../state/status.js'
 import { containerStatus } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
@@ -13,7 +13,7 @@ export function findContainer (root: string, id: string): Found {
   const state = store.read(id)
   // runc's words first: moby's libcontainerd reports NotFound only for an
   // error that contains "container does not exist" (docs/clients.md).
-  if (state === null) throw new OcirtError(`container does not exist: "${id}"`)
+  if (state === null) throw containerNotFound(id)
   const dir = store.dir(id)
   return { store, state, status: containerStatus(state, dir), dir }
 }

@@ -11,6 +11,8 @@ import { initIsAlive } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
 import { hasFreezer, setFrozen } from '../linux/cgroups/freezer.js'
 import { cgroupExists, cgroupPids, removeCgroup } from '../linux/cgroups/manager.js'
+import type { ContainerCgroup } from '../linux/cgroups/manager.js'
+import { sleepSync } from '../sleep.js'
 
 /** "KILL", "SIGKILL", "kill", "9", "RTMIN+3" → number (runc's rules). */
 export function parseSignal (text: string): number {
@@ -121,12 +123,17 @@ export function destroyCgroup (state: StoredState): void {
   const cgroup = state.cgroup
   if (cgroup === undefined) return
   const ownPidNamespace = state.config.linux?.namespaces?.some(n => n.type === 'pid' && n.path === undefined) === true
-  if (!ownPidNamespace && cgroupExists(cgroup) && cgroupPids(cgroup).length > 0) {
-    signalAll(state, SIGNALS.SIGKILL)
-    const deadline = Date.now() + 5000
-    while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
-  }
+  if (!ownPidNamespace && cgroupExists(cgroup)) killCgroup(state, cgroup)
   removeCgroup(cgroup)
+}
+
+/** SIGKILL to what the cgroup holds, then waits (up to 5 s) until it is empty; returns the pids still there. */
+function killCgroup (state: StoredState, cgroup: ContainerCgroup): number[] {
+  if (cgroupPids(cgroup).length === 0) return []
+  signalAll(state, SIGNALS.SIGKILL)
+  const deadline = Date.now() + 5000
+  while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) sleepSync(5)
+  return cgroupPids(cgroup)
 }
 
 /** SIGKILL to every process of the container, then waits (up to timeoutMs) for the init to exit. */
@@ -158,12 +165,7 @@ export function destroyHalfMadeContainer (state: StoredState): void {
   const cgroup = state.cgroup
   // A cgroup the config named and that existed before (created is empty) is not the container's to sweep.
   if (cgroup === undefined || cgroup.created.length === 0 || !cgroupExists(cgroup)) return
-  if (cgroupPids(cgroup).length > 0) {
-    signalAll(state, SIGNALS.SIGKILL)
-    const deadline = Date.now() + 5000
-    while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5)
-    const left = cgroupPids(cgroup)
-    if (left.length > 0) throw new OcirtError(`container "${state.id}": processes ${left.join(', ')} of its cgroup did not exit after SIGKILL`)
-  }
+  const left = killCgroup(state, cgroup)
+  if (left.length > 0) throw new OcirtError(`container "${state.id}": processes ${left.join(', ')} of its cgroup did not exit after SIGKILL`)
   removeCgroup(cgroup)
 }

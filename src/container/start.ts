@@ -7,7 +7,7 @@
  */
 import { rmSync } from 'node:fs'
 import { join } from 'node:path'
-import { OcirtError } from '../errors.js'
+import { containerNotFound, OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
@@ -25,7 +25,7 @@ export function startContainer (root: string, id: string, log: Logger): void {
   mark('lookup')
   store.withLock(id, () => {
     const state = store.read(id)
-    if (state === null) throw new OcirtError(`container does not exist: "${id}"`)
+    if (state === null) throw containerNotFound(id)
     const status = containerStatus(state, dir)
     if (status === 'stopped') throw new OcirtError('cannot start a container that has stopped')
     if (status === 'running') throw new OcirtError('cannot start an already running container')

@@ -6,7 +6,7 @@
 import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import type { Stats } from 'node:fs'
 import { join } from 'node:path'
-import { OcirtError } from '../errors.js'
+import { containerNotFound, OcirtError } from '../errors.js'
 import { describeFsError } from '../fs-errors.js'
 import { loadNative } from '../native.js'
 import type { ContainerCgroup } from '../linux/cgroups/manager.js'
@@ -203,7 +203,7 @@ export class StateStore {
     try {
       fd = openSync(this.dir(id), 'r')
     } catch {
-      throw new OcirtError(`container does not exist: "${id}"`)
+      throw containerNotFound(id)
     }
     try {
       loadNative().flock(fd, true, false)

@@ -6,10 +6,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { OcirtError } from '../../errors.js'
+import { sleepSync } from '../../sleep.js'
 import type { ContainerCgroup } from './manager.js'
 import { dirFor } from './manager.js'
-
-const sleep = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms) }
 
 function freezerDir (c: ContainerCgroup): string {
   const dir = dirFor(c, 'freezer')
@@ -40,7 +39,7 @@ export function setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs = 10_0
     const want = `frozen ${frozen ? 1 : 0}`
     while (!readFileSync(join(dir, 'cgroup.events'), 'utf8').split('\n').includes(want)) {
       if (Date.now() > deadline) throw new OcirtError(`the container's cgroup did not become ${frozen ? 'frozen' : 'thawed'} within ${timeoutMs / 1000} s`)
-      sleep(1)
+      sleepSync(1)
     }
     return
   }
@@ -55,6 +54,6 @@ export function setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs = 10_0
       if (frozen) writeFileSync(file, 'THAWED')
       throw new OcirtError(`the container's cgroup did not become ${want} within ${timeoutMs / 1000} s`)
     }
-    sleep(1)
+    sleepSync(1)
   }
 }

@@ -11,6 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
 import { basename, join, normalize } from 'node:path'
 import { ConfigError, OcirtError } from '../../errors.js'
+import { sleepSync } from '../../sleep.js'
 import type { CgroupLayout, Hierarchy } from './hierarchy.js'
 import { dirOf, systemdRunning } from './hierarchy.js'
 import { loadNative } from '../../native.js'
@@ -333,7 +334,7 @@ export function removeCgroup (c: ContainerCgroup): void {
         const code = (e as NodeJS.ErrnoException).code
         if (code === 'ENOENT') break
         if (code !== 'EBUSY' || Date.now() > deadline) { failed.push(`${dir}: ${code ?? String(e)}`); break }
-        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10)
+        sleepSync(10)
       }
     }
   }
