@@ -59,7 +59,19 @@ cat "$out/bench.txt"
 summary=$(grep -hE '^# \{ total: ' "$out/tap.txt" | tail -1)
 clients_summary=$(grep -hE '^# \{ total: ' "$out/clients.txt" | tail -1)
 count() { local n=0 v; for line in "$summary" "$clients_summary"; do v=$(echo "$line" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+'); n=$(( n + ${v:-0} )); done; echo $n; }
+# CI shows only the tail of this output: name every failing test here, last,
+# with the first lines of its diagnostic (tap's "not ok" lines, nested ones
+# included, so the innermost name and its message are both shown).
+failures() {
+  local f
+  for f in "$@"; do
+    grep -nE '^\s*not ok ' "$f" >/dev/null || continue
+    echo "-- failures in $(basename "$f" .txt):"
+    awk '/^[[:space:]]*not ok /{print; n=8; next} n>0 && /^[[:space:]]*(message|at|found|wanted|stack|---|\.\.\.)|^[[:space:]]+[a-z]+:/{print; n--; next} {n=0}' "$f" | head -60
+  done
+}
 echo
+failures "$out/tap.txt" "$out/clients.txt" "$out/cgroup2.txt"
 echo "tests: $(count pass) passed, $(count fail) failed, $(( $(count skip) + $(count todo) )) skipped"
 echo "cgroup v2 lane: $(grep -c '^ok ' "$out/cgroup2.txt") passed, $(grep -c '^not ok ' "$out/cgroup2.txt") failed"
 [ -n "$summary" ] && [ -n "$clients_summary" ] || { echo "no tap summary: a test run did not complete"; status=1; }
