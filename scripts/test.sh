@@ -65,9 +65,13 @@ count() { local n=0 v; for line in "$summary" "$clients_summary"; do v=$(echo "$
 failures() {
   local f
   for f in "$@"; do
-    grep -nE '^\s*not ok ' "$f" >/dev/null || continue
+    grep -vE '# (TODO|SKIP)' "$f" | grep -qE '^\s*not ok ' || continue
     echo "-- failures in $(basename "$f" .txt):"
-    awk '/^[[:space:]]*not ok /{print; n=8; next} n>0 && /^[[:space:]]*(message|at|found|wanted|stack|---|\.\.\.)|^[[:space:]]+[a-z]+:/{print; n--; next} {n=0}' "$f" | head -60
+    # The "not ok" lines, and under each its diff (expected -, actual +).
+    awk '/^[[:space:]]*not ok .*# (TODO|SKIP)/{n=0; next}
+         /^[[:space:]]*not ok /{print; n=1; next}
+         n && /^[[:space:]]+[-+][^-+]/{print}
+         /^[[:space:]]*\.\.\.$/{n=0}' "$f" | head -60
   done
 }
 echo
