@@ -52,17 +52,6 @@ namespace {
 
 constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // CLONE_INTO_CGROUP (Linux 5.7)
 
-// Moving a process into a v1 cgroup waits for an RCU grace period (about
-// 10 ms here). Where the init does nothing the cgroup affects before it sets
-// its rlimits, the parent moves it while it builds its rootfs, and the init
-// waits for a second byte on the sync pipe only then. Not where it unshares a
-// cgroup namespace or forks first (both need it placed), stops for hooks,
-// execs at once, or gets an initial CPU affinity (the move would reset it).
-bool DeferPlacement(const InitPlan& plan) {
-  return plan.clone_into_cgroup.empty() && !plan.cgroup_procs.empty() &&
-         (plan.unshare_flags & CLONE_NEWCGROUP) == 0 && !plan.fork_after_unshare &&
-         !plan.pause_before_pivot && !plan.exec_immediately && !plan.process.has_initial_cpus;
-}
 // The parent opens bind sources for the init (kDetachedBind) where the init is
 // born in a new user namespace with a new mount namespace: one it joins or
 // unshares later would not hold the mounts the parent's fds point to, and
@@ -1011,8 +1000,7 @@ void ReturnToRuntimeMountNamespace(Child& c) {
     char byte = 0;
     if (ReceiveWithFd(c.status_fd, &byte, 1, &s.tree_fd) != 1 || s.tree_fd < 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), EBADF);
   }
-  const bool deferred_placement = DeferPlacement(plan);
-  if (!plan.pause_before_pivot && !deferred_placement) close(c.sync_fd);
+  if (!plan.pause_before_pivot) close(c.sync_fd);
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     if (setns(plan.joins[i].fd, plan.joins[i].type) != 0) Fail(c, kPhaseSetns, static_cast<int32_t>(i), errno);
@@ -1073,14 +1061,6 @@ void ReturnToRuntimeMountNamespace(Child& c) {
     close(rootfd);
   }
   if (plan.inherit_mount_namespace) ReturnToRuntimeMountNamespace(c);
-
-  if (deferred_placement) {
-    // In the container's cgroups before anything the cgroup governs: rlimits,
-    // the scheduler and affinity (a cpuset move resets them), forks, the program.
-    do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(1);
-    close(c.sync_fd);
-  }
 
   for (size_t i = 0; i < plan.rlimits.size(); i++) {
     struct rlimit rl {};
@@ -1570,8 +1550,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     return abort_child(kPhaseCpuAffinity, errno);
   // Into its cgroups first: before the id maps (a joined cgroup namespace is
   // unshared by the child only after this) and before it runs any of the plan.
-  const bool defer_placement = DeferPlacement(plan);
-  for (size_t i = 0; i < plan.cgroup_procs.size() && !born_in_cgroup && !defer_placement; i++) {
+  for (size_t i = 0; i < plan.cgroup_procs.size() && !born_in_cgroup; i++) {
     if (!WritePidTo(plan.cgroup_procs[i].c_str(), static_cast<int>(pid))) {
       int e = errno;
       kill_and_reap();
@@ -1621,20 +1600,6 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
 
   char go = 1;
   if (write(sync_fd, &go, 1) != 1) return abort_child(kPhaseSync, errno);
-  int placement_errno = 0;
-  int32_t placement_step = 0;
-  if (defer_placement) {
-    for (size_t i = 0; i < plan.cgroup_procs.size(); i++) {
-      if (!WritePidTo(plan.cgroup_procs[i].c_str(), static_cast<int>(pid))) {
-        placement_errno = errno;
-        placement_step = static_cast<int32_t>(i);
-        break;
-      }
-    }
-    // On failure the init reads EOF and exits; a failure it reported first (it
-    // may have died during its rootfs set-up, which made the write fail) wins.
-    if (placement_errno != 0 || write(sync_fd, &go, 1) != 1) { close(sync_fd); sync_fd = -1; }
-  }
 
   InitReport report {};
   size_t got = 0;
@@ -1698,9 +1663,7 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   // The child failed (it has _exit'ed or is about to) or died: reap it.
   kill_and_reap();
   result.failed = true;
-  if (placement_errno != 0 && !(got == sizeof(report) && report.kind == kReportFailure)) {
-    fail(kPhaseCgroup, placement_step, placement_errno);
-  } else if (got == sizeof(report)) {
+  if (got == sizeof(report)) {
     result.report = report;
   } else {
     result.report.kind = kReportFailure;

@@ -19,6 +19,10 @@ namespace {
 
 constexpr off_t kPlanLimit = 64 << 20;
 
+// The step of kPhaseStage a plan that does not decode reports; steps 0-4 are
+// the parent's (native/init.cc), named in src/linux/failure.ts STEP_TEXT.
+constexpr int32_t kStageStepDecode = 5;
+
 // A failure record on the status channel, as the init sends it.
 [[noreturn]] void Fail(int status_fd, int32_t step, int err) {
   ocirt::InitReport report {};
@@ -60,7 +64,7 @@ int main(int argc, char** argv) {
 
   static ocirt::InitPlan plan;
   ocirt::StageFds fds;
-  if (got != bytes.size() || !ocirt::DecodePlan(bytes.data(), bytes.size(), &plan, &fds)) Fail(fds.status_fd, 3, EINVAL);
+  if (got != bytes.size() || !ocirt::DecodePlan(bytes.data(), bytes.size(), &plan, &fds)) Fail(fds.status_fd, kStageStepDecode, EINVAL);
   // Nothing inherited from ocirt may reach the program: the channels are
   // close-on-exec again (EOF on the status channel still means "exec'd").
   for (int fd : {fds.console_socket_fd, fds.status_fd, fds.sync_fd, fds.listen_fd, fds.recorded_fd, plan.join_pid_fd, plan.runtime_mnt_ns_fd}) CloseOnExec(fd);

@@ -5,8 +5,8 @@
 import { statSync } from 'node:fs'
 import { requireProcess } from '../spec/semantic.js'
 import { ConfigError } from '../errors.js'
-import type { InitPlan, InitFailure } from '../native.js'
-import { DumpableUntil, InitPhase, MountOp } from '../native.js'
+import type { InitPlan } from '../native.js'
+import { DumpableUntil } from '../native.js'
 
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'
@@ -25,13 +25,6 @@ import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMo
 import { containerCgroupPath } from './cgroups/manager.js'
 import { hostFacts, rootlessByDefault } from './host-facts.js'
 import { SPEC_VERSION } from '../version.js'
-
-/** errno values the failure messages explain. */
-const EPERM = 1
-const EACCES = 13
-const EXDEV = 18
-const EINVAL = 22
-const ELOOP = 40
 
 export interface PlanOptions {
   bundle: string
@@ -185,119 +178,5 @@ function planStartContainerHooks (spec: Spec, opts: PlanOptions): Pick<InitPlan,
   }
 }
 
-const PHASE_TEXT: Readonly<Record<number, string>> = {
-  [InitPhase.Sync]: 'container init exited during setup',
-  [InitPhase.Setns]: 'joining namespace',
-  [InitPhase.Unshare]: 'creating namespaces',
-  [InitPhase.Hostname]: 'setting hostname',
-  [InitPhase.RootPropagation]: 'making / private to the container',
-  [InitPhase.RootBind]: 'bind-mounting the rootfs',
-  [InitPhase.Pivot]: 'pivot_root into the rootfs',
-  [InitPhase.Rlimit]: 'setting rlimit',
-  [InitPhase.Identity]: 'setting user and groups',
-  [InitPhase.Capabilities]: 'setting capabilities',
-  [InitPhase.NoNewPrivileges]: 'setting no_new_privs',
-  [InitPhase.UserMap]: 'writing the user namespace id maps',
-  [InitPhase.Listen]: 'creating exec.sock in the state dir',
-  [InitPhase.Clone]: 'clone3',
-  [InitPhase.TimeOffsets]: 'config.json /linux/timeOffsets: writing /proc/self/timens_offsets',
-  [InitPhase.Fork]: 'forking the container process into its new pid or time namespace',
-  [InitPhase.Seccomp]: 'config.json /linux/seccomp: loading the filter',
-  [InitPhase.Console]: 'setting up the terminal (process.terminal)',
-  [InitPhase.ConsoleSocket]: 'passing the pty master to --console-socket',
-  [InitPhase.Cgroup]: 'placing the init in its cgroup',
-  [InitPhase.Keyring]: 'joining a new session keyring (--no-new-keyring keeps the caller\'s)',
-  [InitPhase.Personality]: 'linux.personality: personality(2)',
-  [InitPhase.Scheduler]: 'process.scheduler: sched_setattr(2)',
-  [InitPhase.IoPriority]: 'process.ioPriority: ioprio_set(2)',
-  [InitPhase.SecurityLabel]: 'process.apparmorProfile / process.selinuxLabel: writing /proc/thread-self/attr/exec',
-  [InitPhase.Session]: 'setsid: making the container process a session leader',
-  [InitPhase.Stage]: 'starting the sealed stage executable (ocirt-stage beside ocirt.node)',
-}
-
-/** Turns the init's failure record into a message that names the config path it came from. */
-export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: (errno: number) => string): string {
-  const reason = strerror(f.errno).toLowerCase()
-  const init = plan.init
-  switch (f.phase) {
-    case InitPhase.MountStep: {
-      const step = init.mountSteps[f.step]
-      if (step.noSymlinks === true && f.errno === ELOOP) {
-        return `config.json ${plan.mountOrigins[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
-      }
-      if (step.op === MountOp.IdmappedBind && f.errno === EINVAL) {
-        return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason} (the filesystem of ${step.source ?? ''} cannot be id-mapped, or the mapping is invalid)`
-      }
-      return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
-    }
-    case InitPhase.PostPivotStep: {
-      const step = init.postPivotSteps[f.step]
-      if (step.op === MountOp.Mask && f.errno === EXDEV) {
-        return `config.json ${plan.postPivotOrigins[f.step]}: refusing to mask ${step.target}: the container's /dev/null is not the null device`
-      }
-      return `config.json ${plan.postPivotOrigins[f.step]}: ${describeStep(step)}: ${reason}`
-    }
-    case InitPhase.Sysctl: {
-      const [path, value] = init.sysctls[f.step]
-      if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
-      return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
-    }
-    case InitPhase.Cgroup:
-      // Steps count the parent's cgroup.procs writes first, then the stage's own tasks writes.
-      return `config.json /linux/cgroupsPath: placing the init in its cgroup through ${[...(init.cgroupProcs ?? []), ...(init.selfPlaceTasks ?? [])][f.step] ?? 'cgroup.procs'}: ${reason}`
-    case InitPhase.Rlimit:
-      // In a user namespace (and rootless) the init has no CAP_SYS_RESOURCE where it counts.
-      return `config.json /process/rlimits/${f.step}: setrlimit: ${reason}${f.errno === EPERM ? ' (raising a hard limit needs CAP_SYS_RESOURCE in the initial user namespace)' : ''}`
-    case InitPhase.UserMap:
-      return describeUserMapFailure(init, f, reason)
-    case InitPhase.OomScoreAdj:
-      return `config.json /process/oomScoreAdj: writing ${init.oomScoreAdj ?? ''} to /proc/PID/oom_score_adj: ${reason}` +
-        (f.errno === EACCES ? ' (lowering it below ocirt\'s own needs CAP_SYS_RESOURCE)' : '')
-    case InitPhase.Setns: {
-      const join = f.step < 0 ? init.joinPidNamespace : init.joinNamespaces[f.step]?.path
-      return `config.json /linux/namespaces: joining ${join}: ${reason}`
-    }
-    case InitPhase.ExecLookup: {
-      // runc's wording: podman maps these texts to exit codes 127 and 126.
-      const name = f.message
-      if (f.step === 0) return `exec: "${name}": executable file not found in $PATH`
-      if (f.errno === 13) return `exec: "${name}": permission denied`
-      return `exec: "${name}": stat ${name}: ${reason}`
-    }
-    case InitPhase.Exec:
-      return `exec: "${f.message}": ${reason}`
-    case InitPhase.CpuAffinity:
-      return `process.execCPUAffinity.${f.step === 0 ? 'initial' : 'final'}: sched_setaffinity: ${reason}`
-    case InitPhase.Cwd:
-      return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
-    default:
-      return `${PHASE_TEXT[f.phase] ?? `container init failed (phase ${f.phase})`}: ${reason}`
-  }
-}
-
-/** Steps of the parent's id map writing (native/init.cc): 0 setgroups, 1 uid map, 2 gid map. */
-function describeUserMapFailure (init: InitPlan, f: InitFailure, reason: string): string {
-  if (f.step === 0) return `config.json /linux/gidMappings: writing "deny" to /proc/PID/setgroups: ${reason}`
-  const [key, file, helper] = f.step === 1 ? ['uidMappings', 'uid_map', init.uidMapHelper] : ['gidMappings', 'gid_map', init.gidMapHelper]
-  if (helper !== undefined) return `config.json /linux/${key}: ${helper[0]} refused the mappings (its message is above)`
-  return `config.json /linux/${key}: writing /proc/PID/${file}: ${reason}` +
-    (f.errno === EPERM ? ' (the host ids must be mapped in ocirt\'s own user namespace)' : '')
-}
-
-function describeStep (step: { op: number, target: string, source?: string, fstype?: string }): string {
-  const names: Record<number, string> = {
-    1: `mount ${step.fstype ?? 'bind'} ${step.source ?? ''} on ${step.target}`,
-    2: `remount ${step.target}`,
-    3: `set propagation of ${step.target}`,
-    4: `mknod ${step.target}`,
-    5: `bind device ${step.source} on ${step.target}`,
-    6: `symlink ${step.target} -> ${step.source}`,
-    7: `mask ${step.target}`,
-    8: `make ${step.target} read-only`,
-    9: `mkdir ${step.target}`,
-    10: `set mount attributes on ${step.target}`,
-    11: `id-mapped bind mount of ${step.source ?? ''} on ${step.target}`,
-    12: `bind mount ${step.source ?? ''} on ${step.target}`,
-  }
-  return names[step.op] ?? `step on ${step.target}`
-}
+// The failure messages live in failure.ts; re-exported for the callers of this module.
+export { describeFailure } from './failure.js'

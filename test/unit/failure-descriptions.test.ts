@@ -1,0 +1,103 @@
+// Every failure the native side can report has a name (issue 13 item 3).
+// The list of phases and steps is read from the native sources themselves
+// (enum Phase in native/init.h, every Fail()/fail() call in native/*.cc), so
+// a new step without a description, or a phase number that drifts between
+// init.h and src/native.ts, fails here. No root and no built binary needed.
+import t from 'tap'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { InitPhase, MountOp } from '../../src/native.js'
+import type { InitFailure } from '../../src/native.js'
+import { describeFailure, PHASE_TEXT, STEP_TEXT } from '../../src/linux/failure.js'
+import type { ContainerPlan } from '../../src/linux/plan.js'
+
+const nativeDir = join(import.meta.dirname, '../../native')
+
+function nativePhases (): Map<string, number> {
+  const header = readFileSync(join(nativeDir, 'init.h'), 'utf8')
+  const body = /enum Phase : int32_t \{([^}]*)\}/.exec(header)?.[1] ?? ''
+  return new Map([...body.matchAll(/kPhase(\w+) = (\d+)/g)].map(m => [m[1], Number(m[2])]))
+}
+
+/** Every (phase, step) pair a Fail(c, kPhaseX, N, ...) or fail(kPhaseX, N, ...) call reports. */
+function nativeSteps (): Array<{ phase: string, step: number, file: string }> {
+  const found: Array<{ phase: string, step: number, file: string }> = []
+  for (const file of readdirSync(nativeDir).filter(f => f.endsWith('.cc'))) {
+    const source = readFileSync(join(nativeDir, file), 'utf8')
+    for (const m of source.matchAll(/\b[Ff]ail\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) found.push({ phase: m[1], step: Number(m[2]), file })
+  }
+  return found
+}
+
+// A plan with one of everything a phase-specific message looks up.
+const plan = {
+  init: {
+    mountSteps: [{ op: MountOp.Mount, target: '/proc', source: 'proc', fstype: 'proc' }],
+    postPivotSteps: [{ op: MountOp.Mask, target: '/proc/kcore' }],
+    sysctls: [['net.ipv4.ip_forward', '1']],
+    joinNamespaces: [{ path: '/proc/1/ns/net' }],
+    joinPidNamespace: '/proc/1/ns/pid',
+    cgroupProcs: ['/sys/fs/cgroup/x/cgroup.procs'],
+    oomScoreAdj: 0,
+  },
+  mountOrigins: ['/mounts/0'],
+  postPivotOrigins: ['/linux/maskedPaths/0'],
+} as unknown as ContainerPlan
+
+const describe = (phase: number, step: number): string =>
+  describeFailure(plan, { phase, step, errno: 1, message: 'sh' } as InitFailure, () => 'Operation not permitted')
+
+t.test('enum Phase in native/init.h and InitPhase in src/native.ts agree', async t => {
+  const phases = nativePhases()
+  t.ok(phases.size > 30, 'enum Phase parsed from native/init.h')
+  t.strictSame(Object.fromEntries(phases), { ...InitPhase })
+})
+
+t.test('every phase has a description', async t => {
+  for (const [name, value] of nativePhases()) {
+    const text = describe(value, 0)
+    t.notMatch(text, /container init failed \(phase/, `${name} has a description`)
+    t.notMatch(text, /undefined/, `${name}: ${text}`)
+  }
+})
+
+t.test('every step the native side reports has a description', async t => {
+  const phases = nativePhases()
+  const steps = nativeSteps()
+  t.ok(steps.length > 50, 'Fail() calls found in native/*.cc')
+  for (const { phase, step, file } of steps) {
+    const value = phases.get(phase)
+    t.not(value, undefined, `${file}: kPhase${phase} is in enum Phase`)
+    if (value === undefined) continue
+    const text = describe(value, step)
+    t.notMatch(text, /container init failed \(phase|undefined/, `${file}: kPhase${phase} step ${step}: ${text}`)
+    // A phase reported at more than one step names each step, unless its message is built from the plan.
+    if (STEP_TEXT[value] !== undefined) t.type(STEP_TEXT[value][step], 'string', `${file}: kPhase${phase} step ${step} is named in STEP_TEXT`)
+  }
+})
+
+t.test('two steps of one phase never read the same', async t => {
+  const phases = nativePhases()
+  const byPhase = new Map<string, Set<number>>()
+  for (const { phase, step } of nativeSteps()) byPhase.set(phase, (byPhase.get(phase) ?? new Set()).add(step))
+  for (const [phase, steps] of byPhase) {
+    const value = phases.get(phase)
+    if (value === undefined || steps.size < 2) continue
+    const texts = [...steps].map(step => describe(value, step))
+    t.equal(new Set(texts).size, texts.length, `kPhase${phase} steps ${[...steps].join(', ')} have distinct descriptions`)
+  }
+})
+
+t.test('the stage\'s own failure step is named', async t => {
+  const stage = readFileSync(join(nativeDir, 'stage_main.cc'), 'utf8')
+  const step = Number(/kStageStepDecode = (\d+)/.exec(stage)?.[1])
+  t.type(STEP_TEXT[InitPhase.Stage]?.[step], 'string', `kPhaseStage step ${step} (stage_main.cc) is named`)
+})
+
+t.test('channel creation is not reported as clone3', async t => {
+  t.notMatch(describe(InitPhase.Clone, 0), /clone3/)
+  t.match(describe(InitPhase.Clone, 1), /^clone3: /)
+  t.match(describe(InitPhase.Identity, 2), /process\/user\/uid: setresuid/)
+  t.match(describe(InitPhase.Pivot, 3), /pivot_root/)
+  t.type(PHASE_TEXT[InitPhase.Pivot], 'string')
+})
