@@ -13,8 +13,10 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../src/errors.js'
 import type { HostFacts } from '../../src/linux/host-facts.js'
+import { buildExecPlan } from '../../src/linux/exec-plan.js'
 import { buildPlan, type PlanOptions } from '../../src/linux/plan.js'
 import type { Caller } from '../../src/linux/rootless.js'
+import { requireProcess } from '../../src/spec/semantic.js'
 import { parseConfig } from '../../src/spec/validate.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
@@ -128,4 +130,16 @@ t.test('bad configs name the JSON path', async t => {
   configError(t, doc => { delete doc.process }, '')
   configError(t, doc => { doc.root.path = 'no-such-rootfs' }, '/root/path')
   configError(t, doc => { doc.process.user.additionalGids = [10] }, '/process/user/additionalGids', { ...ROOT_HOST, setgroupsDenied: true })
+})
+
+t.test('exec: host facts decide how the pid namespace is joined', async t => {
+  const spec = parseConfig(fixtureText('runc-1.1.5-spec.json'))
+  const execOptions = { id: 'unit', initPid: 4242, rootfs: join(bundle, 'rootfs'), preserveFds: 0, noNewKeyring: false, consoleSocket: undefined }
+  const onRoot = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ROOT_HOST })
+  t.equal(onRoot.init.joinPidNamespace, '/proc/4242/ns/pid', 'as root the parent joins the pid namespace')
+  t.equal(onRoot.init.forkAfterUnshare, false)
+  const inEngineUserns = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ENGINE_USERNS_HOST })
+  t.equal(inEngineUserns.init.joinPidNamespace, '', 'in an engine\'s user namespace the child joins it')
+  t.equal(inEngineUserns.init.forkAfterUnshare, true)
+  t.equal(inEngineUserns.rootless, true)
 })
