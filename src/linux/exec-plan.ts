@@ -18,7 +18,7 @@ import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planExecLabel } from './security-labels.js'
 import { currentCaller } from './rootless.js'
-import { hostFacts, rootlessByDefault } from './host-facts.js'
+import { type HostFacts, hostFacts, rootlessByDefault } from './host-facts.js'
 
 /** /proc/PID/ns/<name> of each config namespace type. */
 const PROC_NS_NAME: Readonly<Record<string, string>> = {
@@ -44,17 +44,20 @@ export interface ExecPlanOptions {
   consoleSocket: string | undefined
   /** The global --rootless, resolved; default: rootlessByDefault (host-facts.ts). */
   rootless?: boolean
+  /** The host's facts; default: this process's, read once (host-facts.ts). */
+  hostFacts?: HostFacts
 }
 
 export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOptions): ContainerPlan {
   const types = new Set<string>((config.linux?.namespaces ?? []).map(n => n.type))
+  const facts = opts.hostFacts ?? hostFacts()
   // setns into a pid namespace needs CAP_SYS_ADMIN in our own user namespace
   // as well: without it (rootless) the child joins it after the container's
   // user namespace, and forks into it. The child does so too when ocirt runs
   // in a user namespace (a rootless engine's): the parent could join the
   // container's pid namespace but not return to its own, owned by the
   // initial user namespace, and the kernel then refuses it new threads.
-  const childJoinsPid = types.has('pid') && ((types.has('user') && !currentCaller().capSysAdmin) || hostFacts().inUserNamespace)
+  const childJoinsPid = types.has('pid') && ((types.has('user') && !currentCaller().capSysAdmin) || facts.inUserNamespace)
   const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? ['user', 'pid', ...JOIN_ORDER.slice(1)] : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
@@ -75,7 +78,7 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
     // A container whose user namespace denies setgroups (its gid map was
     // written without CAP_SETGID) cannot set groups for this process either.
     // Without one of its own the container is in ocirt's user namespace, which may deny it too (unshare -r).
-    setgroupsDeny: types.has('user') ? setgroupsDenied(opts.initPid) : hostFacts().setgroupsDenied,
+    setgroupsDeny: types.has('user') ? setgroupsDenied(opts.initPid) : facts.setgroupsDenied,
     oomScoreAdj: process.oomScoreAdj ?? null,
     hostname: null,
     domainname: null,
@@ -103,5 +106,5 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   if (init.setgroupsDeny && processPlan.process.additionalGids.length > 0) {
     throw new ConfigError('process', '/user/additionalGids', 'the container\'s user namespace denies setgroups (rootless): no additional groups can be set')
   }
-  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? rootlessByDefault() }
+  return { init, mountOrigins: [], postPivotOrigins: [], warnings: [...execLabel.warnings, ...processPlan.warnings, ...(seccomp?.warnings ?? [])], rootless: opts.rootless ?? rootlessByDefault(false, facts) }
 }

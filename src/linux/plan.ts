@@ -23,7 +23,7 @@ import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
-import { hostFacts, rootlessByDefault } from './host-facts.js'
+import { type HostFacts, hostFacts, rootlessByDefault } from './host-facts.js'
 import { SPEC_VERSION } from '../version.js'
 
 export interface PlanOptions {
@@ -42,6 +42,8 @@ export interface PlanOptions {
   inCallerCgroup?: boolean
   /** Who runs ocirt; default: this process. */
   caller?: Caller
+  /** The host's facts (user namespace, setgroups); default: this process's, read once (host-facts.ts). Fixed facts make the plan testable without root. */
+  hostFacts?: HostFacts
 }
 
 /** The plan and what each of its steps came from, to explain a failure. */
@@ -65,6 +67,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const ns = planNamespaces(spec)
   checkSysctlNamespaces(spec)
   const caller = opts.caller ?? currentCaller()
+  const facts = opts.hostFacts ?? hostFacts()
   const joinedTypes = new Set([...ns.privateTypes].filter(t => !ns.newTypes.has(t)))
   checkUnprivilegedNamespaces(caller, ns.newTypes, joinedTypes)
   const userNamespace = ns.newTypes.has('user') || joinedTypes.has('user')
@@ -72,9 +75,9 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   // As runc (rootfs_linux.go createDevices): device nodes are bound from the
   // host whenever the container has a user namespace or ocirt itself runs in
   // one (a rootless engine's): mknod of a device needs CAP_MKNOD in the initial one.
-  const bindDevices = userNamespace || hostFacts().inUserNamespace
+  const bindDevices = userNamespace || facts.inUserNamespace
   if (bindDevices) checkDevicesBindable(spec)
-  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: !joinedTypes.has('user') && hostFacts().setgroupsDenied }
+  const idMaps = ns.newTypes.has('user') ? planIdMaps(spec, caller) : { setgroupsDeny: !joinedTypes.has('user') && facts.setgroupsDenied }
   if (idMaps.setgroupsDeny && !ns.newTypes.has('user') && (containerProcess.user?.additionalGids ?? []).length > 0) {
     throw new ConfigError('config.json', '/process/user/additionalGids', 'ocirt runs in a user namespace that denies setgroups (/proc/self/setgroups): ' +
       'no additional groups can be set; its gid map must be written by newgidmap or with CAP_SETGID')
@@ -138,7 +141,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     mountOrigins: rootfs.mountSteps.map(p => p.origin),
     postPivotOrigins: rootfs.postPivotSteps.map(p => p.origin),
     warnings,
-    rootless: opts.rootless ?? rootlessByDefault(false, { ...hostFacts(), euid: caller.uid }),
+    rootless: opts.rootless ?? rootlessByDefault(false, { ...facts, euid: caller.uid }),
   }
 }
 

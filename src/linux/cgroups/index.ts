@@ -15,7 +15,6 @@ import type { PointedRule } from './devices.js'
 import { deviceRules, v1DeviceWrites } from './devices.js'
 import { compileDeviceFilter } from './device-filter.js'
 import { loadNative } from '../../native.js'
-import { rootlessByDefault } from '../host-facts.js'
 
 export type { ContainerCgroup } from './manager.js'
 
@@ -37,9 +36,10 @@ export function planCgroup (spec: Spec): CgroupPlan {
  * Creates the container's cgroup and writes its limits; on failure nothing
  * is left. Rootless (--rootless; by default when not real root, see host-facts.ts), a cgroup that cannot be made is no error
  * when the config asks for no limits: the container stays in its caller's
- * cgroup (runc --rootless does the same); with limits it is.
+ * cgroup (runc --rootless does the same); with limits it is. `rootless` is
+ * the plan's, the one decision the CLI made (resolveRootless), not decided again here.
  */
-export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless = rootlessByDefault(systemd)): ContainerCgroup | undefined {
+export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless: boolean): ContainerCgroup | undefined {
   let cgroup: ContainerCgroup
   try {
     cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)

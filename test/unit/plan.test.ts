@@ -1,0 +1,145 @@
+/**
+ * The unit tier: config → plan as a pure function of (config, bundle,
+ * options, host facts, caller), with fixed host facts so that it runs
+ * without root and without dist/ocirt. Each fixture config's plan is
+ * compared structurally with its JSON snapshot in test/unit/plans/; set
+ * OCIRT_UPDATE_PLANS=1 to rewrite them after an intended change, and
+ * review the diff.
+ */
+import t, { type Test } from 'tap'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { ConfigError } from '../../src/errors.js'
+import type { HostFacts } from '../../src/linux/host-facts.js'
+import { buildExecPlan } from '../../src/linux/exec-plan.js'
+import { buildPlan, type PlanOptions } from '../../src/linux/plan.js'
+import type { Caller } from '../../src/linux/rootless.js'
+import { requireProcess } from '../../src/spec/semantic.js'
+import { parseConfig } from '../../src/spec/validate.js'
+
+const HERE = dirname(fileURLToPath(import.meta.url))
+const FIXTURES = join(HERE, '..', 'fixtures', 'configs')
+const SNAPSHOTS = join(HERE, 'plans')
+
+/** Real root in the initial user namespace (a containerd or Docker host). */
+const ROOT_HOST: HostFacts = { euid: 0, inUserNamespace: false, setgroupsDenied: false }
+const ROOT_CALLER: Caller = { uid: 0, gid: 0, name: 'root', capSetuid: true, capSetgid: true, capSysAdmin: true, capProcAccess: true }
+/** A rootless engine's runtime: uid 0 inside the user namespace newuidmap made, with its capabilities there. */
+const ENGINE_USERNS_HOST: HostFacts = { euid: 0, inUserNamespace: true, setgroupsDenied: false }
+
+const bundle = mkdtempSync(join(tmpdir(), 'ocirt-unit-plan-'))
+t.teardown(() => { rmSync(bundle, { recursive: true, force: true }) })
+mkdirSync(join(bundle, 'rootfs'))
+
+function optionsFor (facts: HostFacts, caller: Caller): PlanOptions {
+  return { bundle, stateDir: '/run/ocirt-unit/state', id: 'unit', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller, hostFacts: facts }
+}
+
+/**
+ * A bind mount's source named by the fixture but absent here (an engine's
+ * per-container files), made in the temporary bundle: a file when its name
+ * has an extension, else a directory.
+ */
+function sourceInBundle (source: string, index: number): string {
+  const made = join(bundle, 'sources', String(index))
+  mkdirSync(join(bundle, 'sources'), { recursive: true })
+  if (!existsSync(made)) {
+    if (/\.[a-z]+$/.test(source)) writeFileSync(made, '')
+    else mkdirSync(made)
+  }
+  return made
+}
+
+/** The fixture with its rootfs and absent bind sources in the temporary bundle and no terminal (a console socket is a per-run path). */
+function fixtureText (name: string): string {
+  const doc = JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as { root?: { path?: string }, process?: { terminal?: boolean }, mounts?: Array<{ source?: string, options?: string[], type?: string }> }
+  doc.root = { ...(doc.root ?? {}), path: 'rootfs' }
+  for (const [index, mount] of (doc.mounts ?? []).entries()) {
+    const bind = mount.type === 'bind' || (mount.options ?? []).some(o => o === 'bind' || o === 'rbind')
+    if (bind && mount.source?.startsWith('/') === true && !existsSync(mount.source)) mount.source = sourceInBundle(mount.source, index)
+  }
+  if (doc.process !== undefined) {
+    doc.process.terminal = false
+    // Whether AppArmor is enabled is still read from the host by security-labels.ts, not a host fact: the label is left out.
+    delete (doc.process as { apparmorProfile?: string }).apparmorProfile
+  }
+  return JSON.stringify(doc)
+}
+
+/** The plan as JSON with the temporary bundle's path replaced, so that snapshots compare across runs. */
+function normalized (value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString()
+    if (v instanceof Uint8Array) return `<${v.length} bytes>`
+    return typeof v === 'string' ? v.split(bundle).join('<bundle>') : v
+  }))
+}
+
+function matchesSnapshot (t: Test, name: string, actual: unknown): void {
+  const file = join(SNAPSHOTS, `${name}.json`)
+  if (process.env.OCIRT_UPDATE_PLANS === '1' || !existsSync(file)) {
+    writeFileSync(file, JSON.stringify(actual, null, 2) + '\n')
+    t.pass(`${name}: snapshot written`)
+    return
+  }
+  t.same(actual, JSON.parse(readFileSync(file, 'utf8')), `${name}: the plan matches test/unit/plans/${name}.json`)
+}
+
+const cases: Array<{ fixture: string, host: string, facts: HostFacts, caller: Caller }> = [
+  { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'crun-1.8.1-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'podman-4.3-run.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'containerd-1.6-cri-container.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'containerd-1.6-cri-sandbox.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'podman-4.3-run.json', host: 'engine-userns', facts: ENGINE_USERNS_HOST, caller: ROOT_CALLER },
+]
+
+for (const c of cases) {
+  t.test(`${c.fixture} on a ${c.host} host`, async t => {
+    const plan = buildPlan(parseConfig(fixtureText(c.fixture)), optionsFor(c.facts, c.caller))
+    matchesSnapshot(t, `${c.fixture.replace(/\.json$/, '')}.${c.host}`, normalized(plan))
+  })
+}
+
+t.test('host facts decide the plan, not the process running the test', async t => {
+  const spec = parseConfig(fixtureText('podman-4.3-run.json'))
+  const onRoot = buildPlan(spec, optionsFor(ROOT_HOST, ROOT_CALLER))
+  const inEngineUserns = buildPlan(spec, optionsFor(ENGINE_USERNS_HOST, ROOT_CALLER))
+  t.equal(onRoot.rootless, false, 'root in the initial user namespace is not rootless')
+  t.equal(inEngineUserns.rootless, true, 'uid 0 in an engine\'s user namespace is rootless (runc\'s shouldUseRootlessCgroupManager)')
+  const withoutGroups = parseConfig(fixtureText('runc-1.1.5-spec.json'))
+  const denied = buildPlan(withoutGroups, optionsFor({ ...ROOT_HOST, setgroupsDenied: true }, ROOT_CALLER))
+  t.equal(denied.init.setgroupsDeny, true, 'a user namespace denying setgroups is carried into the plan')
+})
+
+function configError (t: Test, mutate: (doc: Record<string, any>) => void, pointer: string, facts: HostFacts = ROOT_HOST): void {
+  const doc = JSON.parse(fixtureText('runc-1.1.5-spec.json')) as Record<string, any>
+  mutate(doc)
+  try {
+    buildPlan(parseConfig(JSON.stringify(doc)), optionsFor(facts, ROOT_CALLER))
+    t.fail(`expected a ConfigError at ${pointer}`)
+  } catch (e) {
+    t.type(e, ConfigError)
+    t.equal((e as ConfigError).pointer, pointer, (e as Error).message)
+  }
+}
+
+t.test('bad configs name the JSON path', async t => {
+  configError(t, doc => { delete doc.process }, '')
+  configError(t, doc => { doc.root.path = 'no-such-rootfs' }, '/root/path')
+  configError(t, doc => { doc.process.user.additionalGids = [10] }, '/process/user/additionalGids', { ...ROOT_HOST, setgroupsDenied: true })
+})
+
+t.test('exec: host facts decide how the pid namespace is joined', async t => {
+  const spec = parseConfig(fixtureText('runc-1.1.5-spec.json'))
+  const execOptions = { id: 'unit', initPid: 4242, rootfs: join(bundle, 'rootfs'), preserveFds: 0, noNewKeyring: false, consoleSocket: undefined }
+  const onRoot = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ROOT_HOST })
+  t.equal(onRoot.init.joinPidNamespace, '/proc/4242/ns/pid', 'as root the parent joins the pid namespace')
+  t.equal(onRoot.init.forkAfterUnshare, false)
+  const inEngineUserns = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ENGINE_USERNS_HOST })
+  t.equal(inEngineUserns.init.joinPidNamespace, '', 'in an engine\'s user namespace the child joins it')
+  t.equal(inEngineUserns.init.forkAfterUnshare, true)
+  t.equal(inEngineUserns.rootless, true)
+})
