@@ -259,7 +259,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
 
 // The plan through the same path spawnInit takes (JS -> C++ structs -> stage
 // bytes -> C++ structs), re-encoded: returns the bytes' length when decoding
-// then re-encoding reproduces them exactly, and throws otherwise.
+// gives back the same structs and re-encoding reproduces the bytes, and throws otherwise.
 Napi::Value CheckPlanWire(const Napi::CallbackInfo& info) {
   InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
   StageFds fds {3, 4, 5, 6, 7};
@@ -267,6 +267,8 @@ Napi::Value CheckPlanWire(const Napi::CallbackInfo& info) {
   InitPlan decoded;
   StageFds decodedFds;
   if (!DecodePlan(bytes.data(), bytes.size(), &decoded, &decodedFds)) throw Napi::Error::New(info.Env(), "plan_wire: the encoded plan does not decode");
+  // Compared as structs, not only as bytes: a field the visitor leaves out would re-encode identically.
+  if (!(decoded == plan)) throw Napi::Error::New(info.Env(), "plan_wire: the decoded plan differs from the encoded one");
   if (EncodePlan(decoded, decodedFds) != bytes) throw Napi::Error::New(info.Env(), "plan_wire: the decoded plan encodes differently");
   return Napi::Number::New(info.Env(), static_cast<double>(bytes.size()));
 }
