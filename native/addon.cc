@@ -59,6 +59,7 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("strerror", Napi::Function::New(env, StrError));
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("preservedFdProblem", Napi::Function::New(env, PreservedFdProblem));
+  exports.Set("checkPlanWire", Napi::Function::New(env, CheckPlanWire));
   return exports;
 }
 

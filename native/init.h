@@ -57,13 +57,17 @@ struct MountStep {
   int tree_fd = -1;
   // tmpcopyup: the new mount starts with a copy of the directory under it.
   bool copy_up = false;
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const MountStep&) const = default;
 };
 
-struct Rlimit { int32_t resource; uint64_t soft, hard; };
+struct Rlimit { int32_t resource; uint64_t soft, hard; bool operator==(const Rlimit&) const = default; };
 
 struct Capabilities {
   bool present = false;
   uint64_t bounding = 0, effective = 0, inheritable = 0, permitted = 0, ambient = 0;
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const Capabilities&) const = default;
 };
 
 // sched_setattr(2)'s struct sched_attr (SCHED_ATTR_SIZE_VER1), which glibc does not declare.
@@ -74,7 +78,12 @@ struct SchedAttr {
   uint32_t sched_priority;
   uint64_t sched_runtime, sched_deadline, sched_period;
   uint32_t sched_util_min, sched_util_max;
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const SchedAttr&) const = default;
 };
+
+// cpu_set_t is a C struct without ==; ProcessPlan's defaulted == uses this one.
+inline bool operator==(const cpu_set_t& a, const cpu_set_t& b) { return CPU_EQUAL(&a, &b); }
 
 struct ProcessPlan {
   std::vector<std::string> args, env, search_path;
@@ -100,6 +109,8 @@ struct ProcessPlan {
   // to the first of `exec_label_files` (under /proc/thread-self/) that exists.
   std::vector<std::string> exec_label_files;
   std::string exec_label;
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const ProcessPlan&) const = default;
 };
 
 // A startContainer hook (config.md "POSIX-platform Hooks"), run by the init.
@@ -108,9 +119,11 @@ struct HookPlan {
   std::vector<std::string> args, env;
   std::vector<const char*> argv, envp;  // NULL-terminated views, built in the stage
   int32_t timeout_s = 0;  // 0: none
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const HookPlan&) const = default;
 };
 
-struct NamespaceJoin { int32_t type; std::string path; int fd = -1; };
+struct NamespaceJoin { int32_t type; std::string path; int fd = -1; bool operator==(const NamespaceJoin&) const = default; };
 
 struct InitPlan {
   uint64_t clone_flags = 0, unshare_flags = 0;
@@ -179,6 +192,8 @@ struct InitPlan {
   // execve; their stdin is the state: before_pid + the init's pid + after_pid.
   std::vector<HookPlan> start_container_hooks;
   std::string hook_state_before_pid, hook_state_after_pid;
+  // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
+  bool operator==(const InitPlan&) const = default;
 };
 
 // What the child reports on the status pipe. A failure carries where and why;

@@ -1,7 +1,31 @@
 #include "marshal.h"
 
+#include <initializer_list>
+
+#include "plan_wire.h"
+
 namespace ocirt {
 namespace {
+
+struct Key { const char* name; bool required; };
+
+// The plan is built by TypeScript (src/native.ts) and read here by name: a key
+// renamed on one side only would otherwise read as "absent" and silently switch
+// a guard off (noSymlinks is the CVE-2019-16884 one). So every key the object
+// has must be one this side reads, and every key TypeScript always sets must be
+// there. A mismatch is a programming error: an exception naming struct and key.
+void CheckKeys(const Napi::Object& o, const char* structName, std::initializer_list<Key> keys) {
+  Napi::Array names = o.GetPropertyNames();
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    std::string name = names.Get(i).As<Napi::String>().Utf8Value();
+    bool known = false;
+    for (const Key& k : keys) if (name == k.name) { known = true; break; }
+    if (!known) throw Napi::Error::New(o.Env(), std::string(structName) + ": unknown key \"" + name + "\"");
+  }
+  for (const Key& k : keys) {
+    if (k.required && !o.Has(k.name)) throw Napi::Error::New(o.Env(), std::string(structName) + ": missing key \"" + k.name + "\"");
+  }
+}
 
 bool Has(const Napi::Object& o, const char* key) {
   if (!o.Has(key)) return false;
@@ -43,6 +67,12 @@ std::vector<std::string> Strings(const Napi::Object& o, const char* key) {
 }
 
 MountStep Step(const Napi::Object& js) {
+  CheckKeys(js, "MountStep", {
+    {"op", true}, {"target", true}, {"source", false}, {"fstype", false}, {"flags", false}, {"data", false},
+    {"create", false}, {"mode", false}, {"major", false}, {"minor", false}, {"uid", false}, {"gid", false},
+    {"attrSet", false}, {"attrClr", false}, {"recursive", false}, {"noSymlinks", false},
+    {"idmapUserns", false}, {"idmapUidMap", false}, {"idmapGidMap", false}, {"copyUp", false},
+  });
   MountStep s;
   s.op = static_cast<int32_t>(Int(js, "op"));
   s.target = String(js, "target");
@@ -75,6 +105,12 @@ std::vector<MountStep> Steps(const Napi::Object& o, const char* key) {
 }
 
 ProcessPlan Process(const Napi::Object& js) {
+  CheckKeys(js, "ProcessPlan", {
+    {"args", true}, {"env", true}, {"cwd", true}, {"searchPath", true}, {"uid", true}, {"gid", true},
+    {"additionalGids", true}, {"umask", true}, {"noNewPrivileges", true}, {"capabilities", true}, {"lastCap", true},
+    {"personality", false}, {"scheduler", false}, {"ioPriority", false}, {"initialCpus", false}, {"finalCpus", false},
+    {"execLabelFiles", false}, {"execLabel", false},
+  });
   ProcessPlan p;
   p.args = Strings(js, "args");
   p.env = Strings(js, "env");
@@ -88,6 +124,7 @@ ProcessPlan Process(const Napi::Object& js) {
   p.last_cap = static_cast<int32_t>(Int(js, "lastCap", 40));
   if (Has(js, "capabilities")) {
     Napi::Object c = js.Get("capabilities").As<Napi::Object>();
+    CheckKeys(c, "Capabilities", {{"bounding", true}, {"effective", true}, {"inheritable", true}, {"permitted", true}, {"ambient", true}});
     p.caps.present = true;
     p.caps.bounding = BigUint(c, "bounding");
     p.caps.effective = BigUint(c, "effective");
@@ -99,6 +136,9 @@ ProcessPlan Process(const Napi::Object& js) {
   p.personality = static_cast<uint32_t>(Int(js, "personality"));
   if (Has(js, "scheduler")) {
     Napi::Object s = js.Get("scheduler").As<Napi::Object>();
+    CheckKeys(s, "ProcessPlan.scheduler", {
+      {"policy", true}, {"flags", true}, {"nice", true}, {"priority", true}, {"runtime", true}, {"deadline", true}, {"period", true},
+    });
     p.has_scheduler = true;
     p.scheduler.size = sizeof(SchedAttr);
     p.scheduler.sched_policy = static_cast<uint32_t>(Int(s, "policy"));
@@ -130,11 +170,25 @@ ProcessPlan Process(const Napi::Object& js) {
 }  // namespace
 
 InitPlan PlanFromJs(const Napi::Object& js) {
+  CheckKeys(js, "InitPlan", {
+    {"cloneFlags", true}, {"unshareFlags", true}, {"joinNamespaces", true}, {"joinPidNamespace", true},
+    {"forkAfterUnshare", true}, {"timeOffsets", true}, {"uidMap", true}, {"gidMap", true},
+    {"uidMapHelper", false}, {"gidMapHelper", false}, {"dumpableUntil", false}, {"setgroupsDeny", true},
+    {"cgroupProcs", false}, {"cloneIntoCgroup", false}, {"selfPlaceTasks", false}, {"oomScoreAdj", true},
+    {"hostname", true}, {"domainname", true}, {"rootfs", true}, {"rootPropagation", true}, {"mountSteps", true},
+    {"noPivot", true}, {"inheritMountNamespace", false}, {"chrootTo", false}, {"noPivotDetach", false},
+    {"postPivotSteps", true}, {"sysctls", true}, {"rlimits", true}, {"process", true}, {"preserveFds", true},
+    {"stateDir", true}, {"sessionKeyring", true}, {"pauseBeforePivot", true}, {"terminal", false},
+    {"consoleSocket", false}, {"consoleRows", false}, {"consoleCols", false}, {"joinOnly", false},
+    {"execImmediately", false}, {"seccompFilter", false}, {"seccompFlags", false}, {"startContainerHooks", false},
+    {"hookStateBeforePid", false}, {"hookStateAfterPid", false},
+  });
   InitPlan plan;
   plan.clone_flags = static_cast<uint64_t>(Int(js, "cloneFlags"));
   plan.unshare_flags = static_cast<uint64_t>(Int(js, "unshareFlags"));
   plan.joins = ArrayOf<NamespaceJoin>(js, "joinNamespaces", [](Napi::Value v) {
     Napi::Object j = v.As<Napi::Object>();
+    CheckKeys(j, "NamespaceJoin", {{"type", true}, {"path", true}});
     return NamespaceJoin {static_cast<int32_t>(Int(j, "type")), String(j, "path")};
   });
   plan.join_pid_namespace = String(js, "joinPidNamespace");
@@ -169,6 +223,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   });
   plan.rlimits = ArrayOf<Rlimit>(js, "rlimits", [](Napi::Value v) {
     Napi::Object r = v.As<Napi::Object>();
+    CheckKeys(r, "Rlimit", {{"resource", true}, {"soft", true}, {"hard", true}});
     return Rlimit {static_cast<int32_t>(Int(r, "resource")), BigUint(r, "soft"), BigUint(r, "hard")};
   });
   plan.process = Process(js.Get("process").As<Napi::Object>());
@@ -184,6 +239,7 @@ InitPlan PlanFromJs(const Napi::Object& js) {
   plan.exec_immediately = Bool(js, "execImmediately");
   plan.start_container_hooks = ArrayOf<HookPlan>(js, "startContainerHooks", [](Napi::Value v) {
     Napi::Object h = v.As<Napi::Object>();
+    CheckKeys(h, "HookPlan", {{"path", true}, {"args", true}, {"env", true}, {"timeout", true}});
     HookPlan hook;
     hook.path = String(h, "path");
     hook.args = Strings(h, "args");
@@ -199,6 +255,22 @@ InitPlan PlanFromJs(const Napi::Object& js) {
     plan.seccomp_flags = static_cast<uint32_t>(Int(js, "seccompFlags"));
   }
   return plan;
+}
+
+// The plan through the same path spawnInit takes (JS -> C++ structs -> stage
+// bytes -> C++ structs), re-encoded: returns the bytes' length when decoding
+// gives back the same structs and re-encoding reproduces the bytes, and throws otherwise.
+Napi::Value CheckPlanWire(const Napi::CallbackInfo& info) {
+  InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
+  StageFds fds {3, 4, 5, 6, 7};
+  std::string bytes = EncodePlan(plan, fds);
+  InitPlan decoded;
+  StageFds decodedFds;
+  if (!DecodePlan(bytes.data(), bytes.size(), &decoded, &decodedFds)) throw Napi::Error::New(info.Env(), "plan_wire: the encoded plan does not decode");
+  // Compared as structs, not only as bytes: a field the visitor leaves out would re-encode identically.
+  if (!(decoded == plan)) throw Napi::Error::New(info.Env(), "plan_wire: the decoded plan differs from the encoded one");
+  if (EncodePlan(decoded, decodedFds) != bytes) throw Napi::Error::New(info.Env(), "plan_wire: the decoded plan encodes differently");
+  return Napi::Number::New(info.Env(), static_cast<double>(bytes.size()));
 }
 
 }  // namespace ocirt

@@ -8,6 +8,11 @@
 
 namespace ocirt {
 
+// Throws, naming the struct and key, on a key this side does not read or a
+// required key that is absent.
 InitPlan PlanFromJs(const Napi::Object& js);
+
+// checkPlanWire(plan) for test/unit/wire.test.ts.
+Napi::Value CheckPlanWire(const Napi::CallbackInfo& info);
 
 }  // namespace ocirt

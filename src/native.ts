@@ -308,6 +308,12 @@ export interface NativeAddon {
   attachDeviceFilter (cgroupDir: string, program: Buffer): void
   /** --preserve-fds: 0 if fd may be the caller's, its errno if it is not open (EBADF), -1 if it is the JS runtime's own epoll or eventfd. */
   preservedFdProblem (fd: number): number
+  /**
+   * Test hook (test/unit/wire.test.ts): unmarshals the plan as spawnInit does (throwing on an unknown or a
+   * missing key, naming struct and key), encodes it for the stage, decodes it and checks that it re-encodes
+   * to the same bytes; returns the byte count.
+   */
+  checkPlanWire (plan: InitPlan): number
 }
 
 let loaded: NativeAddon | undefined
