@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # adds ~70 ms to every node start on these machines
 
-apt_packages=(busybox-static g++ make python3 libseccomp-dev runc crun criu hyperfine util-linux procps uidmap)
+apt_packages=(busybox-static g++ make python3 clang-format libseccomp-dev runc crun criu hyperfine util-linux procps uidmap)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -14,6 +14,12 @@ status=0
 echo "== typecheck"
 npx --no-install tsc --noEmit -p . || status=1
 
+# Style and lint: eslint (neostandard, eslint.config.mjs) names each file and
+# rule; clang-format --dry-run -Werror names each native/ file that differs.
+echo "== lint (eslint, clang-format)"
+npx --no-install eslint . || status=1
+bash scripts/format-native.sh --check || status=1
+
 echo "== tap test/*.test.ts conformance/*.test.ts (RUNTIME=dist/ocirt)"
 RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts conformance/*.test.ts > "$out/tap.txt" 2>&1
 tap_status=$?

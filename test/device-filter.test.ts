@@ -59,7 +59,7 @@ async function probe (rules: LinuxDeviceCgroup[], ops: Record<string, string>, u
   if (update !== undefined) native.attachDeviceFilter(dir, compileDeviceFilter(update))
   // Waits for a line on stdin (sent once it is inside the cgroup), then runs
   // each op in a subshell and prints `name ok` or `name <error text>`.
-  const script = ['read go'] .concat(Object.entries(ops).map(([name, op]) =>
+  const script = ['read go'].concat(Object.entries(ops).map(([name, op]) =>
     `if out=$( (${op}) 2>&1 ); then echo "${name} ok"; else echo "${name} $out"; fi`)).join('\n')
   const child = spawn('/bin/busybox', ['sh', '-c', script], { cwd: scratch, stdio: ['pipe', 'pipe', 'inherit'] })
   let stdout = ''

@@ -52,7 +52,7 @@ t.test('item 3: every process of ocirt a container can see runs a sealed memfd, 
     t.equal(r.code, 0, r.stderr)
   }
   const done = await waitFor(() => {
-    try { return execFileSync('pgrep', ['-f', `^/scanner 4000 /shared/scan.txt`]).length === 0 } catch { return true }
+    try { return execFileSync('pgrep', ['-f', '^/scanner 4000 /shared/scan.txt']).length === 0 } catch { return true }
   }, 10_000, 100)
   t.ok(done, 'the scanner finished')
   const lines = readFileSync(join(bundle.shared, 'scan.txt'), 'utf8').split('\n').filter(l => l !== '')

@@ -6,7 +6,7 @@
 // read-only paths, /dev/shm shared from the sandbox, DNS files, container
 // logs, graceful and forced stops, removal. CLIENT_RUNTIME picks the runtime
 // (default dist/ocirt; /usr/sbin/runc to prove the tests against runc).
-import t, { type Test } from 'tap'
+import t from 'tap'
 import { existsSync, readFileSync, readlinkSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'

@@ -60,4 +60,3 @@ export function mutate (document: Json, random: () => number): void {
     target.push(structuredClone(pick(REPLACEMENTS)))
   }
 }
-

@@ -83,7 +83,7 @@ export class Cri {
             `[${cri.slice(1, -1)}.containerd.runtimes.${name}.options]`,
             `  BinaryName = "${binary}"`,
             `  Root = "${roots[name]}"`,
-            '  SystemdCgroup = false',
+            '  SystemdCgroup = false'
           )
         }
         return lines
