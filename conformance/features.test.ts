@@ -6,7 +6,7 @@
  */
 import t from 'tap'
 import { setup, shell, openRuntime } from './lib/harness.js'
-import { SPEC_SCHEMA_DIR } from './lib/reference.js'
+import { SPEC_REFERENCE_MISSING, SPEC_SCHEMA_DIR } from './lib/reference.js'
 import { loadOfficialSchemas } from '../test/lib/official-schema.js'
 
 interface Features {
@@ -33,7 +33,7 @@ async function features (t: Parameters<typeof openRuntime>[0]): Promise<Features
   return JSON.parse(r.stdout) as Features
 }
 
-t.test('features.md: the Features structure is valid against the official features-schema.json', async t => {
+t.test('features.md: the Features structure is valid against the official features-schema.json', { skip: SPEC_REFERENCE_MISSING }, async t => {
   const doc = await features(t)
   const valid = loadOfficialSchemas(SPEC_SCHEMA_DIR)('features-schema.json')
   t.ok(valid(doc), 'the official schema accepts it', { doc })

@@ -8,12 +8,15 @@ import Ajv04 from 'ajv-draft-04'
 import { setup, shell, waitFor, waitForFile, WAIT_GO, openRuntime, bundleFor } from './lib/harness.js'
 import { type ContainerState } from './lib/runtime.js'
 
-import { SPEC_SCHEMA_DIR } from './lib/reference.js'
+import { SPEC_REFERENCE_MISSING, SPEC_SCHEMA_DIR } from './lib/reference.js'
 const SCHEMA_DIR = SPEC_SCHEMA_DIR
 const schemaDir = process.env.CONFORMANCE_SCHEMA_DIR ?? SCHEMA_DIR
+const schemaMissing = process.env.CONFORMANCE_SCHEMA_DIR === undefined ? SPEC_REFERENCE_MISSING : false
 const ajv = new Ajv04.default({ strict: false, allErrors: true })
-ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.json'), 'utf8')), 'defs.json')
-const validateState = ajv.compile(JSON.parse(readFileSync(join(schemaDir, 'state-schema.json'), 'utf8')))
+function compileStateSchema (): ReturnType<typeof ajv.compile> {
+  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, 'defs.json'), 'utf8')), 'defs.json')
+  return ajv.compile(JSON.parse(readFileSync(join(schemaDir, 'state-schema.json'), 'utf8')))
+}
 
 function cmdline (pid: number): string[] {
   return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((s, i, a) => i < a.length - 1 || s !== '')
@@ -99,7 +102,8 @@ t.test('runtime.md#runtimeState: without annotations, the property is absent or 
     'annotations absent or {}', { annotations: s.annotations })
 })
 
-t.test('runtime.md#runtimeState: "When serialized in JSON, the format MUST adhere to schema/state-schema.json"', async t => {
+t.test('runtime.md#runtimeState: "When serialized in JSON, the format MUST adhere to schema/state-schema.json"', { skip: schemaMissing }, async t => {
+  const validateState = compileStateSchema()
   const program = ['sh', '-c', `${WAIT_GO}; exit 0`]
   const { rt, bundle, id } = await setup(t, spec => {
     spec.process!.args = program

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Runtime } from '../conformance/lib/runtime.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
 import { loadOfficialSchemas } from './lib/official-schema.js'
-import { SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
+import { SPEC_REFERENCE_MISSING, SPEC_SCHEMA_DIR } from '../conformance/lib/reference.js'
 
 t.test('--version prints runc\'s layout with the spec version', async t => {
   const rt = await Runtime.open(OCIRT)
@@ -158,6 +158,10 @@ t.test('features prints JSON valid against our features schema and the official 
   t.ok(features.mountOptions?.includes('rro'), 'recursive mount options are listed')
   t.equal(features.linux?.seccomp?.enabled, true)
   t.ok(features.linux?.seccomp?.actions?.includes('SCMP_ACT_NOTIFY'), 'SCMP_ACT_NOTIFY works, with an agent on listenerPath')
-  const official = loadOfficialSchemas(SPEC_SCHEMA_DIR)
-  t.ok(official('features-schema.json')(JSON.parse(r.stdout)), 'valid against the official features schema')
+  if (SPEC_REFERENCE_MISSING !== false) {
+    t.skip(`valid against the official features schema: ${SPEC_REFERENCE_MISSING}`, () => {})
+  } else {
+    const official = loadOfficialSchemas(SPEC_SCHEMA_DIR)
+    t.ok(official('features-schema.json')(JSON.parse(r.stdout)), 'valid against the official features schema')
+  }
 })
