@@ -17,11 +17,10 @@ Napi::Value SpawnInitJs(const Napi::CallbackInfo& info) {
   InitPlan plan = PlanFromJs(info[0].As<Napi::Object>());
   Napi::Function on_pause = info.Length() > 1 && info[1].IsFunction() ? info[1].As<Napi::Function>() : Napi::Function();
   Napi::Function on_listener = info.Length() > 2 && info[2].IsFunction() ? info[2].As<Napi::Function>() : Napi::Function();
-  SpawnResult r = SpawnInit(plan, [&](int pid) {
-    if (!on_pause.IsEmpty()) on_pause.Call({Napi::Number::New(env, pid)});
-  }, [&](int pid, int fd) {
-    if (!on_listener.IsEmpty()) on_listener.Call({Napi::Number::New(env, pid), Napi::Number::New(env, fd)});
-  });
+  SpawnResult r = SpawnInit(
+      plan, [&](int pid) {
+    if (!on_pause.IsEmpty()) on_pause.Call({Napi::Number::New(env, pid)}); }, [&](int pid, int fd) {
+    if (!on_listener.IsEmpty()) on_listener.Call({Napi::Number::New(env, pid), Napi::Number::New(env, fd)}); });
   if (r.failed) {
     Napi::Error e = Napi::Error::New(env, "container init failed");
     Napi::Object failure = Napi::Object::New(env);

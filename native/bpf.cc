@@ -32,7 +32,9 @@ struct Fd {
   explicit Fd(int f) : fd(f) {}
   Fd(const Fd&) = delete;
   Fd& operator=(const Fd&) = delete;
-  ~Fd() { if (fd >= 0) close(fd); }
+  ~Fd() {
+    if (fd >= 0) close(fd);
+  }
 };
 
 int LoadProgram(const uint8_t* insns, size_t len, std::string& log) {
@@ -68,7 +70,10 @@ bool QueryDevicePrograms(int cgroup_fd, std::vector<uint32_t>& ids, int& err) {
       ids.resize(attr.query.prog_cnt);
       return true;
     }
-    if (errno != ENOSPC) { err = errno; return false; }
+    if (errno != ENOSPC) {
+      err = errno;
+      return false;
+    }
     ids.assign(attr.query.prog_cnt, 0);
   }
   err = ENOSPC;
@@ -94,13 +99,21 @@ Napi::Value AttachDeviceFilter(const Napi::CallbackInfo& info) {
   // Keep fds of the old programs before attaching: ids are looked up now, while
   // they name exactly the programs that were attached.
   std::vector<int> old_fds;
-  struct Closer { std::vector<int>& fds; ~Closer() { for (int f : fds) close(f); } } closer{old_fds};
+  struct Closer {
+    std::vector<int>& fds;
+    ~Closer() {
+      for (int f : fds) close(f);
+    }
+  } closer {old_fds};
   for (uint32_t id : old_ids) {
     union bpf_attr attr;
     memset(&attr, 0, sizeof(attr));
     attr.prog_id = id;
     int fd = static_cast<int>(Bpf(BPF_PROG_GET_FD_BY_ID, &attr));
-    if (fd >= 0) { old_fds.push_back(fd); continue; }
+    if (fd >= 0) {
+      old_fds.push_back(fd);
+      continue;
+    }
     // Gone since the query (ENOENT), or hidden from us by an LSM (EPERM/EACCES):
     // another device program can only take access away, so leaving it is safe.
     if (errno == ENOENT || errno == EPERM || errno == EACCES) continue;

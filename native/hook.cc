@@ -31,7 +31,10 @@ constexpr size_t kOutputLimit = 64 * 1024;
 // The namespaces a container-namespace hook joins, user first (it owns the rest).
 const char* const kNamespaces[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
 
-struct NamespaceFd { int fd; bool is_pid; };
+struct NamespaceFd {
+  int fd;
+  bool is_pid;
+};
 
 // Opens the namespaces of `pid` that differ from ours (joining one's own user
 // namespace is an error, and joining the others is pointless).
@@ -40,7 +43,8 @@ std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
   for (const char* ns : kNamespaces) {
     std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns;
     std::string ours = std::string("/proc/self/ns/") + ns;
-    struct stat a {}, b {};
+    struct stat a {
+    }, b {};
     if (stat(theirs.c_str(), &a) != 0) {
       if (errno == ENOENT) continue;  // a kernel without that namespace type
       int e = errno;
@@ -142,10 +146,16 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
 
   int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) { int err = errno; close_namespaces(); throw ErrnoError(env, "hook: pipe", err); }
+  if (pipe2(in, O_CLOEXEC) != 0) {
+    int err = errno;
+    close_namespaces();
+    throw ErrnoError(env, "hook: pipe", err);
+  }
   if (pipe2(out, O_CLOEXEC) != 0) {
     int err = errno;
-    close(in[0]); close(in[1]); close_namespaces();
+    close(in[0]);
+    close(in[1]);
+    close_namespaces();
     throw ErrnoError(env, "hook: pipe", err);
   }
 
@@ -165,17 +175,22 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   close(out[1]);
   close_namespaces();
   if (pid < 0) {
-    close(in[1]); close(out[0]);
+    close(in[1]);
+    close(out[0]);
     throw ErrnoError(env, "hook: clone3", clone_errno);
   }
 
   std::string output;
   const int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : -1;
-  struct iovec state {input.data(), input.size()};
-  bool timed_out = PumpHook(pidfd, in[1], out[0], &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
-    std::string& collected = *static_cast<std::string*>(context);
-    if (collected.size() < kOutputLimit) collected.append(bytes, std::min(n, kOutputLimit - collected.size()));
-  }, &output);
+  struct iovec state {
+    input.data(), input.size()
+  };
+  bool timed_out = PumpHook(
+      pidfd, in[1], out[0], &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
+        std::string& collected = *static_cast<std::string*>(context);
+        if (collected.size() < kOutputLimit) collected.append(bytes, std::min(n, kOutputLimit - collected.size()));
+      },
+      &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
   close(pidfd);

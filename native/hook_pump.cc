@@ -24,15 +24,27 @@ bool PumpHook(int pidfd, int stdin_fd, int output_fd, const struct iovec* input,
   int part = 0;
   size_t written = 0;
   while (part < input_parts && input[part].iov_len == 0) part++;
-  if (part == input_parts) { close(stdin_fd); stdin_fd = -1; }
+  if (part == input_parts) {
+    close(stdin_fd);
+    stdin_fd = -1;
+  }
   bool exited = false, timed_out = false;
   while (!exited || output_fd >= 0) {
     struct pollfd fds[3];
     int n = 0;
     int i_pid = -1, i_in = -1, i_out = -1;
-    if (!exited) { fds[n] = {pidfd, POLLIN, 0}; i_pid = n++; }
-    if (stdin_fd >= 0 && !exited) { fds[n] = {stdin_fd, POLLOUT, 0}; i_in = n++; }
-    if (output_fd >= 0) { fds[n] = {output_fd, POLLIN, 0}; i_out = n++; }
+    if (!exited) {
+      fds[n] = {pidfd, POLLIN, 0};
+      i_pid = n++;
+    }
+    if (stdin_fd >= 0 && !exited) {
+      fds[n] = {stdin_fd, POLLOUT, 0};
+      i_in = n++;
+    }
+    if (output_fd >= 0) {
+      fds[n] = {output_fd, POLLIN, 0};
+      i_out = n++;
+    }
     int wait = -1;
     if (exited) {
       wait = 0;  // only draining what is already there
@@ -54,9 +66,13 @@ bool PumpHook(int pidfd, int stdin_fd, int output_fd, const struct iovec* input,
       if (w > 0) written += static_cast<size_t>(w);
       if (written == input[part].iov_len) {
         written = 0;
-        do part++; while (part < input_parts && input[part].iov_len == 0);
+        do part++;
+        while (part < input_parts && input[part].iov_len == 0);
       }
-      if ((w < 0 && errno != EAGAIN) || part == input_parts) { close(stdin_fd); stdin_fd = -1; }
+      if ((w < 0 && errno != EAGAIN) || part == input_parts) {
+        close(stdin_fd);
+        stdin_fd = -1;
+      }
     }
     if (i_out >= 0 && (fds[i_out].revents & (POLLIN | POLLHUP | POLLERR))) {
       char buf[4096];

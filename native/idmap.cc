@@ -71,7 +71,10 @@ int OpenIdmappedTree(const std::string& source, bool with_submounts, bool map_su
   }
   int e = errno;
   close(userns);
-  if (rc != 0 && tree >= 0) { close(tree); tree = -1; }
+  if (rc != 0 && tree >= 0) {
+    close(tree);
+    tree = -1;
+  }
   errno = e;
   return tree;
 }

@@ -107,7 +107,10 @@ char* FormatDecimal(long v, char* out) {
   char digits[24];
   int n = 0;
   unsigned long u = v < 0 ? -static_cast<unsigned long>(v) : static_cast<unsigned long>(v);
-  do { digits[n++] = static_cast<char>('0' + u % 10); u /= 10; } while (u != 0);
+  do {
+    digits[n++] = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
   if (v < 0) *out++ = '-';
   while (n > 0) *out++ = digits[--n];
   *out = '\0';
@@ -143,7 +146,10 @@ bool SplitPath(const char* path, char* dir, char* base) {
   if (slash == len) return false;  // empty last component
   memcpy(dir, path, slash);
   dir[slash] = '\0';
-  if (slash == 0) { dir[0] = '/'; dir[1] = '\0'; }
+  if (slash == 0) {
+    dir[0] = '/';
+    dir[1] = '\0';
+  }
   memcpy(base, path + slash, len - slash);
   base[len - slash] = '\0';
   return true;
@@ -204,7 +210,10 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
 
   char prefix[PATH_MAX];
   size_t len = strlen(path);
-  if (len >= sizeof(prefix)) { errno = ENAMETOOLONG; return -1; }
+  if (len >= sizeof(prefix)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
   memcpy(prefix, path, len + 1);
 
   int parent = OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY);
@@ -217,7 +226,11 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
     size_t end = pos;
     while (end < len && prefix[end] != '/') end++;
     bool is_last = true;
-    for (size_t k = end; k < len; k++) if (prefix[k] != '/') { is_last = false; break; }
+    for (size_t k = end; k < len; k++)
+      if (prefix[k] != '/') {
+        is_last = false;
+        break;
+      }
 
     char saved = prefix[end];
     prefix[end] = '\0';
@@ -231,19 +244,32 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
       } else {
         rc = mkdirat(parent, name, 0755);
       }
-      if (rc < 0 && errno != EEXIST) { int e = errno; close(parent); errno = e; return -1; }
+      if (rc < 0 && errno != EEXIST) {
+        int e = errno;
+        close(parent);
+        errno = e;
+        return -1;
+      }
       // Open what is there now, through the same in-root resolution.
       next = OpenInRoot(rootfd, prefix, O_PATH);
       if (next < 0 && errno == ENOENT) {
         // A dangling symlink: continue with its target, resolved in the root.
         char link[PATH_MAX];
         ssize_t n = readlinkat(parent, name, link, sizeof(link) - 1);
-        if (n <= 0 || ++hops > 40) { close(parent); errno = n <= 0 ? ENOENT : ELOOP; return -1; }
+        if (n <= 0 || ++hops > 40) {
+          close(parent);
+          errno = n <= 0 ? ENOENT : ELOOP;
+          return -1;
+        }
         link[n] = '\0';
         char rewritten[PATH_MAX];
         size_t dir_len = link[0] == '/' ? 0 : pos;
         size_t rest_len = len - end;
-        if (dir_len + static_cast<size_t>(n) + rest_len + 1 > sizeof(rewritten)) { close(parent); errno = ENAMETOOLONG; return -1; }
+        if (dir_len + static_cast<size_t>(n) + rest_len + 1 > sizeof(rewritten)) {
+          close(parent);
+          errno = ENAMETOOLONG;
+          return -1;
+        }
         memcpy(rewritten, prefix, dir_len);
         memcpy(rewritten + dir_len, link, static_cast<size_t>(n));
         prefix[end] = saved;
@@ -257,7 +283,12 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
         continue;
       }
     }
-    if (next < 0) { int e = errno; close(parent); errno = e; return -1; }
+    if (next < 0) {
+      int e = errno;
+      close(parent);
+      errno = e;
+      return -1;
+    }
     close(parent);
     parent = next;
     prefix[end] = saved;
@@ -270,7 +301,10 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
 // leaves the last component in `base`.
 int OpenParentInRoot(int rootfd, const char* path, char* base) {
   char dir[PATH_MAX];
-  if (!SplitPath(path, dir, base)) { errno = EINVAL; return -1; }
+  if (!SplitPath(path, dir, base)) {
+    errno = EINVAL;
+    return -1;
+  }
   return MkdirAllInRoot(rootfd, dir, kCreateDirectory);
 }
 
@@ -342,7 +376,10 @@ int CopyEntry(int from, int to, const char* name, int depth) {
 }
 
 int CopyTree(int from, int to, int depth) {
-  if (depth > 64) { errno = ELOOP; return -1; }
+  if (depth > 64) {
+    errno = ELOOP;
+    return -1;
+  }
   alignas(8) char buf[4096];
   for (;;) {
     long n = syscall(SYS_getdents64, from, buf, sizeof(buf));
@@ -416,7 +453,10 @@ int RunMountStep(int rootfd, const MountStep& s) {
       if (fd < 0) return -1;
       const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
       unsigned long flags = static_cast<unsigned long>(s.flags);
-      if (s.op == kBindDevice) { fstype = nullptr; flags = MS_BIND; }
+      if (s.op == kBindDevice) {
+        fstype = nullptr;
+        flags = MS_BIND;
+      }
       if (s.copy_up) {
         rc = MountCopyingUp(rootfd, target, fd, target_in_image, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
         break;
@@ -462,7 +502,10 @@ int RunMountStep(int rootfd, const MountStep& s) {
       fd = OpenInRoot(rootfd, target, O_PATH);
       if (fd < 0) return errno == ENOENT ? 0 : -1;
       struct stat st {};
-      if (fstat(fd, &st) != 0) { rc = -1; break; }
+      if (fstat(fd, &st) != 0) {
+        rc = -1;
+        break;
+      }
       if (S_ISDIR(st.st_mode)) {
         rc = mount("tmpfs", FdPath(fd, fdpath), "tmpfs", MS_RDONLY, nullptr);
       } else {
@@ -549,12 +592,19 @@ int RunMountStep(int rootfd, const MountStep& s) {
 // a rootfs or mount that puts something else there must not receive the write.
 int OpenSysctl(const char* relative) {
   char path[PATH_MAX];
-  if (!JoinPath(path, sizeof(path), "/proc/sys", relative)) { errno = ENAMETOOLONG; return -1; }
+  if (!JoinPath(path, sizeof(path), "/proc/sys", relative)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
   int fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY,
                    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
   if (fd < 0) return -1;
   struct statfs fs {};
-  if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) { close(fd); errno = EXDEV; return -1; }
+  if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    close(fd);
+    errno = EXDEV;
+    return -1;
+  }
   return fd;
 }
 
@@ -584,7 +634,10 @@ void LookUpExecutable(Child& c) {
   for (const std::string& dir : p.search_path) {
     const char* d = dir.empty() ? "." : dir.c_str();
     if (!JoinPath(c.exec_path, sizeof(c.exec_path), d, name)) continue;
-    if (IsExecutableFile(cwdfd, c.exec_path)) { close(cwdfd); return; }
+    if (IsExecutableFile(cwdfd, c.exec_path)) {
+      close(cwdfd);
+      return;
+    }
   }
   Fail(c, kPhaseExecLookup, 0, ENOENT, name);
 }
@@ -653,7 +706,8 @@ void SetUpConsole(Child& c, int rootfd) {
 
   // Already a session leader without a controlling terminal (see ChildMain).
   if (ioctl(slave, TIOCSCTTY, 0) != 0) Fail(c, kPhaseConsole, 8, errno);
-  for (int fd = 0; fd <= 2; fd++) if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
+  for (int fd = 0; fd <= 2; fd++)
+    if (dup2(slave, fd) < 0) Fail(c, kPhaseConsole, 9, errno);
   close(slave);
 }
 
@@ -665,7 +719,10 @@ int WriteExecLabel(const ProcessPlan& p) {
   int fd = -1;
   for (const std::string& name : p.exec_label_files) {
     char path[PATH_MAX];
-    if (!JoinPath(path, sizeof(path), "/proc/thread-self", name.c_str())) { errno = ENAMETOOLONG; return -1; }
+    if (!JoinPath(path, sizeof(path), "/proc/thread-self", name.c_str())) {
+      errno = ENAMETOOLONG;
+      return -1;
+    }
     fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
     if (fd >= 0 || errno != ENOENT) break;
   }
@@ -745,7 +802,11 @@ struct TextBuffer {
     data[len] = '\0';
   }
   void Add(const char* text) { Add(text, strlen(text)); }
-  void AddNumber(long v) { char digits[24]; FormatDecimal(v, digits); Add(digits); }
+  void AddNumber(long v) {
+    char digits[24];
+    FormatDecimal(v, digits);
+    Add(digits);
+  }
 };
 
 // Runs one hook to its end or its timeout: its stdin the state, its stdout
@@ -755,7 +816,13 @@ int RunOneHook(const HookPlan& hook, const char* state_parts[3], TextBuffer& out
   *timed_out = false;
   int in[2], out[2];
   if (pipe2(in, O_CLOEXEC) != 0) return -1;
-  if (pipe2(out, O_CLOEXEC) != 0) { int e = errno; close(in[0]); close(in[1]); errno = e; return -1; }
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    int e = errno;
+    close(in[0]);
+    close(in[1]);
+    errno = e;
+    return -1;
+  }
   int pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD;
@@ -780,14 +847,21 @@ int RunOneHook(const HookPlan& hook, const char* state_parts[3], TextBuffer& out
   int clone_errno = errno;
   close(in[0]);
   close(out[1]);
-  if (pid < 0) { close(in[1]); close(out[0]); errno = clone_errno; return -1; }
+  if (pid < 0) {
+    close(in[1]);
+    close(out[0]);
+    errno = clone_errno;
+    return -1;
+  }
 
   const int64_t deadline = hook.timeout_s > 0 ? MonotonicMs() + static_cast<int64_t>(hook.timeout_s) * 1000 : -1;
   struct iovec state[3];
   for (int i = 0; i < 3; i++) state[i] = {const_cast<char*>(state_parts[i]), strlen(state_parts[i])};
-  *timed_out = PumpHook(pidfd, in[1], out[0], state, 3, deadline, [](void* context, const char* bytes, size_t n) {
-    static_cast<TextBuffer*>(context)->Add(bytes, n);
-  }, &output);
+  *timed_out = PumpHook(
+      pidfd, in[1], out[0], state, 3, deadline, [](void* context, const char* bytes, size_t n) {
+        static_cast<TextBuffer*>(context)->Add(bytes, n);
+      },
+      &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
   close(pidfd);
@@ -950,9 +1024,12 @@ void ReturnToRuntimeMountNamespace(Child& c) {
   // runtime made them close-on-exec (node does for its stdio pipes).
   for (int fd = 0; fd < 3 + plan.preserve_fds; fd++) fcntl(fd, F_SETFD, 0);
   int inherited[] = {c.status_fd, c.sync_fd, c.listen_fd, c.console_socket_fd, c.recorded_fd, plan.join_pid_fd, plan.runtime_mnt_ns_fd, plan_fd};
-  for (int fd : inherited) if (fd >= 0) fcntl(fd, F_SETFD, 0);
-  for (const auto& j : plan.joins) if (j.fd >= 0) fcntl(j.fd, F_SETFD, 0);
-  for (const auto& s : plan.mount_steps) if (s.tree_fd >= 0) fcntl(s.tree_fd, F_SETFD, 0);
+  for (int fd : inherited)
+    if (fd >= 0) fcntl(fd, F_SETFD, 0);
+  for (const auto& j : plan.joins)
+    if (j.fd >= 0) fcntl(j.fd, F_SETFD, 0);
+  for (const auto& s : plan.mount_steps)
+    if (s.tree_fd >= 0) fcntl(s.tree_fd, F_SETFD, 0);
   char plan_fd_text[24];
   FormatDecimal(plan_fd, plan_fd_text);
   char name[] = "ocirt-stage";
@@ -1091,7 +1168,8 @@ int OpenMountRootOf(const char* path) {
   int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
   for (int depth = 0; fd >= 0 && depth < PATH_MAX / 2; depth++) {
     int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-    struct statx here {}, above {};
+    struct statx here {
+    }, above {};
     if (up < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &here) != 0 ||
         statx(up, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &above) != 0) {
       int e = errno;
@@ -1103,11 +1181,17 @@ int OpenMountRootOf(const char* path) {
     // A different mount above, or "/" (whose ".." is itself): fd is that mount's root.
     bool at_top = here.stx_mnt_id != above.stx_mnt_id ||
                   (here.stx_ino == above.stx_ino && here.stx_dev_major == above.stx_dev_major && here.stx_dev_minor == above.stx_dev_minor);
-    if (at_top) { close(up); return fd; }
+    if (at_top) {
+      close(up);
+      return fd;
+    }
     close(fd);
     fd = up;
   }
-  if (fd >= 0) { close(fd); errno = ELOOP; }
+  if (fd >= 0) {
+    close(fd);
+    errno = ELOOP;
+  }
   return -1;
 }
 
@@ -1276,7 +1360,10 @@ bool RunIdMapHelper(const std::vector<std::string>& helper, int pid) {
   argv.push_back(nullptr);
   pid_t child = -1;
   int rc = posix_spawn(&child, helper[0].c_str(), nullptr, nullptr, argv.data(), environ);
-  if (rc != 0) { errno = rc; return false; }
+  if (rc != 0) {
+    errno = rc;
+    return false;
+  }
   int status = 0;
   while (waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) return false;
@@ -1332,18 +1419,37 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     return result;
   };
   auto close_joins = [&]() {
-    for (auto& j : plan.joins) if (j.fd >= 0) { close(j.fd); j.fd = -1; }
-    if (plan.runtime_mnt_ns_fd >= 0) { close(plan.runtime_mnt_ns_fd); plan.runtime_mnt_ns_fd = -1; }
-    for (auto& s : plan.mount_steps) if (s.tree_fd >= 0) { close(s.tree_fd); s.tree_fd = -1; }
+    for (auto& j : plan.joins)
+      if (j.fd >= 0) {
+        close(j.fd);
+        j.fd = -1;
+      }
+    if (plan.runtime_mnt_ns_fd >= 0) {
+      close(plan.runtime_mnt_ns_fd);
+      plan.runtime_mnt_ns_fd = -1;
+    }
+    for (auto& s : plan.mount_steps)
+      if (s.tree_fd >= 0) {
+        close(s.tree_fd);
+        s.tree_fd = -1;
+      }
   };
 
   for (size_t i = 0; i < plan.joins.size(); i++) {
     plan.joins[i].fd = open(plan.joins[i].path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (plan.joins[i].fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, static_cast<int32_t>(i), e); }
+    if (plan.joins[i].fd < 0) {
+      int e = errno;
+      close_joins();
+      return fail(kPhaseSetns, static_cast<int32_t>(i), e);
+    }
   }
   if (plan.inherit_mount_namespace) {
     plan.runtime_mnt_ns_fd = open("/proc/thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
-    if (plan.runtime_mnt_ns_fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, -2, e); }
+    if (plan.runtime_mnt_ns_fd < 0) {
+      int e = errno;
+      close_joins();
+      return fail(kPhaseSetns, -2, e);
+    }
   }
   // Id-mapped mounts are made here, where we hold every capability in every
   // user namespace (mount_setattr wants CAP_SYS_ADMIN over the mapping's).
@@ -1351,7 +1457,11 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     MountStep& s = plan.mount_steps[i];
     if (s.op != kIdmappedBind) continue;
     s.tree_fd = OpenIdmappedTree(s.source, (s.flags & MS_REC) != 0, s.recursive, s.idmap_userns, s.idmap_uid_map, s.idmap_gid_map);
-    if (s.tree_fd < 0) { int e = errno; close_joins(); return fail(kPhaseMountStep, static_cast<int32_t>(i), e); }
+    if (s.tree_fd < 0) {
+      int e = errno;
+      close_joins();
+      return fail(kPhaseMountStep, static_cast<int32_t>(i), e);
+    }
   }
   // `exec`'s pid namespace is joined by the stage before it clones the
   // process (see CloneStagedInit): the process born in the container's pid
@@ -1359,37 +1469,67 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   // setns into it anyway: while that holds, the kernel refuses to create
   // threads from this thread, and the JS runtime's thread pools would abort.)
   auto close_pid_join = [&]() {
-    if (plan.join_pid_fd >= 0) { close(plan.join_pid_fd); plan.join_pid_fd = -1; }
+    if (plan.join_pid_fd >= 0) {
+      close(plan.join_pid_fd);
+      plan.join_pid_fd = -1;
+    }
   };
   if (!plan.join_pid_namespace.empty()) {
     plan.join_pid_fd = open(plan.join_pid_namespace.c_str(), O_RDONLY | O_CLOEXEC);
-    if (plan.join_pid_fd < 0) { int e = errno; close_joins(); return fail(kPhaseSetns, -1, e); }
+    if (plan.join_pid_fd < 0) {
+      int e = errno;
+      close_joins();
+      return fail(kPhaseSetns, -1, e);
+    }
   }
 
   // The status channel is a socket pair, not a pipe, so that the child can
   // pass the seccomp listener fd on it (SCM_RIGHTS). EOF still means execve.
   int status_pipe[2], sync_pipe[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) { int e = errno; close_pid_join(); close_joins(); return fail(kPhaseClone, 0, e); }
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, status_pipe) != 0) {
+    int e = errno;
+    close_pid_join();
+    close_joins();
+    return fail(kPhaseClone, 0, e);
+  }
   if (pipe2(sync_pipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close_pid_join(); close_joins();
+    close(status_pipe[0]);
+    close(status_pipe[1]);
+    close_pid_join();
+    close_joins();
     return fail(kPhaseClone, 0, e);
   }
   int listen_fd = plan.exec_immediately ? -1 : ListenExecSocket(plan.state_dir);
   if (listen_fd < 0 && !plan.exec_immediately) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close_pid_join(); close_joins();
+    close(status_pipe[0]);
+    close(status_pipe[1]);
+    close(sync_pipe[0]);
+    close(sync_pipe[1]);
+    close_pid_join();
+    close_joins();
     return fail(kPhaseListen, 0, e);
   }
   int recorded_pipe[2] = {-1, -1};
   if (!plan.exec_immediately && pipe2(recorded_pipe, O_CLOEXEC) != 0) {
     int e = errno;
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]); close(listen_fd); close_pid_join(); close_joins();
+    close(status_pipe[0]);
+    close(status_pipe[1]);
+    close(sync_pipe[0]);
+    close(sync_pipe[1]);
+    close(listen_fd);
+    close_pid_join();
+    close_joins();
     RemoveExecSocket(plan.state_dir);
     return fail(kPhaseClone, 0, e);
   }
   auto close_recorded = [&]() {
-    for (int& fd : recorded_pipe) if (fd >= 0) { close(fd); fd = -1; }
+    for (int& fd : recorded_pipe)
+      if (fd >= 0) {
+        close(fd);
+        fd = -1;
+      }
   };
 
   int console_fd = -1;
@@ -1397,10 +1537,14 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     console_fd = UnixSocketAtPath(plan.console_socket.c_str(), false);
     if (console_fd < 0) {
       int e = errno;
-      close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
+      close(status_pipe[0]);
+      close(status_pipe[1]);
+      close(sync_pipe[0]);
+      close(sync_pipe[1]);
       if (listen_fd >= 0) close(listen_fd);
       close_recorded();
-      close_pid_join(); close_joins();
+      close_pid_join();
+      close_joins();
       RemoveExecSocket(plan.state_dir);
       return fail(kPhaseConsoleSocket, 0, e);
     }
@@ -1420,17 +1564,27 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     for (size_t off = 0; off < bytes.size();) {
       ssize_t w = write(plan_fd, bytes.data() + off, bytes.size() - off);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) { int e = errno; close(plan_fd); plan_fd = -1; errno = e; break; }
+      if (w <= 0) {
+        int e = errno;
+        close(plan_fd);
+        plan_fd = -1;
+        errno = e;
+        break;
+      }
       off += static_cast<size_t>(w);
     }
   }
   if (plan_fd < 0) {
     int e = errno;
     if (stage_fd >= 0) close(stage_fd);
-    close(status_pipe[0]); close(status_pipe[1]); close(sync_pipe[0]); close(sync_pipe[1]);
+    close(status_pipe[0]);
+    close(status_pipe[1]);
+    close(sync_pipe[0]);
+    close(sync_pipe[1]);
     if (listen_fd >= 0) close(listen_fd);
     if (console_fd >= 0) close(console_fd);
-    close_pid_join(); close_joins();
+    close_pid_join();
+    close_joins();
     RemoveExecSocket(plan.state_dir);
     return fail(kPhaseStage, stage_fd < 0 ? 1 : 2, e);
   }
@@ -1484,10 +1638,14 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   close(sync_pipe[0]);
   if (listen_fd >= 0) close(listen_fd);
   if (console_fd >= 0) close(console_fd);
-  if (recorded_pipe[0] >= 0) { close(recorded_pipe[0]); recorded_pipe[0] = -1; }
+  if (recorded_pipe[0] >= 0) {
+    close(recorded_pipe[0]);
+    recorded_pipe[0] = -1;
+  }
   close_joins();
   if (pid < 0) {
-    close(status_pipe[0]); close(sync_pipe[1]);
+    close(status_pipe[0]);
+    close(sync_pipe[1]);
     close_recorded();
     RemoveExecSocket(plan.state_dir);
     return fail(kPhaseClone, 1, clone_errno);
@@ -1499,10 +1657,19 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   int sync_fd = sync_pipe[1], status_fd = status_pipe[0];
   auto kill_and_reap = [&]() {
     if (pidfd >= 0) syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
-    if (sync_fd >= 0) { close(sync_fd); sync_fd = -1; }
-    if (status_fd >= 0) { close(status_fd); status_fd = -1; }
+    if (sync_fd >= 0) {
+      close(sync_fd);
+      sync_fd = -1;
+    }
+    if (status_fd >= 0) {
+      close(status_fd);
+      status_fd = -1;
+    }
     waitpid(static_cast<pid_t>(pid), nullptr, 0);
-    if (pidfd >= 0) { close(pidfd); pidfd = -1; }
+    if (pidfd >= 0) {
+      close(pidfd);
+      pidfd = -1;
+    }
     close_recorded();
     RemoveExecSocket(plan.state_dir);
     result.pid = -1;
@@ -1590,7 +1757,10 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
     int source = init_root < 0 ? -1 : OpenAt2(init_root, s.source.c_str(), O_PATH | O_CLOEXEC, RESOLVE_IN_ROOT);
     int e = errno;
     long sent = source < 0 ? -1 : SendWithFd(status_fd, source, "", 1);
-    if (source >= 0) { e = errno; close(source); }
+    if (source >= 0) {
+      e = errno;
+      close(source);
+    }
     if (sent != 1) {
       if (init_root >= 0) close(init_root);
       return abort_child(kPhaseMountStep, e, static_cast<int32_t>(i));
@@ -1613,7 +1783,10 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
       while (got < sizeof(report)) {
         int fd = -1;
         long n = ReceiveWithFd(status_fd, reinterpret_cast<char*>(&report) + got, sizeof(report) - got, &fd);
-        if (fd >= 0) { if (passed >= 0) close(passed); passed = fd; }
+        if (fd >= 0) {
+          if (passed >= 0) close(passed);
+          passed = fd;
+        }
         if (n <= 0) break;
         got += static_cast<size_t>(n);
       }

@@ -16,28 +16,70 @@ namespace ocirt {
 
 // Mirrors InitPhase in src/native.ts.
 enum Phase : int32_t {
-  kPhaseSync = 1, kPhaseSetns = 2, kPhaseUnshare = 3, kPhaseHostname = 4,
-  kPhaseRootPropagation = 5, kPhaseRootBind = 6, kPhaseMountStep = 7, kPhasePivot = 8,
-  kPhasePostPivotStep = 9, kPhaseSysctl = 10, kPhaseRlimit = 11, kPhaseIdentity = 12,
-  kPhaseCapabilities = 13, kPhaseNoNewPrivileges = 14, kPhaseExecLookup = 15, kPhaseCwd = 16,
-  kPhaseUserMap = 17, kPhaseListen = 18, kPhaseOomScoreAdj = 19, kPhaseClone = 20, kPhaseKeyring = 21, kPhaseTimeOffsets = 22, kPhaseFork = 23, kPhaseSeccomp = 24, kPhaseExec = 25, kPhaseConsole = 26, kPhaseConsoleSocket = 27, kPhaseCgroup = 28,
-  kPhasePersonality = 29, kPhaseScheduler = 30, kPhaseIoPriority = 31, kPhaseCpuAffinity = 32, kPhaseSecurityLabel = 33, kPhaseSession = 34,
+  kPhaseSync = 1,
+  kPhaseSetns = 2,
+  kPhaseUnshare = 3,
+  kPhaseHostname = 4,
+  kPhaseRootPropagation = 5,
+  kPhaseRootBind = 6,
+  kPhaseMountStep = 7,
+  kPhasePivot = 8,
+  kPhasePostPivotStep = 9,
+  kPhaseSysctl = 10,
+  kPhaseRlimit = 11,
+  kPhaseIdentity = 12,
+  kPhaseCapabilities = 13,
+  kPhaseNoNewPrivileges = 14,
+  kPhaseExecLookup = 15,
+  kPhaseCwd = 16,
+  kPhaseUserMap = 17,
+  kPhaseListen = 18,
+  kPhaseOomScoreAdj = 19,
+  kPhaseClone = 20,
+  kPhaseKeyring = 21,
+  kPhaseTimeOffsets = 22,
+  kPhaseFork = 23,
+  kPhaseSeccomp = 24,
+  kPhaseExec = 25,
+  kPhaseConsole = 26,
+  kPhaseConsoleSocket = 27,
+  kPhaseCgroup = 28,
+  kPhasePersonality = 29,
+  kPhaseScheduler = 30,
+  kPhaseIoPriority = 31,
+  kPhaseCpuAffinity = 32,
+  kPhaseSecurityLabel = 33,
+  kPhaseSession = 34,
   kPhaseStage = 35,
 };
 
 // Mirrors MountOp in src/native.ts.
 enum MountOp : int32_t {
-  kMount = 1, kRemount = 2, kPropagate = 3, kMknod = 4, kBindDevice = 5,
-  kSymlink = 6, kMask = 7, kReadOnly = 8, kMkdir = 9, kSetAttr = 10, kIdmappedBind = 11, kDetachedBind = 12,
+  kMount = 1,
+  kRemount = 2,
+  kPropagate = 3,
+  kMknod = 4,
+  kBindDevice = 5,
+  kSymlink = 6,
+  kMask = 7,
+  kReadOnly = 8,
+  kMkdir = 9,
+  kSetAttr = 10,
+  kIdmappedBind = 11,
+  kDetachedBind = 12,
 };
 
 // Mirrors DumpableUntil in src/native.ts. Until pivot_root the init is alone
 // in its new namespaces; until exec, processes exec'd into a created
 // container could reach it (its memory and fds; its /proc/PID/exe is the
 // sealed stage, see native/stage_image.cc).
-enum DumpableUntil : int32_t { kDumpableNever = 0, kDumpableUntilPivot = 1, kDumpableUntilExec = 2 };
+enum DumpableUntil : int32_t { kDumpableNever = 0,
+                               kDumpableUntilPivot = 1,
+                               kDumpableUntilExec = 2 };
 
-enum CreateKind : int32_t { kCreateNone = 0, kCreateDirectory = 1, kCreateFile = 2 };
+enum CreateKind : int32_t { kCreateNone = 0,
+                            kCreateDirectory = 1,
+                            kCreateFile = 2 };
 
 struct MountStep {
   int32_t op = 0;
@@ -61,7 +103,11 @@ struct MountStep {
   bool operator==(const MountStep&) const = default;
 };
 
-struct Rlimit { int32_t resource; uint64_t soft, hard; bool operator==(const Rlimit&) const = default; };
+struct Rlimit {
+  int32_t resource;
+  uint64_t soft, hard;
+  bool operator==(const Rlimit&) const = default;
+};
 
 struct Capabilities {
   bool present = false;
@@ -118,12 +164,17 @@ struct HookPlan {
   std::string path;
   std::vector<std::string> args, env;
   std::vector<const char*> argv, envp;  // NULL-terminated views, built in the stage
-  int32_t timeout_s = 0;  // 0: none
+  int32_t timeout_s = 0;                // 0: none
   // Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).
   bool operator==(const HookPlan&) const = default;
 };
 
-struct NamespaceJoin { int32_t type; std::string path; int fd = -1; bool operator==(const NamespaceJoin&) const = default; };
+struct NamespaceJoin {
+  int32_t type;
+  std::string path;
+  int fd = -1;
+  bool operator==(const NamespaceJoin&) const = default;
+};
 
 struct InitPlan {
   uint64_t clone_flags = 0, unshare_flags = 0;
@@ -199,7 +250,7 @@ struct InitPlan {
 // What the child reports on the status pipe. A failure carries where and why;
 // `message` holds extra text (e.g. the program name for an exec lookup).
 struct InitReport {
-  int32_t kind;   // kReportReady or kReportFailure
+  int32_t kind;  // kReportReady or kReportFailure
   int32_t phase;
   int32_t step;
   int32_t err;
@@ -220,7 +271,7 @@ struct SpawnResult {
   // Until then the init dies with its creator; closing it unwritten kills it.
   int recorded_fd = -1;
   bool failed = false;
-  InitReport report{};
+  InitReport report {};
 };
 
 // Writes content to /proc/<pid>/<name> (id maps, oom_score_adj) in one write.

@@ -7,7 +7,10 @@
 namespace ocirt {
 namespace {
 
-struct Key { const char* name; bool required; };
+struct Key {
+  const char* name;
+  bool required;
+};
 
 // The plan is built by TypeScript (src/native.ts) and read here by name: a key
 // renamed on one side only would otherwise read as "absent" and silently switch
@@ -19,7 +22,11 @@ void CheckKeys(const Napi::Object& o, const char* structName, std::initializer_l
   for (uint32_t i = 0; i < names.Length(); i++) {
     std::string name = names.Get(i).As<Napi::String>().Utf8Value();
     bool known = false;
-    for (const Key& k : keys) if (name == k.name) { known = true; break; }
+    for (const Key& k : keys)
+      if (name == k.name) {
+        known = true;
+        break;
+      }
     if (!known) throw Napi::Error::New(o.Env(), std::string(structName) + ": unknown key \"" + name + "\"");
   }
   for (const Key& k : keys) {
@@ -68,11 +75,27 @@ std::vector<std::string> Strings(const Napi::Object& o, const char* key) {
 
 MountStep Step(const Napi::Object& js) {
   CheckKeys(js, "MountStep", {
-    {"op", true}, {"target", true}, {"source", false}, {"fstype", false}, {"flags", false}, {"data", false},
-    {"create", false}, {"mode", false}, {"major", false}, {"minor", false}, {"uid", false}, {"gid", false},
-    {"attrSet", false}, {"attrClr", false}, {"recursive", false}, {"noSymlinks", false},
-    {"idmapUserns", false}, {"idmapUidMap", false}, {"idmapGidMap", false}, {"copyUp", false},
-  });
+                                 {"op", true},
+                                 {"target", true},
+                                 {"source", false},
+                                 {"fstype", false},
+                                 {"flags", false},
+                                 {"data", false},
+                                 {"create", false},
+                                 {"mode", false},
+                                 {"major", false},
+                                 {"minor", false},
+                                 {"uid", false},
+                                 {"gid", false},
+                                 {"attrSet", false},
+                                 {"attrClr", false},
+                                 {"recursive", false},
+                                 {"noSymlinks", false},
+                                 {"idmapUserns", false},
+                                 {"idmapUidMap", false},
+                                 {"idmapGidMap", false},
+                                 {"copyUp", false},
+                             });
   MountStep s;
   s.op = static_cast<int32_t>(Int(js, "op"));
   s.target = String(js, "target");
@@ -106,11 +129,25 @@ std::vector<MountStep> Steps(const Napi::Object& o, const char* key) {
 
 ProcessPlan Process(const Napi::Object& js) {
   CheckKeys(js, "ProcessPlan", {
-    {"args", true}, {"env", true}, {"cwd", true}, {"searchPath", true}, {"uid", true}, {"gid", true},
-    {"additionalGids", true}, {"umask", true}, {"noNewPrivileges", true}, {"capabilities", true}, {"lastCap", true},
-    {"personality", false}, {"scheduler", false}, {"ioPriority", false}, {"initialCpus", false}, {"finalCpus", false},
-    {"execLabelFiles", false}, {"execLabel", false},
-  });
+                                   {"args", true},
+                                   {"env", true},
+                                   {"cwd", true},
+                                   {"searchPath", true},
+                                   {"uid", true},
+                                   {"gid", true},
+                                   {"additionalGids", true},
+                                   {"umask", true},
+                                   {"noNewPrivileges", true},
+                                   {"capabilities", true},
+                                   {"lastCap", true},
+                                   {"personality", false},
+                                   {"scheduler", false},
+                                   {"ioPriority", false},
+                                   {"initialCpus", false},
+                                   {"finalCpus", false},
+                                   {"execLabelFiles", false},
+                                   {"execLabel", false},
+                               });
   ProcessPlan p;
   p.args = Strings(js, "args");
   p.env = Strings(js, "env");
@@ -137,8 +174,14 @@ ProcessPlan Process(const Napi::Object& js) {
   if (Has(js, "scheduler")) {
     Napi::Object s = js.Get("scheduler").As<Napi::Object>();
     CheckKeys(s, "ProcessPlan.scheduler", {
-      {"policy", true}, {"flags", true}, {"nice", true}, {"priority", true}, {"runtime", true}, {"deadline", true}, {"period", true},
-    });
+                                              {"policy", true},
+                                              {"flags", true},
+                                              {"nice", true},
+                                              {"priority", true},
+                                              {"runtime", true},
+                                              {"deadline", true},
+                                              {"period", true},
+                                          });
     p.has_scheduler = true;
     p.scheduler.size = sizeof(SchedAttr);
     p.scheduler.sched_policy = static_cast<uint32_t>(Int(s, "policy"));
@@ -171,18 +214,51 @@ ProcessPlan Process(const Napi::Object& js) {
 
 InitPlan PlanFromJs(const Napi::Object& js) {
   CheckKeys(js, "InitPlan", {
-    {"cloneFlags", true}, {"unshareFlags", true}, {"joinNamespaces", true}, {"joinPidNamespace", true},
-    {"forkAfterUnshare", true}, {"timeOffsets", true}, {"uidMap", true}, {"gidMap", true},
-    {"uidMapHelper", false}, {"gidMapHelper", false}, {"dumpableUntil", false}, {"setgroupsDeny", true},
-    {"cgroupProcs", false}, {"cloneIntoCgroup", false}, {"selfPlaceTasks", false}, {"oomScoreAdj", true},
-    {"hostname", true}, {"domainname", true}, {"rootfs", true}, {"rootPropagation", true}, {"mountSteps", true},
-    {"noPivot", true}, {"inheritMountNamespace", false}, {"chrootTo", false}, {"noPivotDetach", false},
-    {"postPivotSteps", true}, {"sysctls", true}, {"rlimits", true}, {"process", true}, {"preserveFds", true},
-    {"stateDir", true}, {"sessionKeyring", true}, {"pauseBeforePivot", true}, {"terminal", false},
-    {"consoleSocket", false}, {"consoleRows", false}, {"consoleCols", false}, {"joinOnly", false},
-    {"execImmediately", false}, {"seccompFilter", false}, {"seccompFlags", false}, {"startContainerHooks", false},
-    {"hookStateBeforePid", false}, {"hookStateAfterPid", false},
-  });
+                                {"cloneFlags", true},
+                                {"unshareFlags", true},
+                                {"joinNamespaces", true},
+                                {"joinPidNamespace", true},
+                                {"forkAfterUnshare", true},
+                                {"timeOffsets", true},
+                                {"uidMap", true},
+                                {"gidMap", true},
+                                {"uidMapHelper", false},
+                                {"gidMapHelper", false},
+                                {"dumpableUntil", false},
+                                {"setgroupsDeny", true},
+                                {"cgroupProcs", false},
+                                {"cloneIntoCgroup", false},
+                                {"selfPlaceTasks", false},
+                                {"oomScoreAdj", true},
+                                {"hostname", true},
+                                {"domainname", true},
+                                {"rootfs", true},
+                                {"rootPropagation", true},
+                                {"mountSteps", true},
+                                {"noPivot", true},
+                                {"inheritMountNamespace", false},
+                                {"chrootTo", false},
+                                {"noPivotDetach", false},
+                                {"postPivotSteps", true},
+                                {"sysctls", true},
+                                {"rlimits", true},
+                                {"process", true},
+                                {"preserveFds", true},
+                                {"stateDir", true},
+                                {"sessionKeyring", true},
+                                {"pauseBeforePivot", true},
+                                {"terminal", false},
+                                {"consoleSocket", false},
+                                {"consoleRows", false},
+                                {"consoleCols", false},
+                                {"joinOnly", false},
+                                {"execImmediately", false},
+                                {"seccompFilter", false},
+                                {"seccompFlags", false},
+                                {"startContainerHooks", false},
+                                {"hookStateBeforePid", false},
+                                {"hookStateAfterPid", false},
+                            });
   InitPlan plan;
   plan.clone_flags = static_cast<uint64_t>(Int(js, "cloneFlags"));
   plan.unshare_flags = static_cast<uint64_t>(Int(js, "unshareFlags"));

@@ -68,6 +68,7 @@ class WaitWorker : public Napi::AsyncWorker {
     if (err_ != 0) deferred_.Reject(ErrnoError(Env(), "waitpid", err_).Value());
     else deferred_.Resolve(ExitStatusToJs(Env(), status_));
   }
+
  private:
   pid_t pid_;
   int status_ = 0;
@@ -154,7 +155,8 @@ Napi::Value ReleaseInit(const Napi::CallbackInfo& info) {
       close(passed);
     }
     if (n == 0) break;
-    for (long i = 0; i < n; i++) if (buf[i] != '\0') text.push_back(buf[i]);
+    for (long i = 0; i < n; i++)
+      if (buf[i] != '\0') text.push_back(buf[i]);
   }
   close(fd);
   return Napi::String::New(env, text);
@@ -174,7 +176,10 @@ Napi::Value SendSeccompListener(const Napi::CallbackInfo& info) {
   size_t done = sent > 0 ? static_cast<size_t>(sent) : 0;
   while (sent >= 0 && done < state.size()) {
     sent = send(sock, state.data() + done, state.size() - done, MSG_NOSIGNAL);
-    if (sent < 0 && errno == EINTR) { sent = 0; continue; }
+    if (sent < 0 && errno == EINTR) {
+      sent = 0;
+      continue;
+    }
     if (sent > 0) done += static_cast<size_t>(sent);
   }
   int err = errno;
@@ -204,7 +209,10 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
     throw ErrnoError(env, "open in rootfs", e);
   }
   struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) { close(fd); return env.Null(); }
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return env.Null();
+  }
   std::string text;
   char buf[4096];
   while (text.size() < limit) {
@@ -249,7 +257,10 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   // only after its mounts: once connected, wait for the message itself.
   constexpr int kMessageTimeoutMs = 10000;
   p.fd = conn;
-  if (poll(&p, 1, kMessageTimeoutMs) <= 0) { close(conn); return env.Null(); }
+  if (poll(&p, 1, kMessageTimeoutMs) <= 0) {
+    close(conn);
+    return env.Null();
+  }
   long n = ReceiveWithFd(conn, name, sizeof(name) - 1, &fd);
   close(conn);
   if (n <= 0 || fd < 0) return env.Null();

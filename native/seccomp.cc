@@ -26,7 +26,9 @@ uint64_t BigUint(const Napi::Object& o, const char* key) {
 struct Filter {
   scmp_filter_ctx ctx;
   explicit Filter(uint32_t default_action) : ctx(seccomp_init(default_action)) {}
-  ~Filter() { if (ctx != nullptr) seccomp_release(ctx); }
+  ~Filter() {
+    if (ctx != nullptr) seccomp_release(ctx);
+  }
 };
 
 // runc's -ENOSYS stub (libcontainer/seccomp/patchbpf): a syscall newer than
@@ -46,8 +48,17 @@ constexpr uint32_t kX32SyscallBit = 0x40000000;
 constexpr uint32_t kSeccompDataNr = 0;
 constexpr uint32_t kSeccompDataArch = 4;
 
-enum class Target { kNextInsn, kSkipOne, kEnosys, kFilter, kNextSection };
-struct StubInsn { uint16_t code; Target jt; Target jf; uint32_t k; };
+enum class Target { kNextInsn,
+                    kSkipOne,
+                    kEnosys,
+                    kFilter,
+                    kNextSection };
+struct StubInsn {
+  uint16_t code;
+  Target jt;
+  Target jf;
+  uint32_t k;
+};
 
 StubInsn Load(uint32_t offset) { return {BPF_LD | BPF_W | BPF_ABS, Target::kNextInsn, Target::kNextInsn, offset}; }
 StubInsn Jump(uint16_t op, uint32_t k, Target jt, Target jf) { return {static_cast<uint16_t>(BPF_JMP | op | BPF_K), jt, jf, k}; }
@@ -57,7 +68,7 @@ int LastNamedSyscall(uint32_t arch, const std::vector<std::string>& names) {
   int last = -1;
   for (const std::string& name : names) {
     int nr = seccomp_syscall_resolve_name_arch(arch, name.c_str());
-    if (nr < 0) continue;  // unknown, or a pseudo-syscall libseccomp made up for this architecture
+    if (nr < 0) continue;                             // unknown, or a pseudo-syscall libseccomp made up for this architecture
     if (arch == SCMP_ARCH_X32) nr |= kX32SyscallBit;  // the number as the x32 ABI passes it
     if (nr > last) last = nr;
   }
@@ -67,7 +78,10 @@ int LastNamedSyscall(uint32_t arch, const std::vector<std::string>& names) {
 std::vector<struct sock_filter> EnosysStub(const std::vector<uint32_t>& arches, const std::vector<std::string>& names) {
   // AUDIT_ARCH_* -> {x86_64 or native ABI's last syscall, x32's}; libseccomp's
   // SCMP_ARCH_* are the AUDIT_ARCH_* values except its made-up x32 token.
-  struct Lasts { int native = -1; int x32 = -1; };
+  struct Lasts {
+    int native = -1;
+    int x32 = -1;
+  };
   std::vector<std::pair<uint32_t, Lasts>> by_audit_arch;
   for (uint32_t arch : arches) {
     int last = LastNamedSyscall(arch, names);
@@ -105,7 +119,10 @@ std::vector<struct sock_filter> EnosysStub(const std::vector<uint32_t>& arches, 
   // Layout: the sections, then "ja filter", "ret ERRNO(ENOSYS)", then the filter.
   std::vector<size_t> starts;
   size_t length = 0;
-  for (const auto& s : sections) { starts.push_back(length); length += s.size(); }
+  for (const auto& s : sections) {
+    starts.push_back(length);
+    length += s.size();
+  }
   const size_t fallthrough = length, enosys = length + 1, filter = length + 2;
   std::vector<struct sock_filter> out;
   for (size_t i = 0; i < sections.size(); i++) {
@@ -113,8 +130,10 @@ std::vector<struct sock_filter> EnosysStub(const std::vector<uint32_t>& arches, 
     for (const StubInsn& insn : sections[i]) {
       const size_t pc = out.size();
       auto offset = [&](Target t) -> uint8_t {
-        size_t to = t == Target::kNextInsn ? pc + 1 : t == Target::kSkipOne ? pc + 2 : t == Target::kEnosys ? enosys
-                  : t == Target::kFilter ? filter : next_section;
+        size_t to = t == Target::kNextInsn ? pc + 1 : t == Target::kSkipOne ? pc + 2
+                                                  : t == Target::kEnosys    ? enosys
+                                                  : t == Target::kFilter    ? filter
+                                                                            : next_section;
         // At most a few instructions per architecture: always within a short jump.
         return static_cast<uint8_t>(to - (pc + 1));
       };
@@ -181,7 +200,10 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   int fd = memfd_create("ocirt-seccomp", MFD_CLOEXEC);
   if (fd < 0) throw ErrnoError(env, "seccomp: memfd_create", errno);
   int rc = seccomp_export_bpf(filter.ctx, fd);
-  if (rc != 0) { close(fd); throw ErrnoError(env, "seccomp: export", -rc); }
+  if (rc != 0) {
+    close(fd);
+    throw ErrnoError(env, "seccomp: export", -rc);
+  }
   off_t size = lseek(fd, 0, SEEK_END);
   std::vector<struct sock_filter> stub;
   if (req.Get("enosysStub").ToBoolean().Value()) stub = EnosysStub(arch_tokens, names);

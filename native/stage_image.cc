@@ -38,7 +38,10 @@ std::string StagePath() {
 
 int OpenSealedStage() {
   std::string path = StagePath();
-  if (path.empty()) { errno = ENOENT; return -1; }
+  if (path.empty()) {
+    errno = ENOENT;
+    return -1;
+  }
   int src = open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (src < 0) return -1;
   struct stat st {};
@@ -48,7 +51,11 @@ int OpenSealedStage() {
   for (off_t left = st.st_size; ok && left > 0;) {
     ssize_t n = sendfile(mfd, src, nullptr, static_cast<size_t>(left));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) { if (n == 0) errno = EIO; ok = false; break; }
+    if (n <= 0) {
+      if (n == 0) errno = EIO;
+      ok = false;
+      break;
+    }
     left -= n;
   }
   // Read and execute for everyone (the mapped root of a user namespace

@@ -37,7 +37,9 @@ constexpr int32_t kStageStepDecode = 5;
   _exit(1);
 }
 
-void CloseOnExec(int fd) { if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC); }
+void CloseOnExec(int fd) {
+  if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);
+}
 
 }  // namespace
 

@@ -20,7 +20,11 @@ int UnixSocketAt(const char* dir, const char* name, bool listen_mode) {
   struct sockaddr_un addr {};
   addr.sun_family = AF_UNIX;
   int n = snprintf(addr.sun_path, sizeof(addr.sun_path), "/proc/self/fd/%d/%s", dirfd, name);
-  if (n < 0 || static_cast<size_t>(n) >= sizeof(addr.sun_path)) { close(dirfd); errno = ENAMETOOLONG; return -1; }
+  if (n < 0 || static_cast<size_t>(n) >= sizeof(addr.sun_path)) {
+    close(dirfd);
+    errno = ENAMETOOLONG;
+    return -1;
+  }
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int rc = -1;
   if (fd >= 0) {
@@ -48,9 +52,13 @@ int UnixSocketAtPath(const char* path, bool listen_mode) {
   std::string p(path);
   while (p.size() > 1 && p.back() == '/') p.pop_back();
   size_t slash = p.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : p.substr(0, slash);
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/"
+                                                                  : p.substr(0, slash);
   std::string name = slash == std::string::npos ? p : p.substr(slash + 1);
-  if (name.empty()) { errno = EINVAL; return -1; }
+  if (name.empty()) {
+    errno = EINVAL;
+    return -1;
+  }
   return UnixSocketAt(dir.c_str(), name.c_str(), listen_mode);
 }
 

@@ -2,7 +2,6 @@
  * config.json → InitPlan: everything the container's init does between
  * clone3 and exec, decided here so that native/ only executes it.
  */
-import { statSync } from 'node:fs'
 import { requireProcess } from '../spec/semantic.js'
 import { ConfigError } from '../errors.js'
 import type { InitPlan } from '../native.js'

@@ -248,7 +248,7 @@ export function checkDevicesBindable (spec: Spec): void {
       if ((st.mode & S_IFMT) === type && major === (d.major ?? 0) && minor === (d.minor ?? 0)) return
       found = (st.mode & S_IFMT) === type ? `${d.type} ${major}:${minor}` : 'another kind of file'
     } catch {}
-    throw new ConfigError('config.json', `/linux/devices/${i}`, `mknod needs CAP_MKNOD in the initial user namespace: not possible in a user namespace, ` +
+    throw new ConfigError('config.json', `/linux/devices/${i}`, 'mknod needs CAP_MKNOD in the initial user namespace: not possible in a user namespace, ' +
       `and the host has ${found} at ${path} to bind-mount instead of ${wanted}`)
   })
 }

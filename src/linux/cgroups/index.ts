@@ -50,7 +50,7 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
         warn(`no cgroup of its own for the container (rootless): ${(e as Error).message}`)
         return undefined
       }
-      throw new ConfigError('config.json', '/linux/resources', `limits need a cgroup of the container's own, which ocirt cannot make without privilege (rootless; ` +
+      throw new ConfigError('config.json', '/linux/resources', 'limits need a cgroup of the container\'s own, which ocirt cannot make without privilege (rootless; ' +
         `a cgroup v1 hierarchy is never delegated): ${(e as Error).message}`)
     }
     throw e
