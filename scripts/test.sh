@@ -20,6 +20,14 @@ echo "== lint (eslint, clang-format)"
 npx --no-install eslint . || status=1
 bash scripts/format-native.sh --check || status=1
 
+# The unit tier: the planner under fixed host facts, the plan's wire round
+# trip through the addon, every failure step's name. No root, no dist/ocirt.
+echo "== npm run test:unit (test/unit/)"
+npm run --silent test:unit -- --reporter=tap > "$out/unit.txt" 2>&1
+unit_status=$?
+cat "$out/unit.txt"
+[ $unit_status -eq 0 ] || status=1
+
 echo "== tap test/*.test.ts conformance/*.test.ts (RUNTIME=dist/ocirt)"
 RUNTIME="$PWD/dist/ocirt" npx --no-install tap --reporter=tap test/*.test.ts conformance/*.test.ts > "$out/tap.txt" 2>&1
 tap_status=$?
@@ -64,7 +72,8 @@ cat "$out/bench.txt"
 # reads: restate it as "tests: N passed, N failed, N skipped".
 summary=$(grep -hE '^# \{ total: ' "$out/tap.txt" | tail -1)
 clients_summary=$(grep -hE '^# \{ total: ' "$out/clients.txt" | tail -1)
-count() { local n=0 v; for line in "$summary" "$clients_summary"; do v=$(echo "$line" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+'); n=$(( n + ${v:-0} )); done; echo $n; }
+unit_summary=$(grep -hE '^# \{ total: ' "$out/unit.txt" | tail -1)
+count() { local n=0 v; for line in "$summary" "$clients_summary" "$unit_summary"; do v=$(echo "$line" | grep -oE "$1: [0-9]+" | grep -oE '[0-9]+'); n=$(( n + ${v:-0} )); done; echo $n; }
 # CI shows only the tail of this output: name every failing test here, last,
 # with the first lines of its diagnostic (tap's "not ok" lines, nested ones
 # included, so the innermost name and its message are both shown).
@@ -81,8 +90,8 @@ failures() {
   done
 }
 echo
-failures "$out/tap.txt" "$out/clients.txt" "$out/cgroup2.txt"
+failures "$out/unit.txt" "$out/tap.txt" "$out/clients.txt" "$out/cgroup2.txt"
 echo "tests: $(count pass) passed, $(count fail) failed, $(( $(count skip) + $(count todo) )) skipped"
 echo "cgroup v2 lane: $(grep -c '^ok ' "$out/cgroup2.txt") passed, $(grep -c '^not ok ' "$out/cgroup2.txt") failed"
-[ -n "$summary" ] && [ -n "$clients_summary" ] || { echo "no tap summary: a test run did not complete"; status=1; }
+[ -n "$summary" ] && [ -n "$clients_summary" ] && [ -n "$unit_summary" ] || { echo "no tap summary: a test run did not complete"; status=1; }
 exit $status
