@@ -190,6 +190,24 @@ t.test('config.md#configHooks: "Hooks MUST be called in the listed order" (sever
   t.equal(readFileSync(log, 'utf8'), '3\n1\n2\n5\n4\n')
 })
 
+t.test('config.md#configHooksCreateContainer: a createContainer hook runs in the container\'s namespaces, its time namespace (linux.timeOffsets) included', async t => {
+  const offsets = (text: string): string[] => text.trim().split('\n').map(l => l.trim().split(/\s+/).join(' ')).sort()
+  const f = await setup(t, spec => {
+    spec.linux!.namespaces!.push({ type: 'time' })
+    spec.linux!.timeOffsets = { boottime: { secs: 864000, nanosecs: 0 }, monotonic: { secs: 3600, nanosecs: 500 } }
+    spec.process!.args = ['sh', '-c', 'cat /proc/self/timens_offsets > /shared/container-offsets']
+  })
+  const spec = f.bundle.readConfig()
+  addHooks(spec, { createContainer: [sh(`cat /proc/self/timens_offsets > ${f.bundle.shared}/hook-offsets`)] })
+  f.bundle.writeConfig(spec)
+  const c = await f.rt.create(f.id, f.bundle.dir)
+  t.equal(c.code, 0, 'create succeeds', { stderr: c.stderr })
+  t.equal((await f.rt.start(f.id)).code, 0, 'start succeeds')
+  const container = await waitForFile(join(f.bundle.shared, 'container-offsets'))
+  t.same(offsets(container ?? ''), ['boottime 864000 0', 'monotonic 3600 500'], 'the container has the configured offsets')
+  t.same(offsets(readFileSync(join(f.bundle.shared, 'hook-offsets'), 'utf8')), offsets(container ?? ''), 'the hook sees the container\'s clocks')
+})
+
 t.test('runtime.md#runtimeLifecycle step 4: a failing createRuntime hook — create MUST generate an error; the container is destroyed (step 12) and poststop runs (step 13)', async t0 => {
   const t = expectDeviation(t0, 'failed-create-no-poststop')
   const f = await setup(t, spec => { spec.process!.args = ['sh', '-c', 'echo ran > /shared/program'] })

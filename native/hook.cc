@@ -9,7 +9,6 @@
 #include <linux/sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
-#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -28,37 +27,26 @@ namespace {
 
 constexpr size_t kOutputLimit = 64 * 1024;
 
-// The namespaces a container-namespace hook joins, user first (it owns the rest).
-const char* const kNamespaces[] = {"user", "ipc", "uts", "net", "pid", "cgroup", "mnt"};
-
 struct NamespaceFd {
   int fd;
-  bool is_pid;
+  int type;  // CLONE_NEW*: setns checks that the file is a namespace of that type
 };
 
-// Opens the namespaces of `pid` that differ from ours (joining one's own user
-// namespace is an error, and joining the others is pointless).
-std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
+// Opens the namespaces to join, in the order TypeScript chose
+// (src/container/hooks.ts: user first, as it owns the others).
+std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, Napi::Array joins) {
   std::vector<NamespaceFd> fds;
-  for (const char* ns : kNamespaces) {
-    std::string theirs = "/proc/" + std::to_string(pid) + "/ns/" + ns;
-    std::string ours = std::string("/proc/self/ns/") + ns;
-    struct stat a {
-    }, b {};
-    if (stat(theirs.c_str(), &a) != 0) {
-      if (errno == ENOENT) continue;  // a kernel without that namespace type
-      int e = errno;
-      for (auto& f : fds) close(f.fd);
-      throw ErrnoError(env, ("hook: " + theirs).c_str(), e);
-    }
-    if (stat(ours.c_str(), &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev) continue;
-    int fd = open(theirs.c_str(), O_RDONLY | O_CLOEXEC);
+  for (uint32_t i = 0; i < joins.Length(); i++) {
+    Napi::Object join = joins.Get(i).As<Napi::Object>();
+    std::string path = join.Get("path").As<Napi::String>().Utf8Value();
+    int type = join.Get("type").As<Napi::Number>().Int32Value();
+    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       int e = errno;
       for (auto& f : fds) close(f.fd);
-      throw ErrnoError(env, ("hook: " + theirs).c_str(), e);
+      throw ErrnoError(env, ("hook: " + path).c_str(), e);
     }
-    fds.push_back({fd, strcmp(ns, "pid") == 0});
+    fds.push_back({fd, type});
   }
   return fds;
 }
@@ -73,13 +61,13 @@ std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, int pid) {
   if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) _exit(126);
   bool joined_pid = false;
   for (const auto& ns : namespaces) {
-    if (setns(ns.fd, 0) != 0) {
+    if (setns(ns.fd, ns.type) != 0) {
       static const char kMsg[] = "ocirt: joining the container's namespaces failed\n";
       ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
       (void)ignored;
       _exit(126);
     }
-    joined_pid |= ns.is_pid;
+    joined_pid |= ns.type == CLONE_NEWPID;
   }
   syscall(SYS_close_range, 3u, ~0u, 0u);
   if (joined_pid) {
@@ -131,7 +119,6 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   for (uint32_t i = 0; i < e.Length(); i++) envs.push_back(e.Get(i).As<Napi::String>().Utf8Value());
   std::string input = spec.Get("stdin").As<Napi::String>().Utf8Value();
   int64_t timeout_ms = spec.Get("timeoutMs").As<Napi::Number>().Int64Value();
-  int ns_pid = spec.Get("nsPid").As<Napi::Number>().Int32Value();
   Napi::Value cwd_value = spec.Get("cwd");
   std::string cwd = cwd_value.IsString() ? cwd_value.As<Napi::String>().Utf8Value() : std::string();
 
@@ -141,8 +128,7 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   for (auto& s : envs) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  std::vector<NamespaceFd> namespaces;
-  if (ns_pid > 0) namespaces = OpenNamespaces(env, ns_pid);
+  std::vector<NamespaceFd> namespaces = OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>());
   auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
 
   int in[2], out[2];

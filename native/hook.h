@@ -5,7 +5,7 @@
 
 namespace ocirt {
 
-// runHook({path, args, env, stdin, timeoutMs, nsPid, cwd}) → {status, signal, timedOut, output}
+// runHook({path, args, env, stdin, timeoutMs, namespaces, cwd}) → {status, signal, timedOut, output}
 Napi::Value RunHook(const Napi::CallbackInfo& info);
 
 }  // namespace ocirt

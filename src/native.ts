@@ -228,9 +228,9 @@ export interface HookRun {
   stdin: string
   /** 0: no timeout. */
   timeoutMs: number
-  /** Run in the namespaces of this process; 0: in the runtime's. */
-  nsPid: number
-  /** The hook's working directory, resolved after joining nsPid's namespaces; '' keeps ocirt's (or "/" in the container's). */
+  /** Joined in this order before exec (a pid namespace through one more fork); []: the runtime's. */
+  namespaces: NamespaceJoin[]
+  /** The hook's working directory, resolved after joining the namespaces; '' keeps ocirt's (or "/" in the container's). */
   cwd?: string
 }
 

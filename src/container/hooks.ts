@@ -5,10 +5,11 @@
  * listed order. A failing hook fails the operation, except poststop, whose
  * failures are warnings.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync, statSync, type Stats } from 'node:fs'
 import { OcirtError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { loadNative } from '../native.js'
+import { JOIN_ORDER, NAMESPACE_FLAGS, PROC_NS_NAME } from '../linux/namespaces.js'
+import { loadNative, type NamespaceJoin } from '../native.js'
 import type { Hook, Hooks } from '../spec/types.js'
 import type { Status } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
@@ -24,6 +25,42 @@ function pidInContainer (pid: number): number {
   const line = /^NSpid:\s*(.*)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
   const ids = (line?.[1] ?? String(pid)).trim().split(/\s+/)
   return Number(ids[ids.length - 1])
+}
+
+/**
+ * The order a hook joins a container's namespaces in: namespaces.ts's
+ * (user first, as it owns the others; time before mount), with pid after
+ * user (setns on a pid namespace applies to children: the hook forks once
+ * more after joining).
+ */
+const HOOK_JOIN_ORDER = ['user', 'pid', ...JOIN_ORDER.filter(type => type !== 'user')]
+
+function statNamespace (path: string): Stats | undefined {
+  try {
+    return statSync(path)
+  } catch (e) {
+    // A kernel without that namespace type.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new OcirtError(`hook: ${path}: ${(e as Error).message}`)
+  }
+}
+
+/**
+ * The namespaces of process `pid` that differ from ocirt's, in join order.
+ * Those it shares are left out: joining one's own user namespace is an
+ * error, and joining the others is pointless.
+ */
+function namespacesToJoin (pid: number): NamespaceJoin[] {
+  const joins: NamespaceJoin[] = []
+  for (const type of HOOK_JOIN_ORDER) {
+    const path = `/proc/${pid}/ns/${PROC_NS_NAME[type]}`
+    const theirs = statNamespace(path)
+    if (theirs === undefined) continue
+    const ours = statNamespace(`/proc/self/ns/${PROC_NS_NAME[type]}`)
+    if (ours !== undefined && ours.ino === theirs.ino && ours.dev === theirs.dev) continue
+    joins.push({ type: NAMESPACE_FLAGS[type], path })
+  }
+  return joins
 }
 
 /**
@@ -65,6 +102,7 @@ export function runHooks (name: HookName, state: StoredState, status: Status, lo
     bundle: state.bundle,
     ...(state.annotations !== undefined ? { annotations: state.annotations } : {}),
   })
+  const namespaces = inContainer ? namespacesToJoin(state.pid) : []
   const native = loadNative()
   hooks.forEach((hook, i) => {
     const r = native.runHook({
@@ -74,7 +112,7 @@ export function runHooks (name: HookName, state: StoredState, status: Status, lo
       env: hook.env ?? [],
       stdin,
       timeoutMs: (hook.timeout ?? 0) * 1000,
-      nsPid: inContainer ? state.pid : 0,
+      namespaces,
       cwd: hookCwd(name, state),
     })
     if (r.status === 0 && !r.timedOut) return

@@ -21,7 +21,12 @@ export const NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
 }
 
 /** Joined before the others: a joined user namespace owns what is unshared after it. */
-const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
+export const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
+
+/** /proc/PID/ns/<name> of each config namespace type. */
+export const PROC_NS_NAME: Readonly<Record<string, string>> = {
+  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
+}
 
 export interface NamespacePlan {
   cloneFlags: number
