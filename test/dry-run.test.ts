@@ -2,7 +2,8 @@
 // and touches nothing: no state dir, no cgroup, no process, no mount. A
 // config that create refuses, it refuses with the same line and exit code.
 import t from 'tap'
-import { readdirSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { TapLike } from '../conformance/lib/harness.js'
 import { assertNothingLeft, bundleFor, snapshotHost } from '../conformance/lib/harness.js'
 import type { Bundle, OciSpec } from '../conformance/lib/bundle.js'
@@ -29,6 +30,11 @@ t.test('create --dry-run prints the plan and creates nothing', async t => {
       { destination: '/data-b', type: 'tmpfs', source: 'tmpfs', options: ['size=2m'] })
     spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: MEMORY_LIMIT } }
   })
+  // A create hook that would leave a mark: a dry run runs none.
+  const hookMark = join(bundle.dir, 'hook-ran')
+  const withHook = bundle.readConfig()
+  withHook.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${hookMark}`] }], createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${hookMark}`] }] }
+  bundle.writeConfig(withHook)
   const { id, cgroupPath } = idWithCgroup(t, rt, bundle, 'dryrun')
   const configured = bundle.readConfig()
   const before = snapshotHost()
@@ -50,6 +56,7 @@ t.test('create --dry-run prints the plan and creates nothing', async t => {
     t.same(plan.process.args, configured.process!.args)
   }
   t.same(readdirSync(rt.root), [], 'no state dir in --root')
+  t.notOk(existsSync(hookMark), 'no hook ran')
   await assertNothingLeft(t, rt, id, before, cgroupPath)
 })
 
