@@ -91,7 +91,8 @@ const help: Flag = { name: 'help', short: 'h', type: 'boolean', description: 'sh
 export const COMMANDS: Command[] = [
   {
     name: 'create', summary: 'create a container that waits for start', usage: '<container-id>', minArgs: 1, maxArgs: 1,
-    flags: [bundle, pidFile, consoleSocket, preserveFds, noPivot, noNewKeyring, help],
+    flags: [bundle, pidFile, consoleSocket, preserveFds, noPivot, noNewKeyring,
+      { name: 'dry-run', type: 'boolean', description: 'print the plan create would carry out on this host as JSON, and change nothing (no state, cgroup, process, mount or hook); runc cannot show this' }, help],
     load: async () => await import('../commands/create.js'),
   },
   {

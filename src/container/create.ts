@@ -8,6 +8,7 @@ import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'n
 import { randomBytes } from 'node:crypto'
 import { basename, dirname, join, resolve } from 'node:path'
 import { errorLine, OcirtError } from '../errors.js'
+import type { ContainerPlan, PlanOptions } from '../linux/plan.js'
 import { buildPlan, describeFailure } from '../linux/plan.js'
 import type { InitFailure } from '../native.js'
 import { loadNative } from '../native.js'
@@ -15,13 +16,14 @@ import type { Logger } from '../log.js'
 import { readProcStat } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
 import { newContainerState, StateStore, validateId } from '../state/store.js'
+import type { Spec } from '../spec/types.js'
 import type { Bundle } from './bundle.js'
 import { loadBundle } from './bundle.js'
 import { runHooks } from './hooks.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
 import { mark } from '../trace.js'
-import type { ContainerCgroup } from '../linux/cgroups/index.js'
+import type { CgroupPlan, ContainerCgroup } from '../linux/cgroups/index.js'
 import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
 import { placement, removeCgroup } from '../linux/cgroups/manager.js'
 
@@ -68,18 +70,35 @@ export function writePidFile (path: string, pid: number): void {
   }
 }
 
-export function createContainer (opts: CreateOptions): StoredState {
+/** What create decides before it touches the system; create --dry-run prints it. */
+export interface CreatePlan {
+  id: string
+  bundle: string
+  spec: Spec
+  store: StateStore
+  planOptions: PlanOptions
+  plan: ContainerPlan
+  cgroupPlan: CgroupPlan
+}
+
+/** Everything that can be checked before touching the system is checked here. */
+export function planCreate (opts: CreateOptions): CreatePlan {
   const id = validateId(opts.id)
   const { dir: bundle, spec } = opts.loaded ?? loadBundle(opts.bundle)
   mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
-  // Everything that can be checked before touching the system is checked here.
   const planOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless }
-  let plan = buildPlan(spec, planOptions)
+  const plan = buildPlan(spec, planOptions)
   const cgroupPlan = planCgroup(spec)
   for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
+  return { id, bundle, spec, store, planOptions, plan, cgroupPlan }
+}
+
+export function createContainer (opts: CreateOptions): StoredState {
+  const { id, bundle, spec, store, planOptions, cgroupPlan, plan: firstPlan } = planCreate(opts)
+  let plan = firstPlan
 
   store.reserve(id)
   const native = loadNative()

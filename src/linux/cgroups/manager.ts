@@ -52,6 +52,19 @@ function checkSystemdPath (cgroupsPath: string | undefined): void {
   throw new OcirtError('--systemd-cgroup: creating cgroups through systemd is not supported yet by this build of ocirt; leave the flag out to manage cgroups directly')
 }
 
+/**
+ * The cgroup createCgroup would make, computed without touching the host
+ * (create --dry-run): the same path and directories, none of them made.
+ */
+export function plannedCgroup (layout: CgroupLayout, cgroupsPath: string | undefined, id: string, systemd: boolean): ContainerCgroup {
+  const cgroup: ContainerCgroup = { version: layout.version, path: '', dirs: {}, created: [] }
+  for (const h of layout.hierarchies) {
+    cgroup.path = resolveCgroupsPath(cgroupsPath, id, h, systemd)
+    cgroup.dirs[h.key] = dirOf(h, cgroup.path)
+  }
+  return cgroup
+}
+
 /** mkdir for one level; ENOENT means a racing rmdir removed the parent: the caller makes it again. */
 function makeDir (dir: string): boolean {
   try {
