@@ -14,7 +14,7 @@ interface Features {
   ociVersionMax: string
   hooks?: string[] | null
   mountOptions?: string[] | null
-  linux?: { namespaces?: string[] | null, capabilities?: string[] | null, cgroup?: Record<string, boolean | null> | null } | null
+  linux?: { namespaces?: string[] | null, capabilities?: string[] | null, cgroup?: Record<string, boolean | null> | null, apparmor?: { enabled?: boolean | null } | null, selinux?: { enabled?: boolean | null } | null } | null
   annotations?: Record<string, string> | null
 }
 
@@ -68,4 +68,11 @@ t.test('features-linux.md: the namespaces and capabilities it lists are ones con
   const known = new Set(['cgroup', 'ipc', 'mount', 'network', 'pid', 'time', 'user', 'uts'])
   t.same((doc.linux?.namespaces ?? []).filter(n => !known.has(n)), [], 'no unknown namespace type')
   t.ok((doc.linux?.capabilities ?? []).every(c => /^CAP_[A-Z_]+$/.test(c)), 'capabilities are CAP_ names')
+})
+
+t.test('features-linux.md: apparmor and selinux "enabled" say whether the runtime supports them (as runc 1.1.5: true)', async t => {
+  const doc = await features(t)
+  // process.apparmorProfile and process.selinuxLabel are applied (src/linux/security-labels.ts), whether or not this host has the LSM.
+  t.equal(doc.linux?.apparmor?.enabled, true, 'linux.apparmor.enabled')
+  t.equal(doc.linux?.selinux?.enabled, true, 'linux.selinux.enabled')
 })

@@ -93,3 +93,30 @@ t.test('process.apparmorProfile where AppArmor is disabled: create and exec fail
   t.not(r.code, 0)
   t.match(r.stderr, /\/apparmorProfile: AppArmor is not enabled on this host/)
 })
+
+t.test('exec --apparmor and --process-label set the exec\'d process\'s labels, as the same fields in exec --process do (runc 1.1.5)', { skip: selinux || apparmor ? 'an LSM is enabled here' : false }, async t => {
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sh', '-c', WAIT_GO] })
+  t.teardown(() => writeFileSync(join(bundle.shared, 'go'), ''))
+  t.equal((await rt.run(['create', '--bundle', bundle.dir, id])).code, 0)
+  t.equal((await rt.run(['start', id])).code, 0)
+  const throughFile = async (fields: Record<string, string>) => {
+    const processJson = join(bundle.dir, 'process.json')
+    writeFileSync(processJson, JSON.stringify({ args: ['echo', 'ran'], cwd: '/', user: { uid: 0, gid: 0 }, ...fields }))
+    return rt.run(['exec', '--process', processJson, id])
+  }
+  /** What a caller sees, without the log's time= stamps. */
+  const outcome = (r: { code: number | null, stdout: string, stderr: string }) => ({ code: r.code, stdout: r.stdout, stderr: r.stderr.replace(/time="[^"]*" /g, '') })
+
+  // runc 1.1.5 here: exit 255, "apparmor failed to apply profile: write /proc/self/attr/exec: invalid argument".
+  const profileFlag = await rt.run(['exec', '--apparmor', 'ocirt-test', id, 'echo', 'ran'])
+  const profileFile = await throughFile({ apparmorProfile: 'ocirt-test' })
+  t.not(profileFlag.code, 0, 'an AppArmor profile on a host without AppArmor fails')
+  t.match(profileFlag.stderr, /\/apparmorProfile: AppArmor is not enabled on this host/)
+  t.same(outcome(profileFlag), outcome(profileFile), 'as with exec --process')
+
+  const labelFlag = await rt.run(['exec', '--process-label', 'system_u:system_r:container_t:s0', id, 'echo', 'ran'])
+  const labelFile = await throughFile({ selinuxLabel: 'system_u:system_r:container_t:s0' })
+  t.match(labelFlag.stderr, /selinuxLabel ignored: SELinux is not enabled on this host/, 'the label reaches the process plan')
+  t.equal(labelFlag.stdout, 'ran\n', 'and the process runs (the label ignored, as in create)')
+  t.same(outcome(labelFlag), outcome(labelFile), 'as with exec --process')
+})

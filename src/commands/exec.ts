@@ -46,13 +46,13 @@ function processFromFlags (ctx: CommandContext, base: Process): Process {
     }
   }
   if (ctx.flags['no-new-privs'] === true) p.noNewPrivileges = true
+  // As runc 1.1.5's exec: the flags set the process's labels; planExecLabel applies them as it does a --process file's.
+  if (typeof ctx.flags.apparmor === 'string' && ctx.flags.apparmor !== '') p.apparmorProfile = ctx.flags.apparmor
+  if (typeof ctx.flags['process-label'] === 'string' && ctx.flags['process-label'] !== '') p.selinuxLabel = ctx.flags['process-label']
   return p
 }
 
 export async function run (ctx: CommandContext): Promise<number> {
-  for (const flag of ['apparmor', 'process-label'] as const) {
-    if (typeof ctx.flags[flag] === 'string' && ctx.flags[flag] !== '') throw new UsageError(`flag --${flag} is not supported yet`)
-  }
   const id = ctx.args[0]
   let proc: Process
   if (typeof ctx.flags.process === 'string') {

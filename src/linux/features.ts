@@ -28,8 +28,10 @@ export function features (): Features {
         knownFlags: [...SECCOMP_FLAGS],
         supportedFlags: kernelSeccompFlags(),
       },
-      apparmor: { enabled: false },
-      selinux: { enabled: false },
+      // features-linux.md: whether this build supports them, not whether the
+      // host has the LSM on (security-labels.ts applies both; runc 1.1.5 says true too).
+      apparmor: { enabled: true },
+      selinux: { enabled: true },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
       netDevices: { enabled: false },
