@@ -33,5 +33,9 @@ execFileSync(bun, ['build', '--target=node', ...common, '--outfile', join(root, 
 // --no-compile-autoload-dotenv and --no-compile-autoload-bunfig: a compiled bun otherwise reads
 //   bunfig.toml and .env files from the working directory (a bundle directory under containerd)
 //   and lists every directory from / down to it; a runtime takes its environment from its caller only.
-const executableOptions = ['--splitting', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig']
+// --compile-jit-policy=10 multiplies JSC's tier-up thresholds by 10 (docs/performance.md, "Peak RSS
+//   (issue 11)"): a command runs for milliseconds, so the baseline and DFG code it used to compile
+//   for create's validator and planner cost about 3 MiB of peak RSS and saved no time; a loop that
+//   runs long (I/O forwarding in `run`) still tiers up, only later.
+const executableOptions = ['--splitting', '--no-compile-autoload-dotenv', '--no-compile-autoload-bunfig', '--compile-jit-policy=10']
 execFileSync(bun, ['build', '--compile', '--bytecode', ...executableOptions, ...common, '--outfile', join(root, 'dist/ocirt')], { stdio: 'inherit', env, cwd: root })
