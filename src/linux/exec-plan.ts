@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js'
 import type { InitPlan, NamespaceJoin } from '../native.js'
 import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
-import { NAMESPACE_FLAGS } from './namespaces.js'
+import { JOIN_ORDER, NAMESPACE_FLAGS, PROC_NS_NAME } from './namespaces.js'
 import { planProcess } from './process.js'
 import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
@@ -19,13 +19,6 @@ import { planSeccomp } from './seccomp.js'
 import { planExecLabel } from './security-labels.js'
 import { currentCaller } from './rootless.js'
 import { type HostFacts, hostFacts, rootlessByDefault } from './host-facts.js'
-
-/** /proc/PID/ns/<name> of each config namespace type. */
-const PROC_NS_NAME: Readonly<Record<string, string>> = {
-  pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
-}
-/** User first (it owns the others), mount last (after it, paths are the container's). */
-const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
 
 function setgroupsDenied (pid: number): boolean {
   try {
