@@ -69,7 +69,7 @@ t.test('exec gets the container\'s personality; execCPUAffinity in config.json i
   writeFileSync(join(bundle.shared, 'go'), '')
 })
 
-t.test('process.selinuxLabel and linux.mountLabel where SELinux is disabled: ignored with a warning (runc\'s behaviour)', { skip: selinux ? 'SELinux is enabled here' : false }, async t => {
+t.test('process.selinuxLabel and linux.mountLabel where SELinux is disabled: ignored with a warning (runc 1.1.5 refuses them: conformance/deviations.md)', { skip: selinux ? 'SELinux is enabled here' : false }, async t => {
   const r = await runShell(t, 'echo ran', spec => {
     spec.process!.selinuxLabel = 'system_u:system_r:container_t:s0:c1,c2'
     ;(spec.linux as Record<string, unknown>).mountLabel = 'system_u:object_r:container_file_t:s0:c1,c2'

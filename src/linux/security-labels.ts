@@ -5,8 +5,8 @@
  * execve to /proc/thread-self/attr/... just before exec, and mounts that take
  * an fs context get context="<mountLabel>" in their data. Where the host does
  * not have it: an AppArmor profile is an error (create cannot apply it); an
- * SELinux label is ignored with a warning (runc's behaviour: labels are a
- * no-op where SELinux is disabled).
+ * SELinux label is ignored with a warning. runc 1.1.5 refuses the label
+ * there instead (conformance/deviations.md records the difference).
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { ConfigError } from '../errors.js'
