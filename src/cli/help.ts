@@ -1,5 +1,5 @@
 /** Help text, generated from the command table. */
-import type { Command, Flag } from './table.js'
+import type { Command, Flag } from './types.js'
 import { COMMANDS, GLOBAL_FLAGS } from './table.js'
 
 function flagLines (flags: Flag[]): string {

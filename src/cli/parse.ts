@@ -5,7 +5,7 @@
  */
 import { UsageError } from '../errors.js'
 import { defaultStateRoot, resolveRootless } from './privilege.js'
-import type { Command, Flag, Globals } from './table.js'
+import type { Command, Flag, Globals } from './types.js'
 import { COMMANDS, findCommand, GLOBAL_FLAGS } from './table.js'
 
 type FlagValues = Record<string, string | boolean | string[] | undefined>

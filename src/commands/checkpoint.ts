@@ -1,5 +1,5 @@
 /** ocirt checkpoint: see container/checkpoint.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { checkpointContainer } from '../container/checkpoint.js'
 import { criuCommonFlags } from './flags.js'
 

@@ -1,5 +1,5 @@
 /** ocirt completion: a bash completion script generated from the command table. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { COMMANDS, GLOBAL_FLAGS } from '../cli/table.js'
 import { UsageError } from '../errors.js'
 import { print } from '../output.js'

@@ -1,5 +1,5 @@
 /** ocirt create: see container/create.ts; --dry-run: container/dry-run.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { createContainer } from '../container/create.js'
 import { print } from '../output.js'
 import { createOptions } from './flags.js'

@@ -1,5 +1,5 @@
 /** ocirt delete: see container/delete.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { deleteContainer } from '../container/delete.js'
 
 export function run (ctx: CommandContext): number {

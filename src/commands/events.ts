@@ -1,5 +1,5 @@
 /** ocirt events: see container/events.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { printStats, streamEvents } from '../container/events.js'
 import { UsageError } from '../errors.js'
 

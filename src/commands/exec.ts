@@ -1,6 +1,6 @@
 /** ocirt exec: see container/exec.ts. Flags override the container's process, as with runc. */
 import { readDocument } from '../container/document.js'
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
 import { TerminalProxy } from '../container/terminal-proxy.js'

@@ -1,5 +1,5 @@
 /** ocirt features: the JSON of features.md. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { features } from '../linux/features.js'
 import { print } from '../output.js'
 

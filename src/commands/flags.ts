@@ -1,5 +1,5 @@
 /** Flag values shared by several commands. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import type { CreateOptions } from '../container/create.js'
 import type { CriuCommonOptions } from '../container/criu.js'
 import { OcirtError, UsageError } from '../errors.js'

@@ -1,5 +1,5 @@
 /** ocirt kill: runtime.md "Kill". */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { killContainer, parseSignal } from '../container/signal.js'
 import { OcirtError } from '../errors.js'

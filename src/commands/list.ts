@@ -1,5 +1,5 @@
 /** ocirt list: every container under --root, as a table or JSON. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { stateJson } from '../container/state.js'
 import { UsageError } from '../errors.js'
 import { print } from '../output.js'

@@ -1,5 +1,5 @@
 /** ocirt pause: see container/pause.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { pauseContainer } from '../container/pause.js'
 
 export function run (ctx: CommandContext): number {

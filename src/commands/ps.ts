@@ -5,7 +5,7 @@
  * "The container's processes" are those in its cgroup.
  */
 import { spawnSync } from 'node:child_process'
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { containerPids } from '../container/signal.js'
 import { OcirtError, UsageError } from '../errors.js'

@@ -3,7 +3,7 @@
  * run): wait for the restored container, forwarding signals, delete it and
  * exit with its status.
  */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { deleteContainer } from '../container/delete.js'
 import { restoreContainer } from '../container/restore.js'
 import { signalInit } from '../container/signal.js'

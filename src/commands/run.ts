@@ -3,7 +3,7 @@
  * forwarding signals to it, delete it and exit with its status (128+N for a
  * signal, as runc and shells do).
  */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { createContainer } from '../container/create.js'
 import { deleteContainer } from '../container/delete.js'
 import { signalInit } from '../container/signal.js'

@@ -1,7 +1,7 @@
 /** ocirt spec: write a default config.json into the bundle (like runc spec). */
 import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { OcirtError } from '../errors.js'
 import { defaultConfig } from '../spec/default-config.js'
 

@@ -1,5 +1,5 @@
 /** ocirt start: see container/start.ts. */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { startContainer } from '../container/start.js'
 
 export function run (ctx: CommandContext): number {

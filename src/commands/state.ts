@@ -1,5 +1,5 @@
 /** ocirt state: the state JSON of runtime.md "Query State". */
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { stateJson } from '../container/state.js'
 import { print } from '../output.js'

@@ -3,7 +3,7 @@
  * --resources FILE (or - for stdin). See container/update.ts.
  */
 import { readBounded, readDocument } from '../container/document.js'
-import type { CommandContext } from '../cli/table.js'
+import type { CommandContext } from '../cli/types.js'
 import { updateContainer } from '../container/update.js'
 import { UsageError } from '../errors.js'
 import { parseResources } from '../spec/validate.js'
