@@ -13,6 +13,7 @@ import { CAPABILITIES } from '../spec/linux-names.js'
 import type { Spec } from '../spec/types.js'
 import type { CreateOptions } from './create.js'
 import { planCreate } from './create.js'
+import { jsonSafe } from '../json-safe.js'
 
 const mountOpNames = new Map<number, string>(Object.entries(MountOp).map(([name, value]) => [value, name]))
 const createKindNames = new Map<number, string>(Object.entries(CreateKind).map(([name, value]) => [value, name]))
@@ -35,16 +36,6 @@ export function dryRunCreate (opts: CreateOptions): string {
     warnings: [...plan.warnings, ...cgroupPlan.warnings],
   }
   return JSON.stringify(document, jsonSafe, 2)
-}
-
-/** bigints become strings and byte arrays their length: JSON has neither. */
-function jsonSafe (_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return value.toString()
-  if (value instanceof Uint8Array) return { bytes: value.length }
-  if (typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data)) {
-    return { bytes: (value as { data: unknown[] }).data.length }
-  }
-  return value
 }
 
 function describeNamespaces (spec: Spec): { create: Array<{ type: string, source: string }>, join: Array<{ type: string, path: string, source: string }> } {

@@ -8,7 +8,7 @@
 import { readFileSync, statSync, type Stats } from 'node:fs'
 import { OcirtError } from '../errors.js'
 import type { Logger } from '../log.js'
-import { JOIN_ORDER, NAMESPACE_FLAGS, PROC_NS_NAME } from '../linux/namespaces.js'
+import { JOIN_ORDER_WITH_PID, NAMESPACE_FLAGS, PROC_NS_NAME } from '../linux/namespaces.js'
 import { loadNative, type NamespaceJoin } from '../native.js'
 import type { Hook, Hooks } from '../spec/types.js'
 import type { Status } from '../state/status.js'
@@ -27,14 +27,6 @@ function pidInContainer (pid: number): number {
   return Number(ids[ids.length - 1])
 }
 
-/**
- * The order a hook joins a container's namespaces in: namespaces.ts's
- * (user first, as it owns the others; time before mount), with pid after
- * user (setns on a pid namespace applies to children: the hook forks once
- * more after joining).
- */
-const HOOK_JOIN_ORDER = ['user', 'pid', ...JOIN_ORDER.filter(type => type !== 'user')]
-
 function statNamespace (path: string): Stats | undefined {
   try {
     return statSync(path)
@@ -52,7 +44,7 @@ function statNamespace (path: string): Stats | undefined {
  */
 function namespacesToJoin (pid: number): NamespaceJoin[] {
   const joins: NamespaceJoin[] = []
-  for (const type of HOOK_JOIN_ORDER) {
+  for (const type of JOIN_ORDER_WITH_PID) {
     const path = `/proc/${pid}/ns/${PROC_NS_NAME[type]}`
     const theirs = statNamespace(path)
     if (theirs === undefined) continue

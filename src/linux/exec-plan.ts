@@ -11,7 +11,7 @@ import { ConfigError } from '../errors.js'
 import type { InitPlan, NamespaceJoin } from '../native.js'
 import type { Process, Spec } from '../spec/types.js'
 import type { ContainerPlan } from './plan.js'
-import { JOIN_ORDER, NAMESPACE_FLAGS, PROC_NS_NAME } from './namespaces.js'
+import { JOIN_ORDER, JOIN_ORDER_WITH_PID, NAMESPACE_FLAGS, PROC_NS_NAME } from './namespaces.js'
 import { planProcess } from './process.js'
 import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
@@ -51,7 +51,7 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   // container's pid namespace but not return to its own, owned by the
   // initial user namespace, and the kernel then refuses it new threads.
   const childJoinsPid = types.has('pid') && ((types.has('user') && !currentCaller().capSysAdmin) || facts.inUserNamespace)
-  const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? ['user', 'pid', ...JOIN_ORDER.slice(1)] : JOIN_ORDER)
+  const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? JOIN_ORDER_WITH_PID : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))
   const execLabel = planExecLabel(process, 'process', '')

@@ -23,6 +23,13 @@ export const NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
 /** Joined before the others: a joined user namespace owns what is unshared after it. */
 export const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
 
+/**
+ * JOIN_ORDER with pid right after user, for a process that forks after
+ * joining (setns on a pid namespace applies to its children only): a hook,
+ * or an exec child without the privilege to join pid from the parent.
+ */
+export const JOIN_ORDER_WITH_PID = ['user', 'pid', ...JOIN_ORDER.filter(type => type !== 'user')]
+
 /** /proc/PID/ns/<name> of each config namespace type. */
 export const PROC_NS_NAME: Readonly<Record<string, string>> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',

@@ -18,6 +18,7 @@ import { buildPlan, type PlanOptions } from '../../src/linux/plan.js'
 import type { Caller } from '../../src/linux/rootless.js'
 import { requireProcess } from '../../src/spec/semantic.js'
 import { parseConfig } from '../../src/spec/validate.js'
+import { jsonSafe } from '../../src/json-safe.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const FIXTURES = join(HERE, '..', 'fixtures', 'configs')
@@ -71,9 +72,7 @@ function fixtureText (name: string): string {
 /** The plan as JSON with the temporary bundle's path replaced, so that snapshots compare across runs. */
 function normalized (value: unknown): unknown {
   return JSON.parse(JSON.stringify(value, (key, v: unknown) => {
-    if (typeof v === 'bigint') return v.toString()
-    if (v instanceof Uint8Array) return `<${v.length} bytes>`
-    if (typeof v !== 'string') return v
+    if (typeof v !== 'string') return jsonSafe(key, v)
     // The caller's own cgroup (a bind source of the cgroup mount) is this test process's, which differs from run to run.
     const text = v.split(bundle).join('<bundle>')
     return key === 'source' ? text.replace(/^(\/sys\/fs\/cgroup\/[^/]+)(\/.*)?$/, '$1/<own cgroup>') : text
