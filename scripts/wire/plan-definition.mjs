@@ -31,7 +31,10 @@
  * its layout is ABI: SchedAttr is the kernel's struct sched_attr).
  */
 
-/** Enums shared by both sides: C++ enumerators are `prefix + name` unless a value names its own. */
+/**
+ * Enums shared by both sides: C++ enumerators are `prefix + name` unless a value names its own.
+ * @type {import('../build-wire.mjs').Enum[]}
+ */
 export const enums = [
   {
     name: 'Phase',
@@ -88,6 +91,7 @@ export const enums = [
 const VIEWS_DOC = 'NULL-terminated views of args/env, built before clone (in the stage)'
 const ROUND_TRIP = 'Field by field, for the wire round-trip check (CheckPlanWire in native/marshal.cc).'
 
+/** @type {import('../build-wire.mjs').Struct[]} */
 export const structs = [
   {
     name: 'MountStep',
