@@ -12,11 +12,13 @@ struct Key {
   bool required;
 };
 
-// The plan is built by TypeScript (src/native.ts) and read here by name: a key
-// renamed on one side only would otherwise read as "absent" and silently switch
-// a guard off (noSymlinks is the CVE-2019-16884 one). So every key the object
-// has must be one this side reads, and every key TypeScript always sets must be
-// there. A mismatch is a programming error: an exception naming struct and key.
+// The plan is built by TypeScript and read here by name. Both sides' names are
+// generated from scripts/wire/plan-definition.mjs, but an object can still stray
+// from its type at run time (a spread of a wider object, a cast), and a key read
+// as "absent" would silently switch a guard off (noSymlinks is the
+// CVE-2019-16884 one). So every key the object has must be one this side reads,
+// and every key TypeScript always sets must be there. A mismatch is a
+// programming error: an exception naming struct and key.
 void CheckKeys(const Napi::Object& o, const char* structName, std::initializer_list<Key> keys) {
   Napi::Array names = o.GetPropertyNames();
   for (uint32_t i = 0; i < names.Length(); i++) {
