@@ -18,6 +18,8 @@ npx --no-install tsc --noEmit -p . || status=1
 # rule; clang-format --dry-run -Werror names each native/ file that differs.
 echo "== lint (eslint, clang-format)"
 npx --no-install eslint . || status=1
+# src/linux/os-constants.generated.ts is what scripts/build-constants.mjs writes on this platform.
+node scripts/build-constants.mjs --check || status=1
 bash scripts/format-native.sh --check || status=1
 
 # The unit tier: the planner under fixed host facts, the plan's wire round

@@ -5,7 +5,7 @@
  */
 import { closeSync, readdirSync, readlinkSync } from 'node:fs'
 import { OcirtError, UsageError } from '../errors.js'
-import { SIGNALS, SIGRTMAX, SIGRTMIN } from '../linux/constants.js'
+import { SIGNALS, SIGRTMAX, SIGRTMIN, signalNumber } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { initIsAlive } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
@@ -28,7 +28,7 @@ export function parseSignal (text: string): number {
     if (n < SIGRTMIN || n > SIGRTMAX) throw new UsageError(`invalid signal ${text}`)
     return n
   }
-  const n = SIGNALS[`SIG${name}`]
+  const n = signalNumber(`SIG${name}`)
   if (n === undefined) throw new UsageError(`unknown signal "${text}"`)
   return n
 }

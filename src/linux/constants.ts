@@ -1,4 +1,5 @@
 /** Kernel ABI numbers for x86_64/aarch64 Linux (uapi headers), used to build plans. */
+import { SIGNALS as GENERATED_SIGNALS } from './os-constants.generated.js'
 
 export const CLONE_NEWTIME = 0x00000080
 export const CLONE_NEWNS = 0x00020000
@@ -69,13 +70,16 @@ export const RLIMITS: Readonly<Record<string, number>> = {
   RLIMIT_RTTIME: 15,
 }
 
-/** signal(7) numbers on x86_64 and aarch64. */
-export const SIGNALS: Readonly<Record<string, number>> = {
-  SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGILL: 4, SIGTRAP: 5, SIGABRT: 6, SIGIOT: 6, SIGBUS: 7, SIGFPE: 8,
-  SIGKILL: 9, SIGUSR1: 10, SIGSEGV: 11, SIGUSR2: 12, SIGPIPE: 13, SIGALRM: 14, SIGTERM: 15, SIGSTKFLT: 16,
-  SIGCHLD: 17, SIGCLD: 17, SIGCONT: 18, SIGSTOP: 19, SIGTSTP: 20, SIGTTIN: 21, SIGTTOU: 22, SIGURG: 23,
-  SIGXCPU: 24, SIGXFSZ: 25, SIGVTALRM: 26, SIGPROF: 27, SIGWINCH: 28, SIGIO: 29, SIGPOLL: 29, SIGPWR: 30,
-  SIGSYS: 31,
+/**
+ * signal(7) numbers by name: the generated table (node's os.constants.signals
+ * at build time), plus SIGCLD, glibc's old alias of SIGCHLD, which node does
+ * not list and `kill` has always accepted.
+ */
+export const SIGNALS = { ...GENERATED_SIGNALS, SIGCLD: GENERATED_SIGNALS.SIGCHLD } as const
+export type SignalName = keyof typeof SIGNALS
+
+/** The number of a signal named as in SIGNALS ("SIGKILL"), or undefined for any other string. */
+export function signalNumber (name: string): number | undefined {
+  return Object.hasOwn(SIGNALS, name) ? SIGNALS[name as SignalName] : undefined
 }
-export const SIGRTMIN = 34
-export const SIGRTMAX = 64
+export { ERRNO, SIGRTMAX, SIGRTMIN } from './os-constants.generated.js'

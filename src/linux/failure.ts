@@ -8,13 +8,10 @@
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
 import type { ContainerPlan } from './plan.js'
+import { ERRNO } from './constants.js'
 
 /** errno values the failure messages explain. */
-const EPERM = 1
-const EACCES = 13
-const EXDEV = 18
-const EINVAL = 22
-const ELOOP = 40
+const { EPERM, EACCES, EXDEV, EINVAL, ELOOP } = ERRNO
 
 export const PHASE_TEXT: Readonly<Record<number, string>> = {
   [InitPhase.Sync]: 'container init exited during setup',
@@ -178,7 +175,7 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       // runc's wording: podman maps these texts to exit codes 127 and 126.
       const name = f.message
       if (f.step === 0) return `exec: "${name}": executable file not found in $PATH`
-      if (f.errno === 13) return `exec: "${name}": permission denied`
+      if (f.errno === EACCES) return `exec: "${name}": permission denied`
       return `exec: "${name}": stat ${name}: ${reason}`
     }
     case InitPhase.Exec:

@@ -5,10 +5,10 @@
  */
 import { ConfigError } from '../errors.js'
 import { loadNative } from '../native.js'
+import { ERRNO } from './constants.js'
 import type { Arch, LinuxSeccomp, LinuxSeccompAction, LinuxSeccompArg, LinuxSeccompFlag, LinuxSeccompOperator } from '../spec/types.js'
 
-const EPERM = 1
-const ENOSYS = 38
+const { EPERM, ENOSYS } = ERRNO
 
 /** libseccomp's action values (seccomp.h): the errno goes in the low 16 bits. */
 function actionValue (action: LinuxSeccompAction, errnoRet: number | undefined): number {

@@ -23,7 +23,10 @@ export function readProcStat (pid: number): ProcStat | null {
   }
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
   // fields[0] is field 3 (state); field 22 (starttime) is fields[19].
-  return { state: fields[0], startTime: fields[19] }
+  const [state, startTime] = [fields[0], fields[19]]
+  // A line cut short matches no recorded start time: the init is not ours.
+  if (state === undefined || startTime === undefined) return null
+  return { state, startTime }
 }
 
 /** The init is still the process we created and has not exited. */

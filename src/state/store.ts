@@ -40,7 +40,7 @@ export function newContainerState (spec: Spec, id: string, bundle: string, rootf
     pid: 0,
     bundle,
     rootfs,
-    annotations: spec.annotations,
+    ...(spec.annotations !== undefined ? { annotations: spec.annotations } : {}),
     created: new Date().toISOString(),
     initStartTime: '',
     config: spec,
