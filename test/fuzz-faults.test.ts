@@ -106,7 +106,7 @@ t.test('command line: 200 random invocations of every command give success or on
     const flagCount = Math.floor(random() * 3)
     for (let f = 0; f < flagCount; f++) {
       if (random() < 0.15) { args.push(pick(['--nope', '-z', '--', '---x', '--bundle=', '-b'])); continue }
-      const flag = pick(command.flags)
+      const flag = pick(command.flags())
       args.push(`--${flag.name}`)
       if (flag.type === 'string') args.push(pick(values))
     }

@@ -34,7 +34,7 @@ export function commandHelp (c: Command): string {
     `usage: ocirt [global flags] ${c.name} [flags] ${c.usage}`.trimEnd(),
     '',
     'flags:',
-    flagLines(c.flags),
+    flagLines(c.flags()),
     '',
   ].join('\n')
 }

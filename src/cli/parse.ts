@@ -4,7 +4,8 @@
  * given as --flag VALUE or --flag=VALUE; -- ends the flags.
  */
 import { UsageError } from '../errors.js'
-import { defaultStateRoot, resolveRootless } from './privilege.js'
+import { defaultStateRoot, parseRootlessWord } from './privilege.js'
+import { rootlessByDefault } from '../linux/host-facts.js'
 import { GLOBAL_FLAGS } from './flags.js'
 import type { AnyFlagValue, Command, Flag, FlagValues, Globals } from './types.js'
 import { COMMANDS, findCommand } from './table.js'
@@ -102,14 +103,18 @@ export function parseArgv (argv: string[]): Parsed {
   const logFormat = g['log-format'] ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`flag --log-format must be text or json, not "${logFormat}"`)
   const explicitRoot = g.root
+  // A wrong word is refused for every command; `auto` is decided on first use
+  // (most commands never ask, and deciding reads /proc/self twice).
+  const rootlessWord = parseRootlessWord(g.rootless)
+  const systemdCgroup = g['systemd-cgroup'] === true
   const globals: Globals = {
     // Resolved when a command needs it: `spec` or `features` run without one.
     get root () { return explicitRoot ?? defaultStateRoot() },
-    rootless: resolveRootless(g.rootless, g['systemd-cgroup'] === true),
+    get rootless () { return rootlessWord === 'auto' ? rootlessByDefault(systemdCgroup) : rootlessWord },
     log: g.log,
     logFormat,
     debug: g.debug === true,
-    systemdCgroup: g['systemd-cgroup'] === true,
+    systemdCgroup,
     criu: g.criu ?? '/usr/sbin/criu',
   }
   const [name, ...rest] = globalScan.rest
@@ -118,7 +123,7 @@ export function parseArgv (argv: string[]): Parsed {
   if (command === undefined) {
     throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map(c => c.name).join(', ')})`)
   }
-  const scan = parseCommandFlags(rest, command.flags, command.name, command.stopAtFirstArgument === true)
+  const scan = parseCommandFlags(rest, command.flags(), command.name, command.stopAtFirstArgument === true)
   if (scan.values.help !== true) {
     if (scan.rest.length < command.minArgs) {
       throw new UsageError(`"${command.name}" needs ${command.usage}`)

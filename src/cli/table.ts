@@ -5,13 +5,13 @@
  * the hot path (create, start, state, kill, delete) loads nothing it does not use.
  */
 import { checkpointFlags, createFlags, deleteFlags, eventsFlags, execFlags, helpOnlyFlags, killFlags, listFlags, psFlags, restoreFlags, runFlags, specFlags, updateFlags } from './flags.js'
-import type { Command, Flag } from './types.js'
+import type { Command, FlagDeclaration } from './types.js'
 
 /**
  * A table entry, checked at compile time: the command's module must take the
  * values of the flags the entry declares (CommandModule's `run`).
  */
-export function command<F extends readonly Flag[]> (entry: Command<F>): Command { return entry }
+export function command<F extends FlagDeclaration> (entry: Command<F>): Command { return entry }
 
 export const COMMANDS: Command[] = [
   command({

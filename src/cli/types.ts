@@ -23,7 +23,7 @@ export interface Globals {
   /** --root, or its default for the caller; throws a UsageError if there is none. */
   readonly root: string
   /** --rootless resolved: ocirt has no privilege over cgroups. */
-  rootless: boolean
+  readonly rootless: boolean
   log: string | undefined
   logFormat: 'text' | 'json'
   debug: boolean
@@ -52,22 +52,25 @@ export type FlagValues<F extends readonly Flag[]> = string extends F[number]['na
   ? Record<string, AnyFlagValue>
   : { [X in F[number] as X['name']]: FlagValue<X> }
 
+/** A command's flag list, built when it is first needed (src/cli/flags.ts). */
+export type FlagDeclaration = () => readonly Flag[]
+
 /** The positional arguments of a command that names one container: <container-id>. */
 export type ContainerArgs = [id: string]
 
 /**
- * `F`: the command's flag list (src/cli/flags.ts), which types `flags`.
+ * `F`: the command's flag declaration (src/cli/flags.ts), which types `flags`.
  * `A`: its positional arguments as its usage in the table describes them,
  * e.g. ContainerArgs; parseArgv refuses fewer than minArgs or more than maxArgs.
  */
-export interface CommandContext<F extends readonly Flag[] = readonly Flag[], A extends readonly string[] = string[]> {
+export interface CommandContext<F extends FlagDeclaration = FlagDeclaration, A extends readonly string[] = string[]> {
   globals: Globals
-  flags: FlagValues<F>
+  flags: FlagValues<ReturnType<F>>
   args: A
   log: Logger
 }
 
-export interface CommandModule<F extends readonly Flag[] = readonly Flag[]> {
+export interface CommandModule<F extends FlagDeclaration = FlagDeclaration> {
   /**
    * Returns the exit code. A method, so that its parameter is checked both
    * ways: a module typed for its own flags is a CommandModule for the table
@@ -77,8 +80,8 @@ export interface CommandModule<F extends readonly Flag[] = readonly Flag[]> {
   run (ctx: CommandContext<F>): Promise<number> | number
 }
 
-/** One entry of the table; `F` is its flag list. */
-export interface Command<F extends readonly Flag[] = readonly Flag[]> {
+/** One entry of the table; `F` declares its flags. */
+export interface Command<F extends FlagDeclaration = FlagDeclaration> {
   name: string
   summary: string
   /** Positional arguments, for help: "<container-id> [signal]" */

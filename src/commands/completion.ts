@@ -11,7 +11,7 @@ export function run (ctx: CommandContext<typeof helpOnlyFlags>): number {
   const shell = ctx.args[0] ?? 'bash'
   if (shell !== 'bash') throw new UsageError(`completion: only bash is supported, not "${shell}"`)
   const flagWords = (flags: readonly Flag[]) => flags.map(f => `--${f.name}`).join(' ')
-  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags)}" ;;`).join('\n')
+  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags())}" ;;`).join('\n')
   print(`# bash completion for ocirt (source it, or put it in /etc/bash_completion.d/ocirt)
 _ocirt() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" words i

@@ -25,7 +25,7 @@ function parseInteger (flag: string, text: string): number {
 }
 
 /** runc's update flags → where each lands in linux.resources. */
-const FLAG_FIELDS: ReadonlyArray<[flag: Exclude<(typeof updateFlags)[number]['name'], 'resources' | 'help'>, section: 'memory' | 'cpu' | 'pids' | 'blockIO', field: string, parse: 'bytes' | 'int' | 'string']> = [
+const FLAG_FIELDS: ReadonlyArray<[flag: Exclude<ReturnType<typeof updateFlags>[number]['name'], 'resources' | 'help'>, section: 'memory' | 'cpu' | 'pids' | 'blockIO', field: string, parse: 'bytes' | 'int' | 'string']> = [
   ['memory', 'memory', 'limit', 'bytes'],
   ['memory-reservation', 'memory', 'reservation', 'bytes'],
   ['memory-swap', 'memory', 'swap', 'bytes'],

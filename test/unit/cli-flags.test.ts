@@ -27,7 +27,7 @@ t.test('create: given values, defaults and absent flags', async t => {
 })
 
 t.test('exec: repeatable flags collect in order, the command line stays arguments', async t => {
-  const { values, rest } = parseCommandFlags(['-e', 'A=1', '--env=B=2', '--cap', 'CAP_KILL', '-t', 'c1', 'sh', '-c', 'true'], execFlags, 'exec', true)
+  const { values, rest } = parseCommandFlags(['-e', 'A=1', '--env=B=2', '--cap', 'CAP_KILL', '-t', 'c1', 'sh', '-c', 'true'], execFlags(), 'exec', true)
   t.same(values.env, ['A=1', 'B=2'])
   t.same(values.cap, ['CAP_KILL'])
   t.same(values['additional-gids'], [])
@@ -61,8 +61,9 @@ t.test('every command fills every flag it declares, with a value of its kind', a
   for (const c of COMMANDS) {
     const args = Array.from({ length: c.minArgs }, () => 'c1')
     const flags = parseArgv([c.name, ...args]).flags
-    t.same(Object.keys(flags), c.flags.map(f => f.name), c.name)
-    for (const f of c.flags) {
+    const declared = c.flags()
+    t.same(Object.keys(flags), declared.map(f => f.name), c.name)
+    for (const f of declared) {
       const value = flags[f.name]
       const expected = f.type === 'boolean' ? false : f.multiple === true ? [] : f.default
       t.same(value, expected, `${c.name} --${f.name}`)
