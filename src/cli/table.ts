@@ -1,8 +1,9 @@
 /**
- * Every command and flag of ocirt, defined once. Parsing (parse.ts), help
- * (help.ts) and shell completion (commands/completion.ts) all read this
- * table, and a command's code is imported only when that command runs, so
- * the hot path (create, start, state, kill, delete) loads nothing it does not use.
+ * Every command of ocirt, defined once, with its flags (declared in
+ * flags.ts). Parsing (parse.ts), help (help.ts) and shell completion
+ * (commands/completion.ts) all read this table, and a command's code is
+ * imported only when that command runs, so the hot path (create, start,
+ * state, kill, delete) loads nothing it does not use.
  */
 import { checkpointFlags, createFlags, deleteFlags, eventsFlags, execFlags, helpOnlyFlags, killFlags, listFlags, psFlags, restoreFlags, runFlags, specFlags, updateFlags } from './flags.js'
 import type { Command, FlagDeclaration } from './types.js'
