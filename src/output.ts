@@ -4,12 +4,30 @@
  */
 import { writeSync } from 'node:fs'
 
+/** Only 7-bit characters: a string whose length is its length in UTF-8 bytes. */
+const ASCII = /^[\x00-\x7f]*$/
+
 export function print (text: string): void {
-  const buf = Buffer.from(text.endsWith('\n') ? text : `${text}\n`)
+  const line = text.endsWith('\n') ? text : `${text}\n`
+  // Most output (versions, state JSON, ids) is ASCII, written as a string;
+  // other text as UTF-8 bytes from TextEncoder. Not Buffer: a chunk that names
+  // Buffer loads bun's node:buffer module, and the first Buffer made costs a
+  // process 0.6 M instructions, a quarter of ocirt's start-up (issue 11,
+  // docs/performance.md "Start-up").
+  if (ASCII.test(line)) {
+    writeAll(line.length, off => writeSync(1, off === 0 ? line : line.slice(off)))
+    return
+  }
+  const bytes = new TextEncoder().encode(line)
+  writeAll(bytes.length, off => writeSync(1, bytes, off))
+}
+
+/** Calls `write` (which returns how many bytes it wrote from `off`) until `length` bytes are out. */
+function writeAll (length: number, write: (off: number) => number): void {
   let off = 0
-  while (off < buf.length) {
+  while (off < length) {
     try {
-      off += writeSync(1, buf, off)
+      off += write(off)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
     }

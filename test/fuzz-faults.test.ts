@@ -106,7 +106,7 @@ t.test('command line: 200 random invocations of every command give success or on
     const flagCount = Math.floor(random() * 3)
     for (let f = 0; f < flagCount; f++) {
       if (random() < 0.15) { args.push(pickOne(['--nope', '-z', '--', '---x', '--bundle=', '-b'])); continue }
-      const flag = pickOne(command.flags)
+      const flag = pickOne(command.flags())
       args.push(`--${flag.name}`)
       if (flag.type === 'string') args.push(pickOne(values))
     }

@@ -1,11 +1,12 @@
 /** Help text, generated from the command table. */
 import type { Command, Flag } from './types.js'
-import { COMMANDS, GLOBAL_FLAGS } from './table.js'
+import { GLOBAL_FLAGS } from './flags.js'
+import { COMMANDS } from './table.js'
 
-function flagLines (flags: Flag[]): string {
-  const left = flags.map(f => `  ${f.short !== undefined ? `-${f.short}, ` : '    '}--${f.name}${f.valueName !== undefined ? ` ${f.valueName}` : ''}`)
-  const width = Math.max(...left.map(l => l.length)) + 2
-  return flags.map((f, i) => `${left[i].padEnd(width)}${f.description}${f.default !== undefined ? ` (default: ${f.default})` : ''}`).join('\n')
+function flagLines (flags: readonly Flag[]): string {
+  const rows = flags.map(f => ({ flag: f, left: `  ${f.short !== undefined ? `-${f.short}, ` : '    '}--${f.name}${f.valueName !== undefined ? ` ${f.valueName}` : ''}` }))
+  const width = Math.max(...rows.map(r => r.left.length)) + 2
+  return rows.map(({ flag: f, left }) => `${left.padEnd(width)}${f.description}${f.default !== undefined ? ` (default: ${f.default})` : ''}`).join('\n')
 }
 
 export function mainHelp (): string {
@@ -33,7 +34,7 @@ export function commandHelp (c: Command): string {
     `usage: ocirt [global flags] ${c.name} [flags] ${c.usage}`.trimEnd(),
     '',
     'flags:',
-    flagLines(c.flags),
+    flagLines(c.flags()),
     '',
   ].join('\n')
 }

@@ -4,22 +4,26 @@
  * given as --flag VALUE or --flag=VALUE; -- ends the flags.
  */
 import { UsageError } from '../errors.js'
-import { defaultStateRoot, resolveRootless } from './privilege.js'
-import type { Command, Flag, Globals } from './types.js'
-import { COMMANDS, findCommand, GLOBAL_FLAGS } from './table.js'
+import { defaultStateRoot, parseRootlessWord } from './privilege.js'
+import { rootlessByDefault } from '../linux/host-facts.js'
+import { GLOBAL_FLAGS } from './flags.js'
+import type { AnyFlagValue, Command, Flag, FlagValues, Globals } from './types.js'
+import { COMMANDS, findCommand } from './table.js'
 
-type FlagValues = Record<string, string | boolean | string[] | undefined>
+/** The flags given on the command line, by name; an absent flag has no key. */
+type GivenFlags<F extends readonly Flag[]> = Partial<FlagValues<F>>
 
 export interface Parsed {
   globals: Globals
-  globalFlags: FlagValues
+  globalFlags: GivenFlags<typeof GLOBAL_FLAGS>
   command: Command | undefined
-  flags: FlagValues
+  flags: FlagValues<readonly Flag[]>
   args: string[]
 }
 
 interface FlagScan {
-  values: FlagValues
+  /** By flag name; typed by parseCommandFlags and parseArgv, which know the list. */
+  values: Record<string, AnyFlagValue>
   rest: string[]
 }
 
@@ -27,11 +31,11 @@ interface FlagScan {
  * Reads flags from the front of argv until the first argument (or all of
  * argv when `interleaved`, where flags and arguments may mix).
  */
-function scanFlags (argv: string[], flags: Flag[], where: string, interleaved: boolean): FlagScan {
-  const values: FlagValues = {}
+function scanFlags (argv: string[], flags: readonly Flag[], where: string, interleaved: boolean): FlagScan {
+  const values: Record<string, AnyFlagValue> = {}
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]
+    const token = argv[i] ?? ''
     if (token === '--') { rest.push(...argv.slice(i + 1)); break }
     if (!token.startsWith('-') || token === '-') {
       if (!interleaved) { rest.push(...argv.slice(i)); break }
@@ -62,29 +66,56 @@ function scanFlags (argv: string[], flags: Flag[], where: string, interleaved: b
       value = token.slice(eq + 1)
     } else {
       if (i + 1 >= argv.length) throw new UsageError(`flag --${flag.name} needs a value (${flag.valueName ?? 'VALUE'})`)
-      value = argv[++i]
+      value = argv[++i] ?? ''
     }
-    if (flag.multiple === true) values[flag.name] = [...(values[flag.name] as string[] | undefined ?? []), value]
-    else values[flag.name] = value
+    if (flag.multiple === true) {
+      const earlier = values[flag.name]
+      values[flag.name] = [...(Array.isArray(earlier) ? earlier : []), value]
+    } else {
+      values[flag.name] = value
+    }
   }
   return { values, rest }
 }
 
+/**
+ * `argv` (after the command's name) against one command's flags, with every
+ * absent flag filled: a boolean false, a repeatable flag [], a string its
+ * default or undefined (FlagValues).
+ */
+export function parseCommandFlags<F extends readonly Flag[]> (argv: string[], flags: F, command: string, stopAtFirstArgument: boolean): { values: FlagValues<F>, rest: string[] } {
+  const { values, rest } = scanFlags(argv, flags, `"${command}"`, !stopAtFirstArgument)
+  for (const flag of flags) {
+    if (Object.hasOwn(values, flag.name)) continue
+    values[flag.name] = flag.type === 'boolean' ? false : flag.multiple === true ? [] : flag.default
+  }
+  // scanFlags gave each flag of `flags` a value of its kind (a string, true
+  // or false, or a list for a repeatable one) and the loop filled the rest:
+  // which is what FlagValues<F> says.
+  return { values: values as FlagValues<F>, rest }
+}
+
 export function parseArgv (argv: string[]): Parsed {
   const globalScan = scanFlags(argv, GLOBAL_FLAGS, 'ocirt', false)
-  const g = globalScan.values
-  const logFormat = (g['log-format'] as string | undefined) ?? 'text'
+  // As in parseCommandFlags, but without defaults (below): an absent flag has no value.
+  const g = globalScan.values as GivenFlags<typeof GLOBAL_FLAGS>
+  // Global flags keep no defaults from the table: --root's depends on the caller.
+  const logFormat = g['log-format'] ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`flag --log-format must be text or json, not "${logFormat}"`)
-  const explicitRoot = g.root as string | undefined
+  const explicitRoot = g.root
+  // A wrong word is refused for every command; `auto` is decided on first use
+  // (most commands never ask, and deciding reads /proc/self twice).
+  const rootlessWord = parseRootlessWord(g.rootless)
+  const systemdCgroup = g['systemd-cgroup'] === true
   const globals: Globals = {
     // Resolved when a command needs it: `spec` or `features` run without one.
     get root () { return explicitRoot ?? defaultStateRoot() },
-    rootless: resolveRootless(g.rootless as string | undefined, g['systemd-cgroup'] === true),
-    log: g.log as string | undefined,
+    get rootless () { return rootlessWord === 'auto' ? rootlessByDefault(systemdCgroup) : rootlessWord },
+    log: g.log,
     logFormat,
     debug: g.debug === true,
-    systemdCgroup: g['systemd-cgroup'] === true,
-    criu: (g.criu as string | undefined) ?? '/usr/sbin/criu',
+    systemdCgroup,
+    criu: g.criu ?? '/usr/sbin/criu',
   }
   const [name, ...rest] = globalScan.rest
   if (name === undefined) return { globals, globalFlags: g, command: undefined, flags: {}, args: [] }
@@ -92,12 +123,7 @@ export function parseArgv (argv: string[]): Parsed {
   if (command === undefined) {
     throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map(c => c.name).join(', ')})`)
   }
-  let scan: FlagScan
-  if (command.stopAtFirstArgument === true) {
-    scan = scanFlags(rest, command.flags, `"${command.name}"`, false)
-  } else {
-    scan = scanFlags(rest, command.flags, `"${command.name}"`, true)
-  }
+  const scan = parseCommandFlags(rest, command.flags(), command.name, command.stopAtFirstArgument === true)
   if (scan.values.help !== true) {
     if (scan.rest.length < command.minArgs) {
       throw new UsageError(`"${command.name}" needs ${command.usage}`)

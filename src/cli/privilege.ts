@@ -38,8 +38,17 @@ const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
  * root, or is root of a user namespace (host-facts.ts).
  */
 export function resolveRootless (flag: string | undefined, systemdCgroup = false, facts: HostFacts = hostFacts()): boolean {
+  const word = parseRootlessWord(flag)
+  return word === 'auto' ? rootlessByDefault(systemdCgroup, facts) : word
+}
+
+/**
+ * --rootless's word alone: true, false or 'auto', which needs the host's
+ * facts (read from /proc) and is decided only when a command asks (parse.ts).
+ */
+export function parseRootlessWord (flag: string | undefined): boolean | 'auto' {
   const word = flag ?? 'auto'
-  if (word === '' || word.toLowerCase() === 'auto') return rootlessByDefault(systemdCgroup, facts)
+  if (word === '' || word.toLowerCase() === 'auto') return 'auto'
   if (TRUE_WORDS.has(word)) return true
   if (FALSE_WORDS.has(word)) return false
   throw new UsageError(`flag --rootless must be true, false or auto, not "${word}"`)

@@ -7,6 +7,7 @@
 import type { Logger } from '../log.js'
 
 export interface Flag {
+  /** --name; also the key of the flag's value in CommandContext.flags. */
   name: string
   short?: string
   type: 'string' | 'boolean'
@@ -22,7 +23,7 @@ export interface Globals {
   /** --root, or its default for the caller; throws a UsageError if there is none. */
   readonly root: string
   /** --rootless resolved: ocirt has no privilege over cgroups. */
-  rootless: boolean
+  readonly rootless: boolean
   log: string | undefined
   logFormat: 'text' | 'json'
   debug: boolean
@@ -31,27 +32,64 @@ export interface Globals {
   criu: string
 }
 
-export interface CommandContext {
+/** What parsing gives a flag that `F` declares: see FlagValues. */
+export type FlagValue<F extends Flag> =
+  F extends { type: 'boolean' } ? boolean
+    : F extends { multiple: true } ? string[]
+      : F extends { default: string } ? string
+        : string | undefined
+
+/** Any flag's value, for code that handles every command's flags alike (parse, dispatch). */
+export type AnyFlagValue = string | boolean | string[] | undefined
+
+/**
+ * The values of a list of flags, by name, as parseArgv fills them: a boolean
+ * is false when absent, a repeatable flag an empty list, a string its
+ * default, or undefined where it has none. For the general `Flag[]` (string
+ * names), every value is AnyFlagValue.
+ */
+export type FlagValues<F extends readonly Flag[]> = string extends F[number]['name']
+  ? Record<string, AnyFlagValue>
+  : { [X in F[number] as X['name']]: FlagValue<X> }
+
+/** A command's flag list, built when it is first needed (src/cli/flags.ts). */
+export type FlagDeclaration = () => readonly Flag[]
+
+/** The positional arguments of a command that names one container: <container-id>. */
+export type ContainerArgs = [id: string]
+
+/**
+ * `F`: the command's flag declaration (src/cli/flags.ts), which types `flags`.
+ * `A`: its positional arguments as its usage in the table describes them,
+ * e.g. ContainerArgs; parseArgv refuses fewer than minArgs or more than maxArgs.
+ */
+export interface CommandContext<F extends FlagDeclaration = FlagDeclaration, A extends readonly string[] = string[]> {
   globals: Globals
-  flags: Record<string, string | boolean | string[] | undefined>
-  args: string[]
+  flags: FlagValues<ReturnType<F>>
+  args: A
   log: Logger
 }
 
-export interface CommandModule {
-  /** Returns the exit code. */
-  run: (ctx: CommandContext) => Promise<number> | number
+export interface CommandModule<F extends FlagDeclaration = FlagDeclaration> {
+  /**
+   * Returns the exit code. A method, so that its parameter is checked both
+   * ways: a module typed for its own flags is a CommandModule for the table
+   * (whose values parseArgv builds from the same list), while a module typed
+   * for another command's flags is not (table.ts, `command`).
+   */
+  run (ctx: CommandContext<F>): Promise<number> | number
 }
 
-export interface Command {
+/** One entry of the table; `F` declares its flags. */
+export interface Command<F extends FlagDeclaration = FlagDeclaration> {
   name: string
   summary: string
   /** Positional arguments, for help: "<container-id> [signal]" */
   usage: string
   minArgs: number
   maxArgs: number
-  flags: Flag[]
+  flags: F
   /** Everything after the first positional argument is arguments (exec's command line). */
   stopAtFirstArgument?: boolean
-  load: () => Promise<CommandModule>
+  load: () => Promise<CommandModule<F>>
 }

@@ -1,18 +1,19 @@
 /** ocirt checkpoint: see container/checkpoint.ts. */
-import type { CommandContext } from '../cli/types.js'
+import type { checkpointFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { checkpointContainer } from '../container/checkpoint.js'
-import { criuCommonFlags } from './flags.js'
+import { criuCommonOptions } from './flags.js'
 
-export function run (ctx: CommandContext): number {
+export function run (ctx: CommandContext<typeof checkpointFlags, ContainerArgs>): number {
   const f = ctx.flags
   checkpointContainer({
-    ...criuCommonFlags(ctx),
+    ...criuCommonOptions(ctx),
     id: ctx.args[0],
-    parentPath: f['parent-path'] as string | undefined,
-    leaveRunning: f['leave-running'] === true,
-    preDump: f['pre-dump'] === true,
-    autoDedup: f['auto-dedup'] === true,
-    pageServer: f['page-server'] as string | undefined,
+    parentPath: f['parent-path'],
+    leaveRunning: f['leave-running'],
+    preDump: f['pre-dump'],
+    autoDedup: f['auto-dedup'],
+    pageServer: f['page-server'],
   })
   return 0
 }

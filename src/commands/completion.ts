@@ -1,14 +1,17 @@
 /** ocirt completion: a bash completion script generated from the command table. */
+import type { helpOnlyFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
-import { COMMANDS, GLOBAL_FLAGS } from '../cli/table.js'
+import { GLOBAL_FLAGS } from '../cli/flags.js'
+import { COMMANDS } from '../cli/table.js'
+import type { Flag } from '../cli/types.js'
 import { UsageError } from '../errors.js'
 import { print } from '../output.js'
 
-export function run (ctx: CommandContext): number {
+export function run (ctx: CommandContext<typeof helpOnlyFlags>): number {
   const shell = ctx.args[0] ?? 'bash'
   if (shell !== 'bash') throw new UsageError(`completion: only bash is supported, not "${shell}"`)
-  const flagWords = (flags: typeof GLOBAL_FLAGS) => flags.map(f => `--${f.name}`).join(' ')
-  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags)}" ;;`).join('\n')
+  const flagWords = (flags: readonly Flag[]) => flags.map(f => `--${f.name}`).join(' ')
+  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags())}" ;;`).join('\n')
   print(`# bash completion for ocirt (source it, or put it in /etc/bash_completion.d/ocirt)
 _ocirt() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" words i

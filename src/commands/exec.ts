@@ -1,5 +1,6 @@
 /** ocirt exec: see container/exec.ts. Flags override the container's process, as with runc. */
 import { readDocument } from '../container/document.js'
+import type { execFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
@@ -9,31 +10,34 @@ import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import type { Process } from '../spec/types.js'
 import { parseProcess } from '../spec/validate.js'
-import { flagValues, preserveFdsFlag } from './flags.js'
+import { preserveFdsFlag } from './flags.js'
 import { FORWARDED_SIGNALS } from './run.js'
 
 /** The process from the command line: the container's process with args and the flags' overrides. */
-function processFromFlags (ctx: CommandContext, base: Process): Process {
+/** exec's flags and its arguments: the container and the command line to run. */
+type ExecContext = CommandContext<typeof execFlags, [id: string, ...command: string[]]>
+
+function processFromFlags (ctx: ExecContext, base: Process): Process {
   const args = ctx.args.slice(1)
   if (args.length === 0) throw new UsageError('"exec" needs a command to run, or --process FILE')
   const p: Process = structuredClone(base)
   p.args = args
-  p.terminal = ctx.flags.tty === true
-  p.env = [...(p.env ?? []), ...flagValues(ctx.flags.env)]
-  if (typeof ctx.flags.cwd === 'string') p.cwd = ctx.flags.cwd
-  if (typeof ctx.flags.user === 'string') {
+  p.terminal = ctx.flags.tty
+  p.env = [...(p.env ?? []), ...ctx.flags.env]
+  if (ctx.flags.cwd !== undefined) p.cwd = ctx.flags.cwd
+  if (ctx.flags.user !== undefined) {
     const m = /^(\d+)(?::(\d+))?$/.exec(ctx.flags.user)
     if (m === null) throw new UsageError(`flag --user takes UID[:GID] (numbers), not "${ctx.flags.user}"`)
     p.user = { ...p.user, uid: Number(m[1]), gid: m[2] !== undefined ? Number(m[2]) : 0 }
   }
-  const gids = flagValues(ctx.flags['additional-gids'])
+  const gids = ctx.flags['additional-gids']
   if (gids.length > 0) {
     p.user = { ...(p.user ?? { uid: 0, gid: 0 }), additionalGids: gids.map(g => {
       if (!/^\d+$/.test(g)) throw new UsageError(`flag --additional-gids takes a number, not "${g}"`)
       return Number(g)
     }) }
   }
-  const caps = flagValues(ctx.flags.cap)
+  const caps = ctx.flags.cap
   if (caps.length > 0) {
     const c = p.capabilities ?? {}
     // As runc: added to bounding, effective and permitted, and ambient only where inheritable is set.
@@ -45,17 +49,17 @@ function processFromFlags (ctx: CommandContext, base: Process): Process {
       ...(c.inheritable !== undefined ? { ambient: [...(c.ambient ?? []), ...caps] } : {}),
     }
   }
-  if (ctx.flags['no-new-privs'] === true) p.noNewPrivileges = true
+  if (ctx.flags['no-new-privs']) p.noNewPrivileges = true
   // As runc 1.1.5's exec: the flags set the process's labels; planExecLabel applies them as it does a --process file's.
-  if (typeof ctx.flags.apparmor === 'string' && ctx.flags.apparmor !== '') p.apparmorProfile = ctx.flags.apparmor
-  if (typeof ctx.flags['process-label'] === 'string' && ctx.flags['process-label'] !== '') p.selinuxLabel = ctx.flags['process-label']
+  if (ctx.flags.apparmor !== undefined && ctx.flags.apparmor !== '') p.apparmorProfile = ctx.flags.apparmor
+  if (ctx.flags['process-label'] !== undefined && ctx.flags['process-label'] !== '') p.selinuxLabel = ctx.flags['process-label']
   return p
 }
 
-export async function run (ctx: CommandContext): Promise<number> {
+export async function run (ctx: ExecContext): Promise<number> {
   const id = ctx.args[0]
   let proc: Process
-  if (typeof ctx.flags.process === 'string') {
+  if (ctx.flags.process !== undefined) {
     if (ctx.args.length > 1) throw new UsageError('"exec" takes either --process FILE or a command, not both')
     proc = parseProcess(readDocument(ctx.flags.process, 'exec --process'), ctx.flags.process)
   } else {
@@ -65,19 +69,19 @@ export async function run (ctx: CommandContext): Promise<number> {
   }
   // The process may be born of a child that exits at once (rootless: it forks
   // into the container's pid namespace): as a subreaper we still get it.
-  if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
-  const consoleSocket = ctx.flags['console-socket'] as string | undefined
+  if (!ctx.flags.detach) loadNative().setChildSubreaper()
+  const consoleSocket = ctx.flags['console-socket']
   // As runc exec -t in the foreground without --console-socket (and as `run`):
   // ocirt takes the pty master itself and copies between it and its stdio.
-  const proxy = ctx.flags.detach !== true && consoleSocket === undefined && proc.terminal === true ? new TerminalProxy() : undefined
+  const proxy = !ctx.flags.detach && consoleSocket === undefined && proc.terminal === true ? new TerminalProxy() : undefined
   let pid: number
   try {
     pid = execProcess({
       root: ctx.globals.root,
       id,
       process: proc,
-      pidFile: ctx.flags['pid-file'] as string | undefined,
-      preserveFds: preserveFdsFlag(ctx.flags),
+      pidFile: ctx.flags['pid-file'],
+      preserveFds: preserveFdsFlag(ctx.flags['preserve-fds']),
       noNewKeyring: false,
       consoleSocket: proxy?.socketPath ?? consoleSocket,
       log: ctx.log,
@@ -87,7 +91,7 @@ export async function run (ctx: CommandContext): Promise<number> {
     proxy?.close()
     throw e
   }
-  if (ctx.flags.detach === true) return 0
+  if (ctx.flags.detach) return 0
   // The process runs: its warnings need not wait until it exits.
   ctx.log.flushWarnings()
   const native = loadNative()

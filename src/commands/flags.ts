@@ -1,12 +1,13 @@
 /** Flag values shared by several commands. */
-import type { CommandContext } from '../cli/types.js'
+import type { createCommonFlags, criuCommonFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import type { CreateOptions } from '../container/create.js'
 import type { CriuCommonOptions } from '../container/criu.js'
 import { OcirtError, UsageError } from '../errors.js'
 import { loadNative } from '../native.js'
 
-export function preserveFdsFlag (flags: CommandContext['flags']): number {
-  const text = (flags['preserve-fds'] as string | undefined) ?? '0'
+/** --preserve-fds's value (create, run, exec) as a checked count. */
+export function preserveFdsFlag (text: string): number {
   if (!/^\d+$/.test(text)) throw new UsageError(`flag --preserve-fds takes a number, not "${text}"`)
   const count = Number(text)
   requireInheritedFds(count)
@@ -33,41 +34,36 @@ function requireInheritedFds (count: number): void {
 }
 
 /** create's and run's common flags, as createContainer takes them. */
-export function createOptions (ctx: CommandContext): CreateOptions {
+export function createOptions (ctx: CommandContext<typeof createCommonFlags, ContainerArgs>): CreateOptions {
   return {
     root: ctx.globals.root,
     id: ctx.args[0],
-    bundle: ctx.flags.bundle as string | undefined,
-    pidFile: ctx.flags['pid-file'] as string | undefined,
-    consoleSocket: ctx.flags['console-socket'] as string | undefined,
-    preserveFds: preserveFdsFlag(ctx.flags),
-    noPivot: ctx.flags['no-pivot'] === true,
-    noNewKeyring: ctx.flags['no-new-keyring'] === true,
+    bundle: ctx.flags.bundle,
+    pidFile: ctx.flags['pid-file'],
+    consoleSocket: ctx.flags['console-socket'],
+    preserveFds: preserveFdsFlag(ctx.flags['preserve-fds']),
+    noPivot: ctx.flags['no-pivot'],
+    noNewKeyring: ctx.flags['no-new-keyring'],
     systemdCgroup: ctx.globals.systemdCgroup,
     rootless: ctx.globals.rootless,
     log: ctx.log,
   }
 }
 
-/** A flag's values, whether given once or repeated. */
-export function flagValues (value: string | boolean | string[] | undefined): string[] {
-  return Array.isArray(value) ? value : typeof value === 'string' ? [value] : []
-}
-
-/** checkpoint's and restore's common flags (criuCommon in cli/table.ts). */
-export function criuCommonFlags (ctx: CommandContext): CriuCommonOptions & { root: string, criu: string, imagePath: string | undefined, workPath: string | undefined, log: CommandContext['log'] } {
+/** checkpoint's and restore's common flags (criuCommonFlags in cli/flags.ts). */
+export function criuCommonOptions (ctx: CommandContext<typeof criuCommonFlags>): CriuCommonOptions & { root: string, criu: string, imagePath: string | undefined, workPath: string | undefined, log: CommandContext['log'] } {
   const f = ctx.flags
   return {
     root: ctx.globals.root,
     criu: ctx.globals.criu,
-    imagePath: f['image-path'] as string | undefined,
-    workPath: f['work-path'] as string | undefined,
-    tcpEstablished: f['tcp-established'] === true,
-    extUnixSk: f['ext-unix-sk'] === true,
-    shellJob: f['shell-job'] === true,
-    fileLocks: f['file-locks'] === true,
-    manageCgroupsMode: f['manage-cgroups-mode'] as string | undefined,
-    emptyNs: flagValues(f['empty-ns']),
+    imagePath: f['image-path'],
+    workPath: f['work-path'],
+    tcpEstablished: f['tcp-established'],
+    extUnixSk: f['ext-unix-sk'],
+    shellJob: f['shell-job'],
+    fileLocks: f['file-locks'],
+    manageCgroupsMode: f['manage-cgroups-mode'],
+    emptyNs: f['empty-ns'],
     log: ctx.log,
   }
 }

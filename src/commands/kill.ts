@@ -1,16 +1,17 @@
 /** ocirt kill: runtime.md "Kill". */
+import type { killFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { killContainer, parseSignal } from '../container/signal.js'
 import { OcirtError } from '../errors.js'
 import { mark } from '../trace.js'
 
-export function run (ctx: CommandContext): number {
+export function run (ctx: CommandContext<typeof killFlags, [id: string, ...signal: string[]]>): number {
   // As runc: signal 0 (kill(2)'s existence check) delivers nothing; exit 0 says the container is alive.
   const signal = ctx.args[1] === '0' ? 0 : parseSignal(ctx.args[1] ?? 'SIGTERM')
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
   mark('lookup')
-  const all = ctx.flags.all === true
+  const all = ctx.flags.all
   // runtime.md: only a created or running container may be signalled.
   if (status !== 'created' && status !== 'running' && status !== 'paused') {
     // As runc 1.1.5: `kill --all` of a stopped container signals whatever is

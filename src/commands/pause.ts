@@ -1,8 +1,9 @@
 /** ocirt pause: see container/pause.ts. */
-import type { CommandContext } from '../cli/types.js'
+import type { helpOnlyFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { pauseContainer } from '../container/pause.js'
 
-export function run (ctx: CommandContext): number {
+export function run (ctx: CommandContext<typeof helpOnlyFlags, ContainerArgs>): number {
   pauseContainer(ctx.globals.root, ctx.args[0])
   return 0
 }

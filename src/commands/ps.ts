@@ -5,14 +5,15 @@
  * "The container's processes" are those in its cgroup.
  */
 import { spawnSync } from 'node:child_process'
+import type { psFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { containerPids } from '../container/signal.js'
 import { OcirtError, UsageError } from '../errors.js'
 import { print } from '../output.js'
 
-export function run (ctx: CommandContext): number {
-  const format = (ctx.flags.format as string | undefined) ?? 'table'
+export function run (ctx: CommandContext<typeof psFlags, [id: string, ...psOptions: string[]]>): number {
+  const format = ctx.flags.format
   if (format !== 'table' && format !== 'json') throw new UsageError(`flag --format must be table or json, not "${format}"`)
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
   const pids = status === 'stopped' ? [] : containerPids(state)
@@ -24,7 +25,8 @@ export function run (ctx: CommandContext): number {
   const ps = spawnSync('ps', psArgs.length > 0 ? psArgs : ['-ef'], { encoding: 'utf8' })
   if (ps.status !== 0) throw new OcirtError(`ps ${psArgs.join(' ')} failed: ${ps.stderr.trim() || ps.error?.message}`)
   const [header, ...lines] = ps.stdout.split('\n').filter(l => l !== '')
-  const pidColumn = header.trim().split(/\s+/).indexOf('PID')
+  // No output at all is an output without a PID column.
+  const pidColumn = (header ?? '').trim().split(/\s+/).indexOf('PID')
   if (pidColumn < 0) throw new OcirtError('ps output has no PID column; pass options that print one')
   const wanted = new Set(pids)
   print([header, ...lines.filter(l => wanted.has(Number(l.trim().split(/\s+/)[pidColumn])))].join('\n'))

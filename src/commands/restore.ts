@@ -3,26 +3,27 @@
  * run): wait for the restored container, forwarding signals, delete it and
  * exit with its status.
  */
-import type { CommandContext } from '../cli/types.js'
+import type { restoreFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { deleteContainer } from '../container/delete.js'
 import { restoreContainer } from '../container/restore.js'
 import { signalInit } from '../container/signal.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
-import { criuCommonFlags } from './flags.js'
+import { criuCommonOptions } from './flags.js'
 import { FORWARDED_SIGNALS } from './run.js'
 
-export async function run (ctx: CommandContext): Promise<number> {
-  const detach = ctx.flags.detach === true
+export async function run (ctx: CommandContext<typeof restoreFlags, ContainerArgs>): Promise<number> {
+  const detach = ctx.flags.detach
   // criu --restore-detached leaves the restored init to the nearest subreaper
   // when it exits: in the foreground that must be us, to wait for it.
   if (!detach) loadNative().setChildSubreaper()
   const state = restoreContainer({
-    ...criuCommonFlags(ctx),
+    ...criuCommonOptions(ctx),
     id: ctx.args[0],
-    bundle: ctx.flags.bundle as string | undefined,
-    pidFile: ctx.flags['pid-file'] as string | undefined,
-    consoleSocket: ctx.flags['console-socket'] as string | undefined,
+    bundle: ctx.flags.bundle,
+    pidFile: ctx.flags['pid-file'],
+    consoleSocket: ctx.flags['console-socket'],
   })
   if (detach) return 0
   const exited = loadNative().waitPidAsync(state.pid)

@@ -3,7 +3,8 @@
  * forwarding signals to it, delete it and exit with its status (128+N for a
  * signal, as runc and shells do).
  */
-import type { CommandContext } from '../cli/types.js'
+import type { runFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { createContainer } from '../container/create.js'
 import { deleteContainer } from '../container/delete.js'
 import { signalInit } from '../container/signal.js'
@@ -14,19 +15,22 @@ import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { createOptions } from './flags.js'
 
-/** Signals passed on to the container (SIGUSR1 stays node's: it starts the inspector). */
+/**
+ * Signals passed on to the container (SIGUSR1 stays node's: it starts the
+ * inspector); their numbers come from the build-time table (src/linux/constants.ts), typed per name.
+ */
 export const FORWARDED_SIGNALS = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGWINCH', 'SIGCONT'] as const
 
-export async function run (ctx: CommandContext): Promise<number> {
+export async function run (ctx: CommandContext<typeof runFlags, ContainerArgs>): Promise<number> {
   const root = ctx.globals.root
   const id = ctx.args[0]
   // As runc run: orphans come to us, among them a container process whose
   // first parent exited (a pid namespace made inside a joined user namespace).
-  if (ctx.flags.detach !== true) loadNative().setChildSubreaper()
+  if (!ctx.flags.detach) loadNative().setChildSubreaper()
   const options = createOptions(ctx)
   const loaded = loadBundle(options.bundle)
   // In the foreground, a terminal without a console socket is ours to proxy.
-  const proxy = ctx.flags.detach !== true && options.consoleSocket === undefined && loaded.spec.process?.terminal === true
+  const proxy = !ctx.flags.detach && options.consoleSocket === undefined && loaded.spec.process?.terminal === true
     ? new TerminalProxy()
     : undefined
   let state
@@ -37,7 +41,7 @@ export async function run (ctx: CommandContext): Promise<number> {
     proxy?.close()
     throw e
   }
-  if (ctx.flags.detach === true) {
+  if (ctx.flags.detach) {
     try {
       startContainer(root, id, ctx.log)
     } catch (e) {
@@ -63,6 +67,6 @@ export async function run (ctx: CommandContext): Promise<number> {
   ctx.log.flushWarnings()
   const result = await exited
   await proxy?.finish()
-  if (ctx.flags.keep !== true) deleteContainer(root, id, true, ctx.log)
+  if (!ctx.flags.keep) deleteContainer(root, id, true, ctx.log)
   return result.status ?? 128 + (result.signal ?? 0)
 }

@@ -1,12 +1,13 @@
 /** ocirt spec: write a default config.json into the bundle (like runc spec). */
 import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
+import type { specFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
 import { OcirtError } from '../errors.js'
 import { defaultConfig } from '../spec/default-config.js'
 
-export function run (ctx: CommandContext): number {
-  const path = resolve((ctx.flags.bundle as string | undefined) ?? '.', 'config.json')
+export function run (ctx: CommandContext<typeof specFlags, []>): number {
+  const path = resolve(ctx.flags.bundle ?? '.', 'config.json')
   let fd: number
   try {
     // O_EXCL: never over an existing file, nor through a symlink planted there.
@@ -17,7 +18,7 @@ export function run (ctx: CommandContext): number {
     throw new OcirtError(`cannot write ${path} (--bundle): ${code === 'ENOENT' ? 'no such directory' : code === 'EACCES' ? 'permission denied' : code ?? (e as Error).message}`)
   }
   try {
-    writeSync(fd, JSON.stringify(defaultConfig(ctx.flags.rootless === true), null, '\t') + '\n')
+    writeSync(fd, JSON.stringify(defaultConfig(ctx.flags.rootless), null, '\t') + '\n')
   } finally {
     closeSync(fd)
   }

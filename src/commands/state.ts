@@ -1,11 +1,12 @@
 /** ocirt state: the state JSON of runtime.md "Query State". */
-import type { CommandContext } from '../cli/types.js'
+import type { helpOnlyFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { stateJson } from '../container/state.js'
 import { print } from '../output.js'
 import { mark } from '../trace.js'
 
-export function run (ctx: CommandContext): number {
+export function run (ctx: CommandContext<typeof helpOnlyFlags, ContainerArgs>): number {
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])
   mark('lookup')
   print(JSON.stringify(stateJson(state, status), null, 2))

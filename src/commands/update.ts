@@ -3,7 +3,8 @@
  * --resources FILE (or - for stdin). See container/update.ts.
  */
 import { readBounded, readDocument } from '../container/document.js'
-import type { CommandContext } from '../cli/types.js'
+import type { updateFlags } from '../cli/flags.js'
+import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { updateContainer } from '../container/update.js'
 import { UsageError } from '../errors.js'
 import { parseResources } from '../spec/validate.js'
@@ -14,7 +15,7 @@ export function parseBytes (flag: string, text: string): number {
   if (text === '-1') return -1
   const m = /^(\d+(?:\.\d+)?)\s*([kmgtp]?)i?b?$/i.exec(text.trim())
   if (m === null) throw new UsageError(`flag --${flag}: "${text}" is not a size like 1024, 512k, 64m or 1g`)
-  const power = ' kmgtp'.indexOf(m[2].toLowerCase() || ' ')
+  const power = ' kmgtp'.indexOf((m[2] ?? '').toLowerCase() || ' ')
   return Math.floor(Number(m[1]) * 1024 ** power)
 }
 
@@ -24,7 +25,7 @@ function parseInteger (flag: string, text: string): number {
 }
 
 /** runc's update flags → where each lands in linux.resources. */
-const FLAG_FIELDS: ReadonlyArray<[flag: string, section: 'memory' | 'cpu' | 'pids' | 'blockIO', field: string, parse: 'bytes' | 'int' | 'string']> = [
+const FLAG_FIELDS: ReadonlyArray<[flag: Exclude<ReturnType<typeof updateFlags>[number]['name'], 'resources' | 'help'>, section: 'memory' | 'cpu' | 'pids' | 'blockIO', field: string, parse: 'bytes' | 'int' | 'string']> = [
   ['memory', 'memory', 'limit', 'bytes'],
   ['memory-reservation', 'memory', 'reservation', 'bytes'],
   ['memory-swap', 'memory', 'swap', 'bytes'],
@@ -42,8 +43,8 @@ const FLAG_FIELDS: ReadonlyArray<[flag: string, section: 'memory' | 'cpu' | 'pid
   ['blkio-weight', 'blockIO', 'weight', 'int'],
 ]
 
-export function run (ctx: CommandContext): number {
-  const file = ctx.flags.resources as string | undefined
+export function run (ctx: CommandContext<typeof updateFlags, ContainerArgs>): number {
+  const file = ctx.flags.resources
   let patch: LinuxResources = {}
   let source = 'update flags'
   if (file !== undefined) {
@@ -52,7 +53,7 @@ export function run (ctx: CommandContext): number {
   }
   const sections = patch as Record<string, Record<string, unknown> | undefined>
   for (const [flag, section, field, kind] of FLAG_FIELDS) {
-    const text = ctx.flags[flag] as string | undefined
+    const text = ctx.flags[flag]
     if (text === undefined) continue
     const value = kind === 'bytes' ? parseBytes(flag, text) : kind === 'int' ? parseInteger(flag, text) : text
     sections[section] = { ...sections[section], [field]: value }
