@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "hook_child.h"
 #include "hook_pump.h"
 #include "process.h"
 
@@ -27,83 +28,25 @@ namespace {
 
 constexpr size_t kOutputLimit = 64 * 1024;
 
-struct NamespaceFd {
-  int fd;
-  int type;  // CLONE_NEW*: setns checks that the file is a namespace of that type
-};
-
 // Opens the namespaces to join, in the order TypeScript chose
 // (src/container/hooks.ts: user first, as it owns the others).
-std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, Napi::Array joins) {
-  std::vector<NamespaceFd> fds;
+std::vector<NamespaceJoin> OpenNamespaces(Napi::Env env, Napi::Array joins) {
+  std::vector<NamespaceJoin> fds;
   for (uint32_t i = 0; i < joins.Length(); i++) {
     Napi::Object join = joins.Get(i).As<Napi::Object>();
-    std::string path = join.Get("path").As<Napi::String>().Utf8Value();
-    int type = join.Get("type").As<Napi::Number>().Int32Value();
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    NamespaceJoin ns;
+    ns.path = join.Get("path").As<Napi::String>().Utf8Value();
+    // CLONE_NEW*: setns checks that the file is a namespace of that type.
+    ns.type = join.Get("type").As<Napi::Number>().Int32Value();
+    ns.fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns.fd < 0) {
       int e = errno;
       for (auto& f : fds) close(f.fd);
-      throw ErrnoError(env, ("hook: " + path).c_str(), e);
+      throw ErrnoError(env, ("hook: " + ns.path).c_str(), e);
     }
-    fds.push_back({fd, type});
+    fds.push_back(std::move(ns));
   }
   return fds;
-}
-
-// The forked child: raw syscalls only (the parent is multi-threaded).
-[[noreturn]] void HookChild(const std::vector<NamespaceFd>& namespaces, int stdin_fd, int output_fd,
-                            const char* path, char* const* argv, char* const* envp, const char* cwd) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) _exit(126);
-  bool joined_pid = false;
-  for (const auto& ns : namespaces) {
-    if (setns(ns.fd, ns.type) != 0) {
-      static const char kMsg[] = "ocirt: joining the container's namespaces failed\n";
-      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
-      (void)ignored;
-      _exit(126);
-    }
-    joined_pid |= ns.type == CLONE_NEWPID;
-  }
-  syscall(SYS_close_range, 3u, ~0u, 0u);
-  if (joined_pid) {
-    // setns on a pid namespace applies to children: fork once more so that
-    // the hook runs inside it, and pass its status on.
-    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (child < 0) _exit(126);
-    if (child > 0) {
-      int status = 0;
-      while (waitpid(static_cast<pid_t>(child), &status, 0) < 0 && errno == EINTR) {}
-      if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
-      _exit(WEXITSTATUS(status));
-    }
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  }
-  if (cwd[0] != '\0') {
-    if (chdir(cwd) != 0) {
-      static const char kMsg[] = "ocirt: cannot enter the hook's working directory\n";
-      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
-      (void)ignored;
-      _exit(126);
-    }
-  } else if (!namespaces.empty() && chdir("/") != 0) {
-    _exit(126);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execve(path, argv, envp);
-  const char* reason = strerrordesc_np(errno);
-  static const char kPrefix[] = "ocirt: exec hook: ";
-  ssize_t ignored = write(2, kPrefix, sizeof(kPrefix) - 1);
-  ignored = write(2, reason, strlen(reason));
-  ignored = write(2, "\n", 1);
-  (void)ignored;
-  _exit(127);
 }
 
 }  // namespace
@@ -128,7 +71,7 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   for (auto& s : envs) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  std::vector<NamespaceFd> namespaces = OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>());
+  std::vector<NamespaceJoin> namespaces = OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>());
   auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
 
   int in[2], out[2];
@@ -154,7 +97,7 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   args_.pidfd = reinterpret_cast<uint64_t>(&pidfd);
   args_.exit_signal = SIGCHLD;
   long pid = syscall(SYS_clone3, &args_, sizeof(args_));
-  if (pid == 0) HookChild(namespaces, in[0], out[1], path.c_str(), argv.data(), envp.data(), cwd.c_str());
+  if (pid == 0) HookChild(namespaces.data(), namespaces.size(), in[0], out[1], path.c_str(), argv.data(), envp.data(), cwd.c_str());
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
   close(in[0]);

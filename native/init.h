@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "sync_protocol.h"
+
 namespace ocirt {
 
 // Mirrors InitPhase in src/native.ts.
@@ -247,22 +249,7 @@ struct InitPlan {
   bool operator==(const InitPlan&) const = default;
 };
 
-// What the child reports on the status pipe. A failure carries where and why;
-// `message` holds extra text (e.g. the program name for an exec lookup).
-struct InitReport {
-  int32_t kind;  // kReportReady or kReportFailure
-  int32_t phase;
-  int32_t step;
-  int32_t err;
-  char message[512];
-};
-constexpr int32_t kReportReady = 1;
-constexpr int32_t kReportFailure = 2;
-constexpr int32_t kReportPaused = 3;
-// The first process forked the container's process: its pid is in `step`.
-constexpr int32_t kReportForked = 4;
-// The seccomp listener fd (SECCOMP_FILTER_FLAG_NEW_LISTENER) comes with this record (SCM_RIGHTS).
-constexpr int32_t kReportSeccompListener = 5;
+// InitReport and the kReport* kinds: the status channel's record (sync_protocol.h).
 
 struct SpawnResult {
   int pid = -1;
