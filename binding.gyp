@@ -49,9 +49,7 @@
         "native/hook_pump.cc",
         "native/fd_passing.cc"
       ],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
+      "cflags_cc": ["-fno-exceptions", "-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
       "ldflags": ["-static", "-Wl,-z,relro,-z,now"]
     }
   ]

@@ -35,25 +35,21 @@ void ExitOnSignal(int sig) { _exit(128 + sig); }
 void LookUpExecutable(Child& c) {
   const ProcessPlan& p = c.plan->process;
   const char* name = p.args[0].c_str();
-  int cwdfd = open(p.cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (cwdfd < 0) Fail(c, kPhaseCwd, 0, errno, p.cwd.c_str());
+  UniqueFd cwd(open(p.cwd.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (!cwd.Valid()) Fail(c, kPhaseCwd, 0, errno, p.cwd.c_str());
   if (strchr(name, '/') != nullptr) {
     struct stat st {};
-    if (fstatat(cwdfd, name, &st, 0) != 0) Fail(c, kPhaseExecLookup, 1, errno, name);
+    if (fstatat(cwd.Get(), name, &st, 0) != 0) Fail(c, kPhaseExecLookup, 1, errno, name);
     if (S_ISDIR(st.st_mode) || (st.st_mode & 0111) == 0) Fail(c, kPhaseExecLookup, 1, EACCES, name);
     size_t n = strlen(name);
     if (n >= sizeof(c.exec_path)) Fail(c, kPhaseExecLookup, 1, ENAMETOOLONG, name);
     memcpy(c.exec_path, name, n + 1);
-    close(cwdfd);
     return;
   }
   for (const std::string& dir : p.search_path) {
     const char* d = dir.empty() ? "." : dir.c_str();
     if (!JoinPath(c.exec_path, sizeof(c.exec_path), d, name)) continue;
-    if (IsExecutableFile(cwdfd, c.exec_path)) {
-      close(cwdfd);
-      return;
-    }
+    if (IsExecutableFile(cwd.Get(), c.exec_path)) return;
   }
   Fail(c, kPhaseExecLookup, 0, ENOENT, name);
 }
@@ -75,13 +71,11 @@ int LoadSeccomp(const InitPlan& plan, int channel, bool report) {
   prog.filter = reinterpret_cast<struct sock_filter*>(const_cast<uint8_t*>(plan.seccomp_filter.data()));
   int rc = static_cast<int>(syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, plan.seccomp_flags, &prog));
   if (rc < 0 || (plan.seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER) == 0) return rc < 0 ? -1 : 0;
+  UniqueFd notify_fd(rc);
   InitReport listener {};
   listener.kind = kReportSeccompListener;
   static const char kMarker[1] = {'\0'};
-  long sent = report ? SendWithFd(channel, rc, &listener, sizeof(listener)) : SendWithFd(channel, rc, kMarker, sizeof(kMarker));
-  int e = errno;
-  close(rc);
-  errno = e;
+  long sent = report ? SendWithFd(channel, notify_fd.Get(), &listener, sizeof(listener)) : SendWithFd(channel, notify_fd.Get(), kMarker, sizeof(kMarker));
   return sent < 0 ? -1 : 0;
 }
 

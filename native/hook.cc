@@ -17,11 +17,13 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hook_child.h"
 #include "hook_pump.h"
 #include "process.h"
+#include "sys.h"
 
 namespace ocirt {
 namespace {
@@ -71,43 +73,36 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   for (auto& s : envs) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  std::vector<NamespaceJoin> namespaces = OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>());
-  auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
+  // The namespace fds are closed in the parent once the child is cloned (or not).
+  struct NamespaceFds {
+    std::vector<NamespaceJoin> joins;
+    ~NamespaceFds() { Close(); }
+    void Close() {
+      for (auto& ns : joins)
+        if (ns.fd >= 0) close(std::exchange(ns.fd, -1));
+    }
+  } namespaces {OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>())};
 
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) {
-    int err = errno;
-    close_namespaces();
-    throw ErrnoError(env, "hook: pipe", err);
-  }
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    int err = errno;
-    close(in[0]);
-    close(in[1]);
-    close_namespaces();
-    throw ErrnoError(env, "hook: pipe", err);
-  }
+  UniqueFd stdin_read, stdin_write, output_read, output_write;
+  if (!MakePipe(stdin_read, stdin_write) || !MakePipe(output_read, output_write)) throw ErrnoError(env, "hook: pipe", errno);
 
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  int pidfd = -1;
+  int raw_pidfd = -1;
   struct clone_args args_ {};
   args_.flags = CLONE_PIDFD;
-  args_.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args_.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
   args_.exit_signal = SIGCHLD;
-  long pid = syscall(SYS_clone3, &args_, sizeof(args_));
-  if (pid == 0) HookChild(namespaces.data(), namespaces.size(), in[0], out[1], path.c_str(), argv.data(), envp.data(), cwd.c_str());
+  long pid = Clone3(&args_);
+  if (pid == 0) HookChild(namespaces.joins.data(), namespaces.joins.size(), stdin_read.Get(), output_write.Get(), path.c_str(), argv.data(), envp.data(), cwd.c_str());
   int clone_errno = errno;
+  UniqueFd pidfd(raw_pidfd);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  close(in[0]);
-  close(out[1]);
-  close_namespaces();
-  if (pid < 0) {
-    close(in[1]);
-    close(out[0]);
-    throw ErrnoError(env, "hook: clone3", clone_errno);
-  }
+  stdin_read.Reset();
+  output_write.Reset();
+  namespaces.Close();
+  if (pid < 0) throw ErrnoError(env, "hook: clone3", clone_errno);
 
   std::string output;
   const int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : -1;
@@ -115,14 +110,14 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
     input.data(), input.size()
   };
   bool timed_out = PumpHook(
-      pidfd, in[1], out[0], &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
+      pidfd.Get(), stdin_write.Release(), output_read.Release(), &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
         std::string& collected = *static_cast<std::string*>(context);
         if (collected.size() < kOutputLimit) collected.append(bytes, std::min(n, kOutputLimit - collected.size()));
       },
       &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
-  close(pidfd);
+  pidfd.Reset();
 
   Napi::Object result = Napi::Object::New(env);
   result.Set("status", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());

@@ -24,30 +24,24 @@ namespace {
 // container's procfs only (as the sysctls: something else mounted over /proc
 // must not receive it).
 int WriteExecLabel(const ProcessPlan& p) {
-  int fd = -1;
+  UniqueFd fd;
   for (const std::string& name : p.exec_label_files) {
     char path[PATH_MAX];
     if (!JoinPath(path, sizeof(path), "/proc/thread-self", name.c_str())) {
       errno = ENAMETOOLONG;
       return -1;
     }
-    fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_MAGICLINKS);
-    if (fd >= 0 || errno != ENOENT) break;
+    fd.Reset(OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_MAGICLINKS));
+    if (fd.Valid() || errno != ENOENT) break;
   }
-  if (fd < 0) return -1;
+  if (!fd.Valid()) return -1;
   struct statfs fs {};
-  int rc = -1;
-  if (fstatfs(fd, &fs) != 0) {
-    rc = -1;
-  } else if (fs.f_type != PROC_SUPER_MAGIC) {
+  if (fstatfs(fd.Get(), &fs) != 0) return -1;
+  if (fs.f_type != PROC_SUPER_MAGIC) {
     errno = EXDEV;
-  } else {
-    rc = write(fd, p.exec_label.data(), p.exec_label.size()) == static_cast<ssize_t>(p.exec_label.size()) ? 0 : -1;
+    return -1;
   }
-  int e = errno;
-  close(fd);
-  errno = e;
-  return rc;
+  return write(fd.Get(), p.exec_label.data(), p.exec_label.size()) == static_cast<ssize_t>(p.exec_label.size()) ? 0 : -1;
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <utility>
 
 #include "child.h"
 #include "sys.h"
@@ -50,8 +51,8 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
   }
   memcpy(prefix, path, len + 1);
 
-  int parent = OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY);
-  if (parent < 0) return -1;
+  UniqueFd parent(OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
+  if (!parent.Valid()) return -1;
   int hops = 0;
   size_t pos = 0;
   while (pos < len) {
@@ -73,25 +74,18 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
       const char* name = prefix + pos;
       int rc;
       if (is_last && last == kCreateFile) {
-        rc = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (rc >= 0) close(rc);
+        rc = UniqueFd(openat(parent.Get(), name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644)).Valid() ? 0 : -1;
       } else {
-        rc = mkdirat(parent, name, 0755);
+        rc = mkdirat(parent.Get(), name, 0755);
       }
-      if (rc < 0 && errno != EEXIST) {
-        int e = errno;
-        close(parent);
-        errno = e;
-        return -1;
-      }
+      if (rc < 0 && errno != EEXIST) return -1;
       // Open what is there now, through the same in-root resolution.
       next = OpenInRoot(rootfd, prefix, O_PATH);
       if (next < 0 && errno == ENOENT) {
         // A dangling symlink: continue with its target, resolved in the root.
         char link[PATH_MAX];
-        ssize_t n = readlinkat(parent, name, link, sizeof(link) - 1);
+        ssize_t n = readlinkat(parent.Get(), name, link, sizeof(link) - 1);
         if (n <= 0 || ++hops > 40) {
-          close(parent);
           errno = n <= 0 ? ENOENT : ELOOP;
           return -1;
         }
@@ -100,7 +94,6 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
         size_t dir_len = link[0] == '/' ? 0 : pos;
         size_t rest_len = len - end;
         if (dir_len + static_cast<size_t>(n) + rest_len + 1 > sizeof(rewritten)) {
-          close(parent);
           errno = ENAMETOOLONG;
           return -1;
         }
@@ -110,25 +103,18 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
         memcpy(rewritten + dir_len + n, prefix + end, rest_len + 1);
         memcpy(prefix, rewritten, dir_len + static_cast<size_t>(n) + rest_len + 1);
         len = strlen(prefix);
-        close(parent);
-        parent = OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY);
-        if (parent < 0) return -1;
+        parent.Reset(OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
+        if (!parent.Valid()) return -1;
         pos = 0;
         continue;
       }
     }
-    if (next < 0) {
-      int e = errno;
-      close(parent);
-      errno = e;
-      return -1;
-    }
-    close(parent);
-    parent = next;
+    if (next < 0) return -1;
+    parent.Reset(next);
     prefix[end] = saved;
     pos = end;
   }
-  return parent;
+  return parent.Release();
 }
 
 namespace {
@@ -174,18 +160,19 @@ int CopyEntry(int from, int to, const char* name, int depth) {
   struct stat st {};
   if (fstatat(from, name, &st, AT_SYMLINK_NOFOLLOW) != 0) return -1;
   mode_t perm = st.st_mode & 07777;
-  int rc = 0, src = -1, dst = -1;
+  int rc = 0;
+  UniqueFd src, dst;
   if (S_ISDIR(st.st_mode)) {
     rc = mkdirat(to, name, perm);
-    if (rc == 0) src = openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (src >= 0) dst = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    rc = dst < 0 ? -1 : CopyTree(src, dst, depth + 1);
+    if (rc == 0) src.Reset(openat(from, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (src.Valid()) dst.Reset(openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    rc = !dst.Valid() ? -1 : CopyTree(src.Get(), dst.Get(), depth + 1);
   } else if (S_ISREG(st.st_mode)) {
-    src = openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (src >= 0) dst = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm);
-    rc = dst < 0 ? -1 : 0;
+    src.Reset(openat(from, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (src.Valid()) dst.Reset(openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, perm));
+    rc = !dst.Valid() ? -1 : 0;
     for (off_t left = st.st_size; rc == 0 && left > 0;) {
-      ssize_t n = sendfile(dst, src, nullptr, static_cast<size_t>(left));
+      ssize_t n = sendfile(dst.Get(), src.Get(), nullptr, static_cast<size_t>(left));
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) rc = -1;
       if (n <= 0) break;  // EOF: the file shrank meanwhile
@@ -200,10 +187,8 @@ int CopyEntry(int from, int to, const char* name, int depth) {
   } else {
     rc = mknodat(to, name, st.st_mode, st.st_rdev);
   }
-  int e = errno;
-  if (src >= 0) close(src);
-  if (dst >= 0) close(dst);
-  errno = e;
+  src.Reset();
+  dst.Reset();
   if (rc != 0) return -1;
   // The owner, then the mode again: mkdir/open applied the umask and chown clears setuid/setgid.
   if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) != 0) return -1;
@@ -240,23 +225,15 @@ int CopyTree(int from, int to, int depth) {
 int MountCopyingUp(int rootfd, const char* target, int under, bool under_from_image, const char* source, const char* fstype,
                    unsigned long flags, const char* data) {
   char fdpath[32];
-  int from = openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (from < 0) return -1;
-  int rc = mount(source, FdPath(under, fdpath), fstype, flags, data);
-  int to = rc == 0 ? OpenInRoot(rootfd, target, O_RDONLY | O_DIRECTORY) : -1;
+  UniqueFd from(openat(under, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!from.Valid()) return -1;
+  if (mount(source, FdPath(under, fdpath), fstype, flags, data) != 0) return -1;
+  UniqueFd to(OpenInRoot(rootfd, target, O_RDONLY | O_DIRECTORY));
+  if (!to.Valid()) return -1;
+  if (!under_from_image) return 0;
   struct stat st {};
-  if (to < 0) {
-    rc = -1;
-  } else if (!under_from_image) {
-    rc = 0;
-  } else {
-    rc = fstat(from, &st) != 0 || fchown(to, st.st_uid, st.st_gid) != 0 || fchmod(to, st.st_mode & 07777) != 0 ? -1 : CopyTree(from, to, 0);
-  }
-  int e = errno;
-  close(from);
-  if (to >= 0) close(to);
-  errno = e;
-  return rc;
+  if (fstat(from.Get(), &st) != 0 || fchown(to.Get(), st.st_uid, st.st_gid) != 0 || fchmod(to.Get(), st.st_mode & 07777) != 0) return -1;
+  return CopyTree(from.Get(), to.Get(), 0);
 }
 
 // Runs one mount step against `rootfd`; returns 0 or -1/errno.
@@ -265,28 +242,26 @@ int RunMountStep(int rootfd, const MountStep& s) {
   char base[PATH_MAX];
   const char* target = s.target.c_str();
   const char* data = s.has_data ? s.data.c_str() : nullptr;
-  int fd = -1, rc = 0;
+  UniqueFd fd;
+  int rc = 0;
 
   switch (s.op) {
     case kMount:
     case kBindDevice: {
       bool target_in_image = false;
       if (s.copy_up) {
-        int probe = OpenInRoot(rootfd, target, O_PATH);
-        target_in_image = probe >= 0;
-        if (probe >= 0) close(probe);
+        target_in_image = UniqueFd(OpenInRoot(rootfd, target, O_PATH)).Valid();
       }
       if (s.no_symlinks) {
         // procfs and sysfs only on a path without symlinks: an image that
         // points /proc elsewhere (CVE-2019-16884 class) gets an error, not a
         // procfs mounted where it chose.
-        int made = MkdirAllInRoot(rootfd, target, s.create);
-        if (made >= 0) close(made);
-        fd = OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS);
+        UniqueFd made(MkdirAllInRoot(rootfd, target, s.create));
+        fd.Reset(OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS));
       } else {
-        fd = MkdirAllInRoot(rootfd, target, s.create);
+        fd.Reset(MkdirAllInRoot(rootfd, target, s.create));
       }
-      if (fd < 0) return -1;
+      if (!fd.Valid()) return -1;
       const char* fstype = s.has_fstype ? s.fstype.c_str() : nullptr;
       unsigned long flags = static_cast<unsigned long>(s.flags);
       if (s.op == kBindDevice) {
@@ -294,123 +269,116 @@ int RunMountStep(int rootfd, const MountStep& s) {
         flags = MS_BIND;
       }
       if (s.copy_up) {
-        rc = MountCopyingUp(rootfd, target, fd, target_in_image, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
+        rc = MountCopyingUp(rootfd, target, fd.Get(), target_in_image, s.has_source ? s.source.c_str() : "none", fstype, flags, data);
         break;
       }
-      rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd, fdpath), fstype, flags, data);
+      rc = mount(s.has_source ? s.source.c_str() : "none", FdPath(fd.Get(), fdpath), fstype, flags, data);
       break;
     }
     case kRemount:
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return -1;
-      rc = RemountKeepingLockedFlags(FdPath(fd, fdpath), static_cast<unsigned long>(s.flags), data);
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return -1;
+      rc = RemountKeepingLockedFlags(FdPath(fd.Get(), fdpath), static_cast<unsigned long>(s.flags), data);
       break;
     case kPropagate:
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return -1;
-      rc = mount("", FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return -1;
+      rc = mount("", FdPath(fd.Get(), fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
       break;
     case kMknod: {
-      fd = OpenParentInRoot(rootfd, target, base);
-      if (fd < 0) return -1;
+      fd.Reset(OpenParentInRoot(rootfd, target, base));
+      if (!fd.Valid()) return -1;
       dev_t dev = makedev(s.major, s.minor);
-      rc = mknodat(fd, base, s.mode, dev);
+      rc = mknodat(fd.Get(), base, s.mode, dev);
       if (rc < 0 && errno == EEXIST) {
         // The image has something there: replace it unless it is a directory.
         struct stat st {};
-        if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-            unlinkat(fd, base, 0) == 0) {
-          rc = mknodat(fd, base, s.mode, dev);
+        if (fstatat(fd.Get(), base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+            unlinkat(fd.Get(), base, 0) == 0) {
+          rc = mknodat(fd.Get(), base, s.mode, dev);
         } else {
           errno = EEXIST;
         }
       }
-      if (rc == 0) rc = fchownat(fd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW);
+      if (rc == 0) rc = fchownat(fd.Get(), base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW);
       break;
     }
     case kSymlink:
-      fd = OpenParentInRoot(rootfd, target, base);
-      if (fd < 0) return -1;
-      rc = symlinkat(s.source.c_str(), fd, base);
+      fd.Reset(OpenParentInRoot(rootfd, target, base));
+      if (!fd.Valid()) return -1;
+      rc = symlinkat(s.source.c_str(), fd.Get(), base);
       if (rc < 0 && errno == EEXIST) rc = 0;
       break;
     case kMask: {
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return errno == ENOENT ? 0 : -1;
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return errno == ENOENT ? 0 : -1;
       struct stat st {};
-      if (fstat(fd, &st) != 0) {
+      if (fstat(fd.Get(), &st) != 0) {
         rc = -1;
         break;
       }
       if (S_ISDIR(st.st_mode)) {
-        rc = mount("tmpfs", FdPath(fd, fdpath), "tmpfs", MS_RDONLY, nullptr);
+        rc = mount("tmpfs", FdPath(fd.Get(), fdpath), "tmpfs", MS_RDONLY, nullptr);
       } else {
         // The container's /dev/null must really be the null device: an image
         // whose /dev/null points at a host file would otherwise get that file
         // bound over the masked path (CVE-2025-31133 class).
-        int null_fd = OpenInRoot(rootfd, "/dev/null", O_PATH);
+        UniqueFd null_fd(OpenInRoot(rootfd, "/dev/null", O_PATH));
         struct stat ns {};
-        if (null_fd < 0 || fstat(null_fd, &ns) != 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
-          if (null_fd >= 0) close(null_fd);
-          close(fd);
+        if (!null_fd.Valid() || fstat(null_fd.Get(), &ns) != 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
           errno = EXDEV;
           return -1;
         }
         char nullpath[32];
-        rc = mount(FdPath(null_fd, nullpath), FdPath(fd, fdpath), nullptr, MS_BIND, nullptr);
-        int e = errno;
-        close(null_fd);
-        errno = e;
+        rc = mount(FdPath(null_fd.Get(), nullpath), FdPath(fd.Get(), fdpath), nullptr, MS_BIND, nullptr);
       }
       break;
     }
     case kReadOnly: {
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return errno == ENOENT ? 0 : -1;
-      FdPath(fd, fdpath);
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return errno == ENOENT ? 0 : -1;
+      FdPath(fd.Get(), fdpath);
       rc = mount(fdpath, fdpath, nullptr, MS_BIND | MS_REC, nullptr);
       if (rc != 0) break;
-      close(fd);
+      fd.Reset();
       // Reopen: the old fd names the directory under the new bind mount.
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return -1;
-      rc = RemountKeepingLockedFlags(FdPath(fd, fdpath), MS_BIND | MS_RDONLY | MS_REC, nullptr);
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return -1;
+      rc = RemountKeepingLockedFlags(FdPath(fd.Get(), fdpath), MS_BIND | MS_RDONLY | MS_REC, nullptr);
       break;
     }
     case kMkdir:
       // A directory, or the empty file a later bind mount needs (`create`).
-      fd = MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory);
-      if (fd < 0) return -1;
+      fd.Reset(MkdirAllInRoot(rootfd, target, s.create == kCreateFile ? kCreateFile : kCreateDirectory));
+      if (!fd.Valid()) return -1;
       break;
     case kDetachedBind:
-      fd = MkdirAllInRoot(rootfd, target, s.create);
-      if (fd < 0) return -1;
+      fd.Reset(MkdirAllInRoot(rootfd, target, s.create));
+      if (!fd.Valid()) return -1;
       if (s.tree_fd >= 0) {
         // The source the parent opened in our mount namespace (SourcesFromParent).
         char source_path[32];
-        rc = mount(FdPath(s.tree_fd, source_path), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
-        int e = errno;
-        close(s.tree_fd);
-        errno = e;
+        UniqueFd source(s.tree_fd);
+        rc = mount(FdPath(source.Get(), source_path), FdPath(fd.Get(), fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
       } else {
-        rc = mount(s.source.c_str(), FdPath(fd, fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
+        rc = mount(s.source.c_str(), FdPath(fd.Get(), fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
       }
       break;
     case kIdmappedBind: {
       // The id-mapped clone the parent made goes onto the target, which is
       // resolved inside the root like every other mount target.
-      fd = MkdirAllInRoot(rootfd, target, s.create);
-      if (fd < 0) return -1;
-      rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
+      fd.Reset(MkdirAllInRoot(rootfd, target, s.create));
+      if (!fd.Valid()) return -1;
+      rc = static_cast<int>(syscall(SYS_move_mount, s.tree_fd, "", fd.Get(), "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH));
       break;
     }
     case kSetAttr: {
-      fd = OpenInRoot(rootfd, target, O_PATH);
-      if (fd < 0) return -1;
+      fd.Reset(OpenInRoot(rootfd, target, O_PATH));
+      if (!fd.Valid()) return -1;
       struct mount_attr attr {};
       attr.attr_set = s.attr_set;
       attr.attr_clr = s.attr_clr;
-      rc = static_cast<int>(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | (s.recursive ? AT_RECURSIVE : 0),
+      rc = static_cast<int>(syscall(SYS_mount_setattr, fd.Get(), "", AT_EMPTY_PATH | (s.recursive ? AT_RECURSIVE : 0),
                                     &attr, sizeof(attr)));
       break;
     }
@@ -418,9 +386,6 @@ int RunMountStep(int rootfd, const MountStep& s) {
       errno = EINVAL;
       return -1;
   }
-  int e = errno;
-  if (fd >= 0) close(fd);
-  errno = e;
   return rc;
 }
 
@@ -432,46 +397,36 @@ int OpenSysctl(const char* relative) {
     errno = ENAMETOOLONG;
     return -1;
   }
-  int fd = OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY,
-                   RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
-  if (fd < 0) return -1;
+  UniqueFd fd(OpenAt2(AT_FDCWD, path, O_WRONLY | O_CLOEXEC | O_NOCTTY, RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS));
+  if (!fd.Valid()) return -1;
   struct statfs fs {};
-  if (fstatfs(fd, &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
-    close(fd);
+  if (fstatfs(fd.Get(), &fs) != 0 || fs.f_type != PROC_SUPER_MAGIC) {
+    fd.Reset();
     errno = EXDEV;
     return -1;
   }
-  return fd;
+  return fd.Release();
 }
 
 // An O_PATH fd of the root of the mount that holds `path`: the last
 // directory on the way up from `path` whose ".." is on the same mount.
 int OpenMountRootOf(const char* path) {
-  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  for (int depth = 0; fd >= 0 && depth < PATH_MAX / 2; depth++) {
-    int up = openat(fd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  UniqueFd fd(open(path, O_PATH | O_DIRECTORY | O_CLOEXEC));
+  for (int depth = 0; fd.Valid() && depth < PATH_MAX / 2; depth++) {
+    UniqueFd up(openat(fd.Get(), "..", O_PATH | O_DIRECTORY | O_CLOEXEC));
     struct statx here {
     }, above {};
-    if (up < 0 || statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &here) != 0 ||
-        statx(up, "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &above) != 0) {
-      int e = errno;
-      close(fd);
-      if (up >= 0) close(up);
-      errno = e;
+    if (!up.Valid() || statx(fd.Get(), "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &here) != 0 ||
+        statx(up.Get(), "", AT_EMPTY_PATH, STATX_MNT_ID | STATX_INO, &above) != 0)
       return -1;
-    }
     // A different mount above, or "/" (whose ".." is itself): fd is that mount's root.
     bool at_top = here.stx_mnt_id != above.stx_mnt_id ||
                   (here.stx_ino == above.stx_ino && here.stx_dev_major == above.stx_dev_major && here.stx_dev_minor == above.stx_dev_minor);
-    if (at_top) {
-      close(up);
-      return fd;
-    }
-    close(fd);
-    fd = up;
+    if (at_top) return fd.Release();
+    fd = std::move(up);
   }
-  if (fd >= 0) {
-    close(fd);
+  if (fd.Valid()) {
+    fd.Reset();
     errno = ELOOP;
   }
   return -1;

@@ -40,48 +40,36 @@ struct TextBuffer {
 // errno when it could not be started; sets *timed_out.
 int RunOneHook(const HookPlan& hook, const char* state_parts[3], TextBuffer& output, bool* timed_out) {
   *timed_out = false;
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) return -1;
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    int e = errno;
-    close(in[0]);
-    close(in[1]);
-    errno = e;
-    return -1;
-  }
-  int pidfd = -1;
+  UniqueFd stdin_read, stdin_write, output_read, output_write;
+  if (!MakePipe(stdin_read, stdin_write) || !MakePipe(output_read, output_write)) return -1;
+  int raw_pidfd = -1;
   struct clone_args args {};
   args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
   args.exit_signal = SIGCHLD;
   long pid = Clone3(&args);
   if (pid == 0) {
     // Only the state, the output pipe, and nothing else of the init's.
-    if (!RedirectHookStdio(in[0], out[1])) _exit(126);
+    if (!RedirectHookStdio(stdin_read.Get(), output_write.Get())) _exit(126);
     CloseRange(3, ~0u);
     ExecHookProgram(hook.path.c_str(), const_cast<char* const*>(hook.argv.data()), const_cast<char* const*>(hook.envp.data()));
   }
-  int clone_errno = errno;
-  close(in[0]);
-  close(out[1]);
-  if (pid < 0) {
-    close(in[1]);
-    close(out[0]);
-    errno = clone_errno;
-    return -1;
-  }
+  UniqueFd pidfd(raw_pidfd);
+  stdin_read.Reset();
+  output_write.Reset();
+  if (pid < 0) return -1;
 
   const int64_t deadline = hook.timeout_s > 0 ? MonotonicMs() + static_cast<int64_t>(hook.timeout_s) * 1000 : -1;
   struct iovec state[3];
   for (int i = 0; i < 3; i++) state[i] = {const_cast<char*>(state_parts[i]), strlen(state_parts[i])};
   *timed_out = PumpHook(
-      pidfd, in[1], out[0], state, 3, deadline, [](void* context, const char* bytes, size_t n) {
+      pidfd.Get(), stdin_write.Release(), output_read.Release(), state, 3, deadline, [](void* context, const char* bytes, size_t n) {
         static_cast<TextBuffer*>(context)->Add(bytes, n);
       },
       &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
-  close(pidfd);
+  pidfd.Reset();
   // A hook that closed its stdin early made our write raise SIGPIPE, which
   // is blocked here: take it, or the program would get it at execve.
   sigset_t pipe_signal;

@@ -2,6 +2,7 @@
 // scripts/check-child-symbols.sh checks that this object calls no allocator.
 #include "sys.h"
 
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/openat2.h>
 #include <signal.h>
@@ -105,6 +106,14 @@ bool SplitPath(const char* path, char* dir, char* base) {
   }
   memcpy(base, path + slash, len - slash);
   base[len - slash] = '\0';
+  return true;
+}
+
+bool MakePipe(UniqueFd& read_end, UniqueFd& write_end) {
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) != 0) return false;
+  read_end.Reset(fds[0]);
+  write_end.Reset(fds[1]);
   return true;
 }
 

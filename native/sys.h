@@ -92,4 +92,7 @@ class UniqueFd {
   int fd_ = -1;
 };
 
+// A close-on-exec pipe; false with errno if there is none.
+bool MakePipe(UniqueFd& read_end, UniqueFd& write_end);
+
 }  // namespace ocirt
