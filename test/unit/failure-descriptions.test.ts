@@ -24,7 +24,9 @@ function nativeSteps (): Array<{ phase: string, step: number, file: string }> {
   const found: Array<{ phase: string, step: number, file: string }> = []
   for (const file of readdirSync(nativeDir).filter(f => f.endsWith('.cc'))) {
     const source = readFileSync(join(nativeDir, file), 'utf8')
-    for (const m of source.matchAll(/\b(?:[Ff]ail|Failed)\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) found.push({ phase: m[1], step: Number(m[2]), file })
+    for (const [, phase, step] of source.matchAll(/\b(?:[Ff]ail|Failed)\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) {
+      if (phase !== undefined && step !== undefined) found.push({ phase, step: Number(step), file })
+    }
   }
   return found
 }
