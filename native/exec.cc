@@ -143,16 +143,10 @@ int LoadSeccomp(const InitPlan& plan, int channel, bool report) {
   // state.json would be a container nobody can find. The parent writes its
   // byte before it exits, so only its death or a failed create gives EOF.
   prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0);
-  InitReport ready {};
-  ready.kind = kReportReady;
-  ssize_t ignored = write(c.status_fd, &ready, sizeof(ready));
-  (void)ignored;
+  SendReport(c.status_fd, kReportReady);
   close(c.status_fd);
   if (c.recorded_fd >= 0) {
-    char recorded = 0;
-    ssize_t n;
-    do { n = read(c.recorded_fd, &recorded, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(1);
+    if (!WaitForByte(c.recorded_fd)) _exit(1);
     close(c.recorded_fd);
   }
 

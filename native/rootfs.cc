@@ -454,8 +454,6 @@ void ReturnToRuntimeMountNamespace(Child& c) {
 // hooks,) pivot_root, sysctls and the steps after it.
 void SetUpRootfs(Child& c) {
   InitPlan& plan = *c.plan;
-  char go = 0;
-  ssize_t n;
   // "/" gets rootfsPropagation, recursive slave by default (runc's prepareRoot):
   // with the default nothing mounted from here on propagates back to the host.
   const unsigned long root_propagation = static_cast<unsigned long>(plan.root_propagation);
@@ -483,11 +481,7 @@ void SetUpRootfs(Child& c) {
   if (plan.pause_before_pivot) {
     // The environment is made: the parent runs prestart, createRuntime and
     // createContainer hooks now (runtime.md lifecycle steps 3-5), before pivot_root.
-    InitReport paused {};
-    paused.kind = kReportPaused;
-    if (write(c.status_fd, &paused, sizeof(paused)) != static_cast<ssize_t>(sizeof(paused))) _exit(1);
-    do { n = read(c.sync_fd, &go, 1); } while (n < 0 && errno == EINTR);
-    if (n != 1) _exit(1);
+    if (!SendReport(c.status_fd, kReportPaused) || !WaitForByte(c.sync_fd)) _exit(1);
     close(c.sync_fd);
   }
 
