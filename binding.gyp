@@ -5,12 +5,18 @@
       "sources": [
         "native/addon.cc",
         "native/process.cc",
-        "native/init.cc",
+        "native/parent.cc",
+        "native/exec_stage.cc",
+        "native/sync_protocol.cc",
+        "native/sys.cc",
         "native/idmap.cc",
         "native/marshal.cc",
         "native/hook.cc",
+        "native/hook_child.cc",
+        "native/child_steps.cc",
         "native/seccomp.cc",
         "native/unix_socket.cc",
+        "native/fd_passing.cc",
         "native/bpf.cc",
         "native/preserved_fds.cc",
         "native/plan_wire.cc",
@@ -33,16 +39,20 @@
       "type": "executable",
       "sources": [
         "native/stage_main.cc",
-        "native/init.cc",
-        "native/idmap.cc",
+        "native/child.cc",
+        "native/child_steps.cc",
+        "native/rootfs.cc",
+        "native/console.cc",
+        "native/identity.cc",
+        "native/exec.cc",
+        "native/start_hooks.cc",
+        "native/sync_protocol.cc",
+        "native/sys.cc",
         "native/plan_wire.cc",
-        "native/stage_image.cc",
         "native/hook_pump.cc",
-        "native/unix_socket.cc"
+        "native/fd_passing.cc"
       ],
-      "cflags!": ["-fno-exceptions"],
-      "cflags_cc!": ["-fno-exceptions"],
-      "cflags_cc": ["-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
+      "cflags_cc": ["-fno-exceptions", "-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
       "ldflags": ["-static", "-Wl,-z,relro,-z,now"]
     }
   ]

@@ -17,93 +17,38 @@
 #include <cerrno>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "hook_child.h"
 #include "hook_pump.h"
 #include "process.h"
+#include "sys.h"
 
 namespace ocirt {
 namespace {
 
 constexpr size_t kOutputLimit = 64 * 1024;
 
-struct NamespaceFd {
-  int fd;
-  int type;  // CLONE_NEW*: setns checks that the file is a namespace of that type
-};
-
 // Opens the namespaces to join, in the order TypeScript chose
 // (src/container/hooks.ts: user first, as it owns the others).
-std::vector<NamespaceFd> OpenNamespaces(Napi::Env env, Napi::Array joins) {
-  std::vector<NamespaceFd> fds;
+std::vector<NamespaceJoin> OpenNamespaces(Napi::Env env, Napi::Array joins) {
+  std::vector<NamespaceJoin> fds;
   for (uint32_t i = 0; i < joins.Length(); i++) {
     Napi::Object join = joins.Get(i).As<Napi::Object>();
-    std::string path = join.Get("path").As<Napi::String>().Utf8Value();
-    int type = join.Get("type").As<Napi::Number>().Int32Value();
-    int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
+    NamespaceJoin ns;
+    ns.path = join.Get("path").As<Napi::String>().Utf8Value();
+    // CLONE_NEW*: setns checks that the file is a namespace of that type.
+    ns.type = join.Get("type").As<Napi::Number>().Int32Value();
+    ns.fd = open(ns.path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (ns.fd < 0) {
       int e = errno;
       for (auto& f : fds) close(f.fd);
-      throw ErrnoError(env, ("hook: " + path).c_str(), e);
+      throw ErrnoError(env, ("hook: " + ns.path).c_str(), e);
     }
-    fds.push_back({fd, type});
+    fds.push_back(std::move(ns));
   }
   return fds;
-}
-
-// The forked child: raw syscalls only (the parent is multi-threaded).
-[[noreturn]] void HookChild(const std::vector<NamespaceFd>& namespaces, int stdin_fd, int output_fd,
-                            const char* path, char* const* argv, char* const* envp, const char* cwd) {
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
-  prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  if (dup2(stdin_fd, 0) < 0 || dup2(output_fd, 1) < 0 || dup2(output_fd, 2) < 0) _exit(126);
-  bool joined_pid = false;
-  for (const auto& ns : namespaces) {
-    if (setns(ns.fd, ns.type) != 0) {
-      static const char kMsg[] = "ocirt: joining the container's namespaces failed\n";
-      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
-      (void)ignored;
-      _exit(126);
-    }
-    joined_pid |= ns.type == CLONE_NEWPID;
-  }
-  syscall(SYS_close_range, 3u, ~0u, 0u);
-  if (joined_pid) {
-    // setns on a pid namespace applies to children: fork once more so that
-    // the hook runs inside it, and pass its status on.
-    long child = syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
-    if (child < 0) _exit(126);
-    if (child > 0) {
-      int status = 0;
-      while (waitpid(static_cast<pid_t>(child), &status, 0) < 0 && errno == EINTR) {}
-      if (WIFSIGNALED(status)) _exit(128 + WTERMSIG(status));
-      _exit(WEXITSTATUS(status));
-    }
-    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-  }
-  if (cwd[0] != '\0') {
-    if (chdir(cwd) != 0) {
-      static const char kMsg[] = "ocirt: cannot enter the hook's working directory\n";
-      ssize_t ignored = write(2, kMsg, sizeof(kMsg) - 1);
-      (void)ignored;
-      _exit(126);
-    }
-  } else if (!namespaces.empty() && chdir("/") != 0) {
-    _exit(126);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
-  execve(path, argv, envp);
-  const char* reason = strerrordesc_np(errno);
-  static const char kPrefix[] = "ocirt: exec hook: ";
-  ssize_t ignored = write(2, kPrefix, sizeof(kPrefix) - 1);
-  ignored = write(2, reason, strlen(reason));
-  ignored = write(2, "\n", 1);
-  (void)ignored;
-  _exit(127);
 }
 
 }  // namespace
@@ -128,43 +73,36 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   for (auto& s : envs) envp.push_back(s.data());
   envp.push_back(nullptr);
 
-  std::vector<NamespaceFd> namespaces = OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>());
-  auto close_namespaces = [&]() { for (auto& ns : namespaces) close(ns.fd); };
+  // The namespace fds are closed in the parent once the child is cloned (or not).
+  struct NamespaceFds {
+    std::vector<NamespaceJoin> joins;
+    ~NamespaceFds() { Close(); }
+    void Close() {
+      for (auto& ns : joins)
+        if (ns.fd >= 0) close(std::exchange(ns.fd, -1));
+    }
+  } namespaces {OpenNamespaces(env, spec.Get("namespaces").As<Napi::Array>())};
 
-  int in[2], out[2];
-  if (pipe2(in, O_CLOEXEC) != 0) {
-    int err = errno;
-    close_namespaces();
-    throw ErrnoError(env, "hook: pipe", err);
-  }
-  if (pipe2(out, O_CLOEXEC) != 0) {
-    int err = errno;
-    close(in[0]);
-    close(in[1]);
-    close_namespaces();
-    throw ErrnoError(env, "hook: pipe", err);
-  }
+  UniqueFd stdin_read, stdin_write, output_read, output_write;
+  if (!MakePipe(stdin_read, stdin_write) || !MakePipe(output_read, output_write)) throw ErrnoError(env, "hook: pipe", errno);
 
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  int pidfd = -1;
+  int raw_pidfd = -1;
   struct clone_args args_ {};
   args_.flags = CLONE_PIDFD;
-  args_.pidfd = reinterpret_cast<uint64_t>(&pidfd);
+  args_.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
   args_.exit_signal = SIGCHLD;
-  long pid = syscall(SYS_clone3, &args_, sizeof(args_));
-  if (pid == 0) HookChild(namespaces, in[0], out[1], path.c_str(), argv.data(), envp.data(), cwd.c_str());
+  long pid = Clone3(&args_);
+  if (pid == 0) HookChild(namespaces.joins.data(), namespaces.joins.size(), stdin_read.Get(), output_write.Get(), path.c_str(), argv.data(), envp.data(), cwd.c_str());
   int clone_errno = errno;
+  UniqueFd pidfd(raw_pidfd);
   pthread_sigmask(SIG_SETMASK, &old, nullptr);
-  close(in[0]);
-  close(out[1]);
-  close_namespaces();
-  if (pid < 0) {
-    close(in[1]);
-    close(out[0]);
-    throw ErrnoError(env, "hook: clone3", clone_errno);
-  }
+  stdin_read.Reset();
+  output_write.Reset();
+  namespaces.Close();
+  if (pid < 0) throw ErrnoError(env, "hook: clone3", clone_errno);
 
   std::string output;
   const int64_t deadline = timeout_ms > 0 ? MonotonicMs() + timeout_ms : -1;
@@ -172,14 +110,14 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
     input.data(), input.size()
   };
   bool timed_out = PumpHook(
-      pidfd, in[1], out[0], &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
+      pidfd.Get(), stdin_write.Release(), output_read.Release(), &state, 1, deadline, [](void* context, const char* bytes, size_t n) {
         std::string& collected = *static_cast<std::string*>(context);
         if (collected.size() < kOutputLimit) collected.append(bytes, std::min(n, kOutputLimit - collected.size()));
       },
       &output);
   int status = 0;
   while (waitpid(static_cast<pid_t>(pid), &status, 0) < 0 && errno == EINTR) {}
-  close(pidfd);
+  pidfd.Reset();
 
   Napi::Object result = Napi::Object::New(env);
   result.Set("status", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());

@@ -1,6 +1,6 @@
 // Drives a running hook: feeds its stdin, collects its output, and kills it
 // at its deadline. Shared by the runtime's hooks (native/hook.cc) and the
-// startContainer hooks the init runs (native/init.cc).
+// startContainer hooks the init runs (native/start_hooks.cc).
 #pragma once
 
 #include <sys/uio.h>

@@ -20,22 +20,11 @@ namespace {
 constexpr off_t kPlanLimit = 64 << 20;
 
 // The step of kPhaseStage a plan that does not decode reports; steps 0-4 are
-// the parent's (native/init.cc), named in src/linux/failure.ts STEP_TEXT.
+// the parent's (native/parent.cc, exec_stage.cc), named in src/linux/failure.ts STEP_TEXT.
 constexpr int32_t kStageStepDecode = 5;
 
 // A failure record on the status channel, as the init sends it.
-[[noreturn]] void Fail(int status_fd, int32_t step, int err) {
-  ocirt::InitReport report {};
-  report.kind = ocirt::kReportFailure;
-  report.phase = ocirt::kPhaseStage;
-  report.step = step;
-  report.err = err;
-  if (status_fd >= 0) {
-    ssize_t ignored = write(status_fd, &report, sizeof(report));
-    (void)ignored;
-  }
-  _exit(1);
-}
+[[noreturn]] void Fail(int status_fd, int32_t step, int err) { ocirt::ReportFailureAndExit(status_fd, ocirt::kPhaseStage, step, err); }
 
 void CloseOnExec(int fd) {
   if (fd >= 0) fcntl(fd, F_SETFD, FD_CLOEXEC);

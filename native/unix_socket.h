@@ -1,5 +1,5 @@
 // Unix stream sockets by path, for the parent side only (it uses snprintf),
-// and fd passing with SCM_RIGHTS (SendWithFd is also safe in the init child).
+// and fd passing with SCM_RIGHTS (native/fd_passing.cc, child code: safe in the init).
 #pragma once
 
 #include <cstddef>

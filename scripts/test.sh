@@ -21,6 +21,9 @@ npx --no-install eslint . || status=1
 # src/linux/os-constants.generated.ts is what scripts/build-constants.mjs writes on this platform.
 node scripts/build-constants.mjs --check || status=1
 bash scripts/format-native.sh --check || status=1
+# The child's objects (docs/design.md "Native files") call no allocator and
+# throw nothing: nm -u on each of them.
+bash scripts/check-child-symbols.sh || status=1
 
 # The unit tier: the planner under fixed host facts, the plan's wire round
 # trip through the addon, every failure step's name. No root, no dist/ocirt.

@@ -1,6 +1,6 @@
 // Every failure the native side can report has a name (issue 13 item 3).
 // The list of phases and steps is read from the native sources themselves
-// (enum Phase in native/init.h, every Fail()/fail() call in native/*.cc), so
+// (enum Phase in native/init.h, every Fail()/fail()/Failed() call in native/*.cc), so
 // a new step without a description, or a phase number that drifts between
 // init.h and src/native.ts, fails here. No root and no built binary needed.
 import t from 'tap'
@@ -20,13 +20,14 @@ function nativePhases (): Map<string, number> {
   return new Map([...body.matchAll(/kPhase(\w+) = (\d+)/g)].map(m => [m[1]!, Number(m[2])]))
 }
 
-/** Every (phase, step) pair a Fail(c, kPhaseX, N, ...) or fail(kPhaseX, N, ...) call reports. */
+/** Every (phase, step) pair a Fail(c, kPhaseX, N, ...), fail(kPhaseX, N, ...) or Failed(kPhaseX, N, ...) (native/parent.cc) call reports. */
 function nativeSteps (): Array<{ phase: string, step: number, file: string }> {
   const found: Array<{ phase: string, step: number, file: string }> = []
   for (const file of readdirSync(nativeDir).filter(f => f.endsWith('.cc'))) {
     const source = readFileSync(join(nativeDir, file), 'utf8')
-    // Groups 1 and 2 are not optional: every match has both.
-    for (const m of source.matchAll(/\b[Ff]ail\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) found.push({ phase: m[1]!, step: Number(m[2]), file })
+    for (const [, phase, step] of source.matchAll(/\b(?:[Ff]ail|Failed)\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) {
+      if (phase !== undefined && step !== undefined) found.push({ phase, step: Number(step), file })
+    }
   }
   return found
 }
