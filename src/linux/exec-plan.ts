@@ -17,6 +17,7 @@ import { planProcessAttributes } from './process-attributes.js'
 import { planConsole } from './console.js'
 import { planSeccomp } from './seccomp.js'
 import { planExecLabel } from './security-labels.js'
+import type { Caller } from './rootless.js'
 import { currentCaller } from './rootless.js'
 import { type HostFacts, hostFacts, rootlessByDefault } from './host-facts.js'
 
@@ -39,6 +40,8 @@ export interface ExecPlanOptions {
   rootless?: boolean
   /** The host's facts; default: this process's, read once (host-facts.ts). */
   hostFacts?: HostFacts
+  /** Who runs ocirt; default: this process. */
+  caller?: Caller
 }
 
 export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOptions): ContainerPlan {
@@ -50,7 +53,7 @@ export function buildExecPlan (config: Spec, process: Process, opts: ExecPlanOpt
   // in a user namespace (a rootless engine's): the parent could join the
   // container's pid namespace but not return to its own, owned by the
   // initial user namespace, and the kernel then refuses it new threads.
-  const childJoinsPid = types.has('pid') && ((types.has('user') && !currentCaller().capSysAdmin) || facts.inUserNamespace)
+  const childJoinsPid = types.has('pid') && ((types.has('user') && !(opts.caller ?? currentCaller()).capSysAdmin) || facts.inUserNamespace)
   const joinNamespaces: NamespaceJoin[] = (childJoinsPid ? JOIN_ORDER_WITH_PID : JOIN_ORDER)
     .filter(t => types.has(t))
     .map(t => ({ type: NAMESPACE_FLAGS[t], path: `/proc/${opts.initPid}/ns/${PROC_NS_NAME[t]}` }))

@@ -145,3 +145,37 @@ t.test('exec: host facts decide how the pid namespace is joined', async t => {
   t.equal(inEngineUserns.init.forkAfterUnshare, true)
   t.equal(inEngineUserns.rootless, true)
 })
+
+/** Above PID_MAX_LIMIT (2^22, threads.h): no process has it, so an exec plan reads nothing of this host's /proc for it. */
+const NO_SUCH_PID = 4194305
+/** An unprivileged user in the initial user namespace (runc's rootless mode). */
+const USER_HOST: HostFacts = { euid: 1000, inUserNamespace: false, setgroupsDenied: false }
+const USER_CALLER: Caller = { uid: 1000, gid: 1000, name: 'user', capSetuid: false, capSetgid: false, capSysAdmin: false, capProcAccess: false }
+
+/** The fixture without its mount namespace: exec chroots into the init's root instead of joining one. */
+function withoutMountNamespace (text: string): string {
+  const doc = JSON.parse(text) as { linux: { namespaces: Array<{ type: string }> } }
+  doc.linux.namespaces = doc.linux.namespaces.filter(n => n.type !== 'mount')
+  return JSON.stringify(doc)
+}
+
+const execCases: Array<{ fixture: string, host: string, facts: HostFacts, caller: Caller, edit?: (text: string) => string, variant?: string }> = [
+  { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER, edit: withoutMountNamespace, variant: 'no-mount-ns' },
+  { fixture: 'podman-4.3-run.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+  { fixture: 'podman-4.3-run.json', host: 'engine-userns', facts: ENGINE_USERNS_HOST, caller: ROOT_CALLER },
+  { fixture: 'runc-1.1.5-spec-rootless.json', host: 'user', facts: USER_HOST, caller: USER_CALLER },
+]
+
+for (const c of execCases) {
+  const name = `exec.${c.fixture.replace(/\.json$/, '')}${c.variant !== undefined ? `.${c.variant}` : ''}.${c.host}`
+  t.test(`exec plan: ${name}`, async t => {
+    const text = fixtureText(c.fixture)
+    const spec = parseConfig(c.edit !== undefined ? c.edit(text) : text)
+    const plan = buildExecPlan(spec, requireProcess(spec), {
+      id: 'unit', initPid: NO_SUCH_PID, rootfs: join(bundle, 'rootfs'), preserveFds: 2, noNewKeyring: false, consoleSocket: undefined, hostFacts: c.facts, caller: c.caller,
+    })
+    // What the child runs (the wire plan) and what ocirt reports around it.
+    matchesSnapshot(t, name, normalized({ init: plan.init, warnings: plan.warnings, rootless: plan.rootless }))
+  })
+}
