@@ -13,12 +13,13 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ConfigError } from '../../src/errors.js'
 import type { HostFacts } from '../../src/linux/host-facts.js'
-import { buildExecPlan } from '../../src/linux/exec-plan.js'
-import { buildPlan, type PlanOptions } from '../../src/linux/plan.js'
+import { buildExecPlan, type ExecPlan, type JoinPlan, joinWirePlan } from '../../src/linux/exec-plan.js'
+import { buildPlan, type ContainerInitPlan, type PlanOptions } from '../../src/linux/plan.js'
 import type { Caller } from '../../src/linux/rootless.js'
 import { requireProcess } from '../../src/spec/semantic.js'
 import { parseConfig } from '../../src/spec/validate.js'
 import { jsonSafe } from '../../src/json-safe.js'
+import { loadNative } from '../../src/native.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const FIXTURES = join(HERE, '..', 'fixtures', 'configs')
@@ -138,11 +139,11 @@ t.test('exec: host facts decide how the pid namespace is joined', async t => {
   const spec = parseConfig(fixtureText('runc-1.1.5-spec.json'))
   const execOptions = { id: 'unit', initPid: 4242, rootfs: join(bundle, 'rootfs'), preserveFds: 0, noNewKeyring: false, consoleSocket: undefined }
   const onRoot = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ROOT_HOST })
-  t.equal(onRoot.init.joinPidNamespace, '/proc/4242/ns/pid', 'as root the parent joins the pid namespace')
-  t.equal(onRoot.init.forkAfterUnshare, false)
+  t.equal(onRoot.join.joinPidNamespace, '/proc/4242/ns/pid', 'as root the parent joins the pid namespace')
+  t.equal(onRoot.join.forkAfterUnshare, false)
   const inEngineUserns = buildExecPlan(spec, requireProcess(spec), { ...execOptions, hostFacts: ENGINE_USERNS_HOST })
-  t.equal(inEngineUserns.init.joinPidNamespace, '', 'in an engine\'s user namespace the child joins it')
-  t.equal(inEngineUserns.init.forkAfterUnshare, true)
+  t.equal(inEngineUserns.join.joinPidNamespace, '', 'in an engine\'s user namespace the child joins it')
+  t.equal(inEngineUserns.join.forkAfterUnshare, true)
   t.equal(inEngineUserns.rootless, true)
 })
 
@@ -170,12 +171,51 @@ const execCases: Array<{ fixture: string, host: string, facts: HostFacts, caller
 for (const c of execCases) {
   const name = `exec.${c.fixture.replace(/\.json$/, '')}${c.variant !== undefined ? `.${c.variant}` : ''}.${c.host}`
   t.test(`exec plan: ${name}`, async t => {
-    const text = fixtureText(c.fixture)
-    const spec = parseConfig(c.edit !== undefined ? c.edit(text) : text)
-    const plan = buildExecPlan(spec, requireProcess(spec), {
-      id: 'unit', initPid: NO_SUCH_PID, rootfs: join(bundle, 'rootfs'), preserveFds: 2, noNewKeyring: false, consoleSocket: undefined, hostFacts: c.facts, caller: c.caller,
-    })
+    const plan = execPlanFor(c)
     // What the child runs (the wire plan) and what ocirt reports around it.
-    matchesSnapshot(t, name, normalized({ init: plan.init, warnings: plan.warnings, rootless: plan.rootless }))
+    matchesSnapshot(t, name, normalized({ init: joinWirePlan(plan.join), warnings: plan.warnings, rootless: plan.rootless }))
   })
 }
+
+function execPlanFor (c: typeof execCases[number]): ExecPlan {
+  const text = fixtureText(c.fixture)
+  const spec = parseConfig(c.edit !== undefined ? c.edit(text) : text)
+  return buildExecPlan(spec, requireProcess(spec), {
+    id: 'unit', initPid: NO_SUCH_PID, rootfs: join(bundle, 'rootfs'), preserveFds: 2, noNewKeyring: false, consoleSocket: undefined, hostFacts: c.facts, caller: c.caller,
+  })
+}
+
+/** Wire fields only the container's init sets (it makes namespaces, id maps, a root, and waits for start), and the flags that say "exec". */
+const INIT_ONLY_FIELDS = [
+  'cloneFlags', 'unshareFlags', 'timeOffsets', 'uidMap', 'gidMap', 'uidMapHelper', 'gidMapHelper', 'dumpableUntil',
+  'hostname', 'domainname', 'rootfs', 'rootPropagation', 'mountSteps', 'noPivot', 'inheritMountNamespace', 'noPivotDetach',
+  'postPivotSteps', 'sysctls', 'stateDir', 'pauseBeforePivot', 'startContainerHooks', 'hookStateBeforePid', 'hookStateAfterPid',
+]
+const EXEC_ONLY_FIELDS = ['joinOnly', 'execImmediately', 'chrootTo']
+
+t.test('an exec plan holds only what a joining process does; the wire boundary fills in the rest', async t => {
+  for (const c of execCases) {
+    const plan = execPlanFor(c)
+    t.same(Object.keys(plan).sort(), ['join', 'rootless', 'warnings'], `${c.fixture} ${c.variant ?? ''}: no mount origins on an exec plan`)
+    t.same(Object.keys(plan.join).filter(k => [...INIT_ONLY_FIELDS, 'joinOnly', 'execImmediately'].includes(k)), [], 'no field of the init on the join plan')
+    const wire = joinWirePlan(plan.join)
+    t.equal(wire.joinOnly, true)
+    t.equal(wire.execImmediately, true)
+    t.same(wire.mountSteps, [], 'a joining process mounts nothing')
+    // The addon's unmarshalling refuses a missing or unknown key: the lowered plan is a whole wire plan.
+    t.ok(loadNative().checkPlanWire(wire) > 0, 'the addon takes the lowered plan')
+  }
+  // @ts-expect-error a joining process mounts nothing: mountSteps is not a JoinPlan field
+  const withMounts: JoinPlan = { ...execPlanFor(execCases[0]).join, mountSteps: [] }
+  t.ok(withMounts)
+})
+
+t.test('a container\'s init plan has none of exec\'s fields', async t => {
+  for (const c of cases) {
+    const plan = buildPlan(parseConfig(fixtureText(c.fixture)), optionsFor(c.facts, c.caller))
+    t.same(Object.keys(plan.init).filter(k => EXEC_ONLY_FIELDS.includes(k)), [], `${c.fixture} on a ${c.host} host`)
+  }
+  // @ts-expect-error an init waits for start: execImmediately is not a ContainerInitPlan field
+  const execAtOnce: ContainerInitPlan = { ...buildPlan(parseConfig(fixtureText('runc-1.1.5-spec.json')), optionsFor(ROOT_HOST, ROOT_CALLER)).init, execImmediately: true }
+  t.ok(execAtOnce)
+})
