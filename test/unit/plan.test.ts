@@ -19,7 +19,8 @@ import type { Caller } from '../../src/linux/rootless.js'
 import { requireProcess } from '../../src/spec/semantic.js'
 import { parseConfig } from '../../src/spec/validate.js'
 import { jsonSafe } from '../../src/json-safe.js'
-import { loadNative } from '../../src/native.js'
+import { describeFailure } from '../../src/linux/failure.js'
+import { InitPhase, loadNative } from '../../src/native.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const FIXTURES = join(HERE, '..', 'fixtures', 'configs')
@@ -218,4 +219,12 @@ t.test('a container\'s init plan has none of exec\'s fields', async t => {
   // @ts-expect-error an init waits for start: execImmediately is not a ContainerInitPlan field
   const execAtOnce: ContainerInitPlan = { ...buildPlan(parseConfig(fixtureText('runc-1.1.5-spec.json')), optionsFor(ROOT_HOST, ROOT_CALLER)).init, execImmediately: true }
   t.ok(execAtOnce)
+})
+
+t.test('an exec\'s failure is described from its lowered wire plan, naming what it joined', async t => {
+  const wire = joinWirePlan(execPlanFor(execCases[0]).join)
+  const describe = (phase: InitPhase, step: number): string => describeFailure({ init: wire }, { phase, step, errno: 1, message: '' }, () => 'Operation not permitted')
+  t.equal(describe(InitPhase.Setns, 0), `config.json /linux/namespaces: joining ${wire.joinNamespaces[0]?.path ?? 'none'}: operation not permitted`)
+  t.equal(describe(InitPhase.Setns, -1), `config.json /linux/namespaces: joining /proc/${NO_SUCH_PID}/ns/pid: operation not permitted`)
+  t.equal(describe(InitPhase.Identity, 0), 'config.json /process/user/additionalGids: setgroups: operation not permitted')
 })
