@@ -161,8 +161,10 @@ function withoutMountNamespace (text: string): string {
   return JSON.stringify(doc)
 }
 
-const execCases: Array<{ fixture: string, host: string, facts: HostFacts, caller: Caller, edit?: (text: string) => string, variant?: string }> = [
-  { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
+interface ExecCase { fixture: string, host: string, facts: HostFacts, caller: Caller, edit?: (text: string) => string, variant?: string }
+const runcExecOnRoot: ExecCase = { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER }
+const execCases: ExecCase[] = [
+  runcExecOnRoot,
   { fixture: 'runc-1.1.5-spec.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER, edit: withoutMountNamespace, variant: 'no-mount-ns' },
   { fixture: 'podman-4.3-run.json', host: 'root', facts: ROOT_HOST, caller: ROOT_CALLER },
   { fixture: 'podman-4.3-run.json', host: 'engine-userns', facts: ENGINE_USERNS_HOST, caller: ROOT_CALLER },
@@ -178,7 +180,7 @@ for (const c of execCases) {
   })
 }
 
-function execPlanFor (c: typeof execCases[number]): ExecPlan {
+function execPlanFor (c: ExecCase): ExecPlan {
   const text = fixtureText(c.fixture)
   const spec = parseConfig(c.edit !== undefined ? c.edit(text) : text)
   return buildExecPlan(spec, requireProcess(spec), {
@@ -207,7 +209,7 @@ t.test('an exec plan holds only what a joining process does; the wire boundary f
     t.ok(loadNative().checkPlanWire(wire) > 0, 'the addon takes the lowered plan')
   }
   // @ts-expect-error a joining process mounts nothing: mountSteps is not a JoinPlan field
-  const withMounts: JoinPlan = { ...execPlanFor(execCases[0]).join, mountSteps: [] }
+  const withMounts: JoinPlan = { ...execPlanFor(runcExecOnRoot).join, mountSteps: [] }
   t.ok(withMounts)
 })
 
@@ -222,7 +224,7 @@ t.test('a container\'s init plan has none of exec\'s fields', async t => {
 })
 
 t.test('an exec\'s failure is described from its lowered wire plan, naming what it joined', async t => {
-  const wire = joinWirePlan(execPlanFor(execCases[0]).join)
+  const wire = joinWirePlan(execPlanFor(runcExecOnRoot).join)
   const describe = (phase: InitPhase, step: number): string => describeFailure({ init: wire }, { phase, step, errno: 1, message: '' }, () => 'Operation not permitted')
   t.equal(describe(InitPhase.Setns, 0), `config.json /linux/namespaces: joining ${wire.joinNamespaces[0]?.path ?? 'none'}: operation not permitted`)
   t.equal(describe(InitPhase.Setns, -1), `config.json /linux/namespaces: joining /proc/${NO_SUCH_PID}/ns/pid: operation not permitted`)
