@@ -25,7 +25,6 @@ import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 import type { CgroupPlan, ContainerCgroup } from '../linux/cgroups/index.js'
 import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
-import { placement, removeCgroup } from '../linux/cgroups/manager.js'
 
 export interface CreateOptions {
   root: string
@@ -90,7 +89,7 @@ export function planCreate (opts: CreateOptions): CreatePlan {
   const stateDir = store.dir(id)
   const planOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless }
   const plan = buildPlan(spec, planOptions)
-  const cgroupPlan = planCgroup(spec)
+  const cgroupPlan = planCgroup(spec, opts.systemdCgroup === true)
   for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
   return { id, bundle, spec, store, planOptions, plan, cgroupPlan }
@@ -128,11 +127,11 @@ export function createContainer (opts: CreateOptions): StoredState {
   }
   try {
     // Limits are in place before the init runs its first instruction.
-    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, opts.systemdCgroup === true, m => opts.log.warn(m), plan.rootless)
+    cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, m => opts.log.warn(m), plan.rootless)
     // Rootless without a cgroup of its own: the container's /sys/fs/cgroup shows the caller's.
     if (cgroup === undefined) plan = buildPlan(spec, { ...planOptions, inCallerCgroup: true })
     state.cgroup = cgroup
-    if (cgroup !== undefined) Object.assign(plan.init, placement(cgroup))
+    if (cgroup !== undefined) Object.assign(plan.init, cgroupPlan.manager.placement(cgroup))
     mark('cgroup')
     // pid 0: `state` and `list` report the container as "creating" meanwhile
     // (and a delete --force of what a killed create left finds the cgroup).
@@ -181,7 +180,7 @@ export function createContainer (opts: CreateOptions): StoredState {
       try { native.waitPid(pid, false) } catch { /* reaped elsewhere */ }
     }
     if (cgroup !== undefined) {
-      try { removeCgroup(cgroup) } catch (r) { opts.log.warn((r as Error).message) }
+      try { cgroupPlan.manager.remove(cgroup) } catch (r) { opts.log.warn((r as Error).message) }
     }
     if (pidFileWritten && opts.pidFile !== undefined) rmSync(resolve(opts.pidFile), { force: true })
     store.remove(id)

@@ -7,8 +7,6 @@ import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
 import type { ContainerPlan } from '../linux/plan.js'
 import type { CgroupPlan } from '../linux/cgroups/index.js'
-import { dirFor, plannedCgroup } from '../linux/cgroups/manager.js'
-import { v1DeviceWrites } from '../linux/cgroups/devices.js'
 import { CAPABILITIES } from '../spec/linux-names.js'
 import type { Spec } from '../spec/types.js'
 import type { CreateOptions } from './create.js'
@@ -27,7 +25,7 @@ export function dryRunCreate (opts: CreateOptions): string {
     mounts: describeSteps(plan.init.mountSteps, plan.mountOrigins),
     postPivot: describeSteps(plan.init.postPivotSteps, plan.postPivotOrigins),
     devices: describeDevices(plan),
-    cgroup: describeCgroup(spec, id, opts.systemdCgroup === true, cgroupPlan, plan.rootless),
+    cgroup: describeCgroup(spec, id, cgroupPlan, plan.rootless),
     seccomp: describeSeccomp(spec),
     identity: describeIdentity(plan),
     process: { args: plan.init.process.args, env: plan.init.process.env, cwd: plan.init.process.cwd, source: '/process' },
@@ -70,18 +68,20 @@ function describeDevices (plan: ContainerPlan): object[] {
  * rootless create whose cgroup cannot be made (and that sets no limits) runs
  * in its caller's cgroup instead: a dry run cannot know that without trying.
  */
-function describeCgroup (spec: Spec, id: string, systemd: boolean, cgroupPlan: CgroupPlan, rootless: boolean): object {
-  const cgroup = plannedCgroup(cgroupPlan.layout, spec.linux?.cgroupsPath, id, systemd)
+function describeCgroup (spec: Spec, id: string, cgroupPlan: CgroupPlan, rootless: boolean): object {
+  const { manager } = cgroupPlan
+  const cgroup = manager.planned(spec.linux?.cgroupsPath, id)
   const fileOf = (controller: string, file: string): string | null => {
-    const dir = dirFor(cgroup, controller)
+    const dir = manager.dirFor(cgroup, controller)
     return dir === undefined ? null : `${dir}/${file}`
   }
   const writes = cgroupPlan.writes.map(w => ({ file: fileOf(w.controller, w.file), value: w.value, source: w.pointer, ...(w.optional === true ? { optional: true } : {}) }))
   // As create: a rootless container's device nodes are the caller's own, no rules are added.
+  const deviceWrites = manager.deviceWrites(cgroupPlan.devices)
   const deviceRules = rootless
     ? []
-    : cgroup.version === 1
-      ? v1DeviceWrites(cgroupPlan.devices).map(w => ({ file: fileOf(w.controller, w.file), value: w.value, source: w.pointer }))
+    : deviceWrites !== undefined
+      ? deviceWrites.map(w => ({ file: fileOf(w.controller, w.file), value: w.value, source: w.pointer }))
       : cgroupPlan.devices.map(r => ({ rule: r.rule, source: r.pointer, applied: 'eBPF device filter' }))
   return { version: cgroup.version, path: cgroup.path, dirs: cgroup.dirs, source: '/linux/cgroupsPath', writes, deviceRules }
 }

@@ -6,7 +6,7 @@
  * works the same on v1 and v2 and needs no eventfd or inotify.
  */
 import { OcirtError } from '../errors.js'
-import { oomKillCount, readStats } from '../linux/cgroups/stats.js'
+import { managerFor } from '../linux/cgroups/index.js'
 import { print } from '../output.js'
 import { containerStatus } from '../state/status.js'
 import { findContainer } from './lookup.js'
@@ -17,26 +17,28 @@ const OOM_POLL_MS = 100
 export function printStats (root: string, id: string): void {
   const { state, status } = findContainer(root, id)
   if (status === 'stopped') throw new OcirtError(`container "${id}" is stopped`)
-  print(JSON.stringify({ type: 'stats', id, data: readStats(containerCgroup(state, 'read the stats of')) }))
+  const cgroup = containerCgroup(state, 'read the stats of')
+  print(JSON.stringify({ type: 'stats', id, data: managerFor(cgroup).stats(cgroup) }))
 }
 
 export async function streamEvents (root: string, id: string, intervalMs: number): Promise<void> {
   const { state, status, dir } = findContainer(root, id)
   if (status === 'stopped') throw new OcirtError(`container "${id}" is stopped`)
   const cgroup = containerCgroup(state, 'watch')
-  let ooms = oomKillCount(cgroup)
+  const manager = managerFor(cgroup)
+  let ooms = manager.oomKillCount(cgroup)
   let nextStats = Date.now()
   while (containerStatus(state, dir) !== 'stopped') {
     const now = Date.now()
-    const count = oomKillCount(cgroup)
+    const count = manager.oomKillCount(cgroup)
     for (; ooms < count; ooms++) print(JSON.stringify({ type: 'oom', id }))
     if (now >= nextStats) {
-      print(JSON.stringify({ type: 'stats', id, data: readStats(cgroup) }))
+      print(JSON.stringify({ type: 'stats', id, data: manager.stats(cgroup) }))
       nextStats = now + intervalMs
     }
     await new Promise(resolve => setTimeout(resolve, OOM_POLL_MS))
   }
   // A kill that came with the exit.
-  const count = oomKillCount(cgroup)
+  const count = manager.oomKillCount(cgroup)
   for (; ooms < count; ooms++) print(JSON.stringify({ type: 'oom', id }))
 }

@@ -15,7 +15,7 @@ import { writePidFile } from './create.js'
 import { findContainer } from './lookup.js'
 import { seccompAgent } from './seccomp-agent.js'
 import { stateJson } from './state.js'
-import { placement } from '../linux/cgroups/manager.js'
+import { managerFor } from '../linux/cgroups/index.js'
 
 export interface ExecOptions {
   root: string
@@ -37,7 +37,7 @@ export function execProcess (opts: ExecOptions): number {
   })
   for (const w of plan.warnings) opts.log.warn(w)
   // Into the container's cgroup, as runc: its limits cover exec'd processes too.
-  if (state.cgroup !== undefined) Object.assign(plan.join, placement(state.cgroup))
+  if (state.cgroup !== undefined) Object.assign(plan.join, managerFor(state.cgroup).placement(state.cgroup))
   const wire = joinWirePlan(plan.join)
   const native = loadNative()
   let pid: number

@@ -9,8 +9,7 @@ import { SIGNALS, SIGRTMAX, SIGRTMIN } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { initIsAlive } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
-import { hasFreezer, setFrozen } from '../linux/cgroups/freezer.js'
-import { cgroupExists, cgroupPids, removeCgroup } from '../linux/cgroups/manager.js'
+import { managerFor } from '../linux/cgroups/index.js'
 import type { ContainerCgroup } from '../linux/cgroups/manager.js'
 import { sleepSync } from '../sleep.js'
 
@@ -81,7 +80,8 @@ export function processesInPidNamespace (initPid: number): number[] {
  * pid namespace.
  */
 export function containerPids (state: StoredState): number[] {
-  if (state.cgroup !== undefined && cgroupExists(state.cgroup)) return cgroupPids(state.cgroup)
+  const cgroup = state.cgroup
+  if (cgroup !== undefined && managerFor(cgroup).exists(cgroup)) return managerFor(cgroup).pids(cgroup)
   if (!initIsAlive(state)) return []
   return [state.pid, ...processesInPidNamespace(state.pid)].sort((a, b) => a - b)
 }
@@ -93,9 +93,10 @@ export function containerPids (state: StoredState): number[] {
  * container's processes can act on the signal).
  */
 function signalAll (state: StoredState, signal: number): void {
-  const cgroup = state.cgroup !== undefined && cgroupExists(state.cgroup) ? state.cgroup : undefined
-  const freeze = cgroup !== undefined && hasFreezer(cgroup)
-  if (freeze) setFrozen(cgroup, true)
+  const cgroup = state.cgroup !== undefined && managerFor(state.cgroup).exists(state.cgroup) ? state.cgroup : undefined
+  const manager = cgroup !== undefined ? managerFor(cgroup) : undefined
+  const freeze = cgroup !== undefined && manager !== undefined && manager.hasFreezer(cgroup)
+  if (freeze) manager.setFrozen(cgroup, true)
   try {
     for (const pid of containerPids(state)) {
       if (pid === state.pid) continue
@@ -103,7 +104,7 @@ function signalAll (state: StoredState, signal: number): void {
     }
     signalInit(state, signal)
   } finally {
-    if (freeze) setFrozen(cgroup, false)
+    if (freeze) manager.setFrozen(cgroup, false)
   }
 }
 
@@ -123,17 +124,19 @@ export function destroyCgroup (state: StoredState): void {
   const cgroup = state.cgroup
   if (cgroup === undefined) return
   const ownPidNamespace = state.config.linux?.namespaces?.some(n => n.type === 'pid' && n.path === undefined) === true
-  if (!ownPidNamespace && cgroupExists(cgroup)) killCgroup(state, cgroup)
-  removeCgroup(cgroup)
+  const manager = managerFor(cgroup)
+  if (!ownPidNamespace && manager.exists(cgroup)) killCgroup(state, cgroup)
+  manager.remove(cgroup)
 }
 
 /** SIGKILL to what the cgroup holds, then waits (up to 5 s) until it is empty; returns the pids still there. */
 function killCgroup (state: StoredState, cgroup: ContainerCgroup): number[] {
-  if (cgroupPids(cgroup).length === 0) return []
+  const manager = managerFor(cgroup)
+  if (manager.pids(cgroup).length === 0) return []
   signalAll(state, SIGNALS.SIGKILL)
   const deadline = Date.now() + 5000
-  while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) sleepSync(5)
-  return cgroupPids(cgroup)
+  while (manager.pids(cgroup).length > 0 && Date.now() < deadline) sleepSync(5)
+  return manager.pids(cgroup)
 }
 
 /** SIGKILL to every process of the container, then waits (up to timeoutMs) for the init to exit. */
@@ -164,8 +167,8 @@ export function waitForExit (state: StoredState, timeoutMs: number): boolean {
 export function destroyHalfMadeContainer (state: StoredState): void {
   const cgroup = state.cgroup
   // A cgroup the config named and that existed before (created is empty) is not the container's to sweep.
-  if (cgroup === undefined || cgroup.created.length === 0 || !cgroupExists(cgroup)) return
+  if (cgroup === undefined || cgroup.created.length === 0 || !managerFor(cgroup).exists(cgroup)) return
   const left = killCgroup(state, cgroup)
   if (left.length > 0) throw new OcirtError(`container "${state.id}": processes ${left.join(', ')} of its cgroup did not exit after SIGKILL`)
-  removeCgroup(cgroup)
+  managerFor(cgroup).remove(cgroup)
 }

@@ -3,11 +3,9 @@
  * given fields are written to its cgroup, then merged into the config kept in
  * state.json, so that later updates and `events` see them.
  */
-import { readFileSync } from 'node:fs'
 import { OcirtError } from '../errors.js'
-import { updateResources } from '../linux/cgroups/index.js'
+import { managerFor, updateResources } from '../linux/cgroups/index.js'
 import { withoutUnsetZeros } from '../linux/cgroups/resources.js'
-import { dirFor } from '../linux/cgroups/manager.js'
 import type { LinuxResources } from '../spec/types.js'
 import { findContainer } from './lookup.js'
 import { containerCgroup } from './pause.js'
@@ -44,7 +42,7 @@ export function updateContainer (root: string, id: string, given: LinuxResources
         if (patch.memory.limit < 0) merged.memory!.swap = -1
         changed.memory.swap = merged.memory!.swap
       }
-      if (merged.memory?.checkBeforeUpdate === true && patch.memory.limit !== undefined) checkAboveUsage(cgroup.version, dirFor(cgroup, 'memory'), patch.memory.limit, source)
+      if (merged.memory?.checkBeforeUpdate === true && patch.memory.limit !== undefined) checkAboveUsage(() => managerFor(cgroup).memoryUsage(cgroup), patch.memory.limit, source)
     }
     for (const w of updateResources(cgroup, changed, source)) log.warn(w)
     state.config = { ...state.config, linux: { ...state.config.linux, resources: merged } }
@@ -53,8 +51,8 @@ export function updateContainer (root: string, id: string, given: LinuxResources
 }
 
 /** config-linux.md memory.checkBeforeUpdate: a limit below the current usage is refused, not enforced by reclaim or OOM. */
-function checkAboveUsage (version: 1 | 2, dir: string | undefined, limit: number, source: string): void {
-  if (dir === undefined || limit < 0) return
-  const usage = Number(readFileSync(`${dir}/${version === 1 ? 'memory.usage_in_bytes' : 'memory.current'}`, 'utf8'))
-  if (limit < usage) throw new OcirtError(`${source}: memory limit ${limit} is below the container's current usage ${usage} (memory.checkBeforeUpdate is set)`)
+function checkAboveUsage (memoryUsage: () => number | undefined, limit: number, source: string): void {
+  if (limit < 0) return
+  const usage = memoryUsage()
+  if (usage !== undefined && limit < usage) throw new OcirtError(`${source}: memory limit ${limit} is below the container's current usage ${usage} (memory.checkBeforeUpdate is set)`)
 }

@@ -81,7 +81,7 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
   for (const h of hierarchies) {
     const target = posix.join(destination, h.name)
     if (cgroupNamespace) {
-      steps.push({ op: MountOp.Mount, source: 'cgroup', fstype: h.fstype, target, flags, data: h.fstype === 'cgroup' ? h.selector : undefined, create: CreateKind.Directory })
+      steps.push({ op: MountOp.Mount, source: 'cgroup', fstype: h.fstype, target, flags, ...(h.fstype === 'cgroup' ? { data: h.selector } : {}), create: CreateKind.Directory })
     } else {
       steps.push(...bindReadOnly(hostDir(h), target))
     }

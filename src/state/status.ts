@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { StoredState } from './store.js'
-import { isFrozen } from '../linux/cgroups/freezer.js'
+import { managerFor } from '../linux/cgroups/index.js'
 
 /** runtime.md's four, and runc's "paused" (a state the spec lets runtimes add: its cgroup is frozen). */
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped'
@@ -37,5 +37,5 @@ export function containerStatus (state: StoredState, stateDir: string): Status {
   if (state.pid <= 0) return 'creating'
   if (!initIsAlive(state)) return 'stopped'
   if (existsSync(join(stateDir, 'exec.sock'))) return 'created'
-  return state.cgroup !== undefined && isFrozen(state.cgroup) ? 'paused' : 'running'
+  return state.cgroup !== undefined && managerFor(state.cgroup).isFrozen(state.cgroup) ? 'paused' : 'running'
 }

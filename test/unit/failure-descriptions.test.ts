@@ -14,7 +14,7 @@ import type { ContainerPlan } from '../../src/linux/plan.js'
 const nativeDir = join(import.meta.dirname, '../../native')
 
 function nativePhases (): Map<string, number> {
-  const header = readFileSync(join(nativeDir, 'init.h'), 'utf8')
+  const header = readFileSync(join(nativeDir, 'generated', 'plan.h'), 'utf8')
   const body = /enum Phase : int32_t \{([^}]*)\}/.exec(header)?.[1] ?? ''
   return new Map([...body.matchAll(/kPhase(\w+) = (\d+)/g)].map(m => [m[1], Number(m[2])]))
 }

@@ -12,6 +12,7 @@ import { join } from 'node:path'
 import { buildPlan } from '../../src/linux/plan.js'
 import { CreateKind, DumpableUntil, type InitPlan, loadNative, MountOp } from '../../src/native.js'
 import { parseConfig } from '../../src/spec/validate.js'
+import * as planDefinition from '../../scripts/wire/plan-definition.mjs'
 
 const REPO = join(import.meta.dirname, '..', '..')
 const native = loadNative()
@@ -81,6 +82,25 @@ t.test('plans from the fixture configs cross to C++ and through the stage bytes 
 
 t.test('a plan with every optional field set crosses unchanged', async t => {
   t.ok(native.checkPlanWire(fullPlan()) > 0)
+})
+
+t.test('the full plan sets every key of the wire definition, so every field crosses both boundaries', async t => {
+  const structs = new Map(planDefinition.structs.map(s => [s.name, s]))
+  const visit = (structName: string, value: Record<string, unknown>, path: string): void => {
+    for (const f of structs.get(structName)?.fields ?? []) {
+      if (f.js === undefined) continue
+      const field = value[f.js]
+      t.ok(field !== undefined && field !== null, `${path}.${f.js} is set`)
+      if (typeof f.type !== 'object' || field === undefined || field === null) continue
+      const nested = f.type.struct ?? f.type.list
+      if (nested === undefined) continue
+      // A list's first element is the one with every field set.
+      const first = f.type.list !== undefined ? (field as Array<Record<string, unknown>>)[0] : field as Record<string, unknown>
+      t.ok(first !== undefined, `${path}.${f.js} has an element`)
+      if (first !== undefined) visit(nested, first, f.type.list !== undefined ? `${path}.${f.js}[0]` : `${path}.${f.js}`)
+    }
+  }
+  visit('InitPlan', fullPlan() as unknown as Record<string, unknown>, 'plan')
 })
 
 t.test('an unknown key is rejected, naming the struct and the key', async t => {

@@ -82,8 +82,8 @@ export function compileDeviceFilter (
     insn(BPF_LDX_MEM_W, MINOR, R1, CTX_MINOR, 0),
   ]
   const blocks: Insn[][] = []
-  for (let i = rules.length - 1; i >= 0; i--) {
-    const block = ruleBlock(rules[i], source, i)
+  for (const [i, rule] of [...rules.entries()].reverse()) {
+    const block = ruleBlock(rule, source, i)
     if (block !== null) blocks.push(block)
   }
   const program = [...prologue, ...blocks.flat(), ...verdict(false)]

@@ -10,7 +10,9 @@
 import type { LinuxDeviceCgroup } from '../../spec/types.js'
 import type { CgroupWrite } from './resources.js'
 
-const rule = (type: 'a' | 'c' | 'b', major: number | undefined, minor: number | undefined, access: string): LinuxDeviceCgroup => ({ allow: true, type, major, minor, access })
+/** An allow rule; an absent major or minor matches every number. */
+const rule = (type: 'a' | 'c' | 'b', major: number | undefined, minor: number | undefined, access: string): LinuxDeviceCgroup =>
+  ({ allow: true, type, ...(major !== undefined ? { major } : {}), ...(minor !== undefined ? { minor } : {}), access })
 
 export const DEFAULT_ALLOWED_DEVICES: readonly LinuxDeviceCgroup[] = [
   rule('c', undefined, undefined, 'm'),

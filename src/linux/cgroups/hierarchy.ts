@@ -45,10 +45,12 @@ export function cgroupMounts (): CgroupMount[] {
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const sep = line.indexOf(' - ')
     if (sep < 0) continue
-    const pre = line.slice(0, sep).split(' ')
+    // proc(5): mount ID, parent ID, major:minor, root, mount point, ...; then after " - ": fstype, source, super options.
+    const [, , device, root, mountPoint] = line.slice(0, sep).split(' ')
     const [fstype, , superOptions = ''] = line.slice(sep + 3).split(' ')
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue
-    mounts.push({ root: unescapeMountinfo(pre[3]), mountPoint: unescapeMountinfo(pre[4]), fstype, superOptions: superOptions.split(','), device: pre[2] })
+    if (device === undefined || root === undefined || mountPoint === undefined) continue
+    mounts.push({ root: unescapeMountinfo(root), mountPoint: unescapeMountinfo(mountPoint), fstype, superOptions: superOptions.split(','), device })
   }
   return mounts
 }
@@ -62,8 +64,8 @@ export function unescapeMountinfo (s: string): string {
 export function ownCgroups (): Map<string, string> {
   const own = new Map<string, string>()
   for (const line of readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-    const m = /^(\d+):([^:]*):(.*)$/.exec(line)
-    if (m !== null) own.set(m[2], m[3])
+    const [, controllers, path] = /^\d+:([^:]*):(.*)$/.exec(line) ?? []
+    if (controllers !== undefined && path !== undefined) own.set(controllers, path)
   }
   return own
 }

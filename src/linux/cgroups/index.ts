@@ -1,35 +1,51 @@
 /**
- * The container's cgroup, from config to kernel: plan (validate what can be
+ * The container's cgroup, from config to kernel: pick the manager (once, from
+ * the host's layout and --systemd-cgroup), plan (validate what can be
  * validated before anything is made), set up (create, write resources and
- * device rules), and the handle later commands read from state.json.
+ * device rules), and rebuild the manager of a created container from its
+ * state.json record for later commands.
  */
 import { ConfigError } from '../../errors.js'
 import type { LinuxResources, Spec } from '../../spec/types.js'
 import type { CgroupLayout } from './hierarchy.js'
 import { detectCgroupLayout } from './hierarchy.js'
-import type { ContainerCgroup } from './manager.js'
-import { applyWrites, createCgroup, removeCgroup } from './manager.js'
+import type { CgroupManager, ContainerCgroup } from './manager.js'
+import { V1Manager } from './v1.js'
+import { V2Manager } from './v2.js'
+import { SystemdManager } from './systemd.js'
 import type { CgroupWrite } from './resources.js'
-import { resourceWrites } from './resources.js'
 import type { PointedRule } from './devices.js'
-import { deviceRules, v1DeviceWrites } from './devices.js'
-import { compileDeviceFilter } from './device-filter.js'
-import { loadNative } from '../../native.js'
+import { deviceRules } from './devices.js'
 
-export type { ContainerCgroup } from './manager.js'
+export type { CgroupManager, ContainerCgroup } from './manager.js'
+
+/** The manager for new cgroups on a host of this layout: v1 (or hybrid), v2, or with --systemd-cgroup the systemd stub. */
+export function cgroupManager (layout: CgroupLayout, systemd: boolean): CgroupManager {
+  const cgroupfs = layout.version === 1 ? new V1Manager(layout.hierarchies) : new V2Manager(layout.hierarchies)
+  return systemd ? new SystemdManager(cgroupfs, layout.hierarchies) : cgroupfs
+}
+
+/**
+ * The manager of a container created earlier, from the record state.json
+ * keeps (the same record older builds wrote). It acts on the record's
+ * directories and reads no host layout.
+ */
+export function managerFor (cgroup: ContainerCgroup): CgroupManager {
+  return cgroup.version === 1 ? new V1Manager([]) : new V2Manager([])
+}
 
 export interface CgroupPlan {
-  layout: CgroupLayout
+  manager: CgroupManager
   writes: CgroupWrite[]
   devices: PointedRule[]
   warnings: string[]
 }
 
 /** Everything about the cgroup that can be refused without touching the host. */
-export function planCgroup (spec: Spec): CgroupPlan {
-  const layout = detectCgroupLayout()
-  const { writes, warnings } = resourceWrites(layout.version, spec.linux?.resources ?? {})
-  return { layout, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
+export function planCgroup (spec: Spec, systemd = false): CgroupPlan {
+  const manager = cgroupManager(detectCgroupLayout(), systemd)
+  const { writes, warnings } = manager.resourceWrites(spec.linux?.resources ?? {})
+  return { manager, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
 }
 
 /**
@@ -39,10 +55,11 @@ export function planCgroup (spec: Spec): CgroupPlan {
  * cgroup (runc --rootless does the same); with limits it is. `rootless` is
  * the plan's, the one decision the CLI made (resolveRootless), not decided again here.
  */
-export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, systemd: boolean, warn: (message: string) => void, rootless: boolean): ContainerCgroup | undefined {
+export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, id: string, warn: (message: string) => void, rootless: boolean): ContainerCgroup | undefined {
+  const { manager } = plan
   let cgroup: ContainerCgroup
   try {
-    cgroup = createCgroup(plan.layout, cgroupsPath, id, systemd)
+    cgroup = manager.create(cgroupsPath, id)
   } catch (e) {
     const denied = /\b(EACCES|EPERM|EROFS)\b|permission denied|read-only file system/i.test((e as Error).message)
     if (rootless && denied) {
@@ -56,36 +73,23 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
     throw e
   }
   try {
-    applyWrites(cgroup, plan.writes)
+    manager.applyWrites(cgroup, plan.writes)
     // Device nodes a rootless container can reach are bind mounts of the caller's own: no rules to add
     // (runc ignores the devices controller's errors when rootless).
-    if (!rootless) applyDeviceRules(cgroup, plan.devices)
+    if (!rootless) manager.applyDeviceRules(cgroup, plan.devices)
   } catch (e) {
-    removeCgroup(cgroup)
+    manager.remove(cgroup)
     throw e
   }
   return cgroup
 }
 
-export function applyDeviceRules (cgroup: ContainerCgroup, rules: PointedRule[], source = 'config.json'): void {
-  if (cgroup.version === 1) {
-    applyWrites(cgroup, v1DeviceWrites(rules), source)
-    return
-  }
-  // v2 has no devices controller: the rules become an eBPF program attached to the cgroup.
-  const program = compileDeviceFilter(rules.map(r => r.rule), { file: source, pointer: '/linux/resources/devices' })
-  try {
-    loadNative().attachDeviceFilter(cgroup.dirs[''], program)
-  } catch (e) {
-    throw new ConfigError(source, '/linux/resources/devices', `attaching the device filter (eBPF) to the container's cgroup: ${(e as Error).message}`)
-  }
-}
-
 /** `update`: new limits on a live container (the config's, merged with the new ones by the caller). */
 export function updateResources (cgroup: ContainerCgroup, resources: LinuxResources, source: string): string[] {
-  const { writes, warnings } = resourceWrites(cgroup.version, resources, source)
-  applyWrites(cgroup, writes, source, true)
+  const manager = managerFor(cgroup)
+  const { writes, warnings } = manager.resourceWrites(resources, source)
+  manager.applyWrites(cgroup, writes, source, true)
   // New device rules replace the old ones whole (v1: from a reset; v2: a new filter program).
-  if (resources.devices !== undefined) applyDeviceRules(cgroup, deviceRules(resources.devices), source)
+  if (resources.devices !== undefined) manager.applyDeviceRules(cgroup, deviceRules(resources.devices), source)
   return warnings
 }

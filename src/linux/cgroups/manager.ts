@@ -4,6 +4,16 @@
  * to the init's parent (which places the init before it runs anything), read
  * by ps/kill --all/events, frozen by pause, and removed by delete.
  *
+ * One interface, CgroupManager, with an implementation per kind of host, as
+ * youki's libcgroups (the CgroupManager trait) and crun's
+ * libcrun_cgroup_manager do: V1Manager (v1.ts, the v1 hierarchies and a
+ * hybrid host's cgroup2), V2Manager (v2.ts) and the SystemdManager stub
+ * (systemd.ts). cgroupManager() in index.ts picks one from the host's layout
+ * and --systemd-cgroup; managerFor() rebuilds one from state.json's record.
+ * What every cgroupfs manager does alike (path resolution, mkdir level by
+ * level, writes whose errors name the config field, pids, removal) is the
+ * CgroupfsManager base class here.
+ *
  * Only what ocirt made is removed: a cgroup that existed before create is
  * joined and left in place, as are the parents mkdir made on the way (other
  * containers may share them; runc does the same).
@@ -12,12 +22,20 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, 
 import { basename, join, normalize } from 'node:path'
 import { ConfigError, OcirtError } from '../../errors.js'
 import { sleepSync } from '../../sleep.js'
-import type { CgroupLayout, Hierarchy } from './hierarchy.js'
-import { dirOf, systemdRunning } from './hierarchy.js'
+import type { LinuxResources } from '../../spec/types.js'
+import type { Hierarchy } from './hierarchy.js'
+import { dirOf } from './hierarchy.js'
 import { loadNative } from '../../native.js'
 import type { CgroupWrite } from './resources.js'
+import { resourceWrites } from './resources.js'
+import type { PointedRule } from './devices.js'
+import type { Stats } from './stats.js'
 
-/** What state.json keeps of a container's cgroup. */
+/**
+ * What state.json keeps of a container's cgroup. Its shape is what older
+ * builds wrote: a container they created is still managed (managerFor) and
+ * deleted from it.
+ */
 export interface ContainerCgroup {
   version: 1 | 2
   /** The cgroup path, absolute within each hierarchy. */
@@ -26,6 +44,53 @@ export interface ContainerCgroup {
   dirs: Record<string, string>
   /** The host directories create made (and delete removes). */
   created: string[]
+}
+
+/** How the init's parent puts a new process into the container's cgroup (see the implementations' placement). */
+export interface Placement {
+  cgroupProcs: string[]
+  cloneIntoCgroup?: string | undefined
+  selfPlaceTasks?: string[]
+}
+
+export interface CgroupManager {
+  readonly version: 1 | 2
+  /** The cgroup create would make, computed without touching the host (create --dry-run). */
+  planned (cgroupsPath: string | undefined, id: string): ContainerCgroup
+  /** Makes the planned cgroup; on failure removes what it made. */
+  create (cgroupsPath: string | undefined, id: string): ContainerCgroup
+  /** linux.resources → the files to write, in this version's names and units (pure). */
+  resourceWrites (resources: LinuxResources, source?: string): { writes: CgroupWrite[], warnings: string[] }
+  /** The device rules as file writes (v1's devices controller), or undefined where they are a program (v2's eBPF filter). */
+  deviceWrites (rules: PointedRule[]): CgroupWrite[] | undefined
+  placement (c: ContainerCgroup): Placement
+  /** The directory that holds `controller`'s files, or undefined if no hierarchy has it. */
+  dirFor (c: ContainerCgroup, controller: string): string | undefined
+  /**
+   * Writes the files; a refused write names the config field it came from.
+   * With `atomic` (update: the container runs under the old limits), a
+   * refused write first puts back every file already written.
+   */
+  applyWrites (c: ContainerCgroup, writes: CgroupWrite[], source?: string, atomic?: boolean): void
+  /** Replaces the cgroup's device rules whole. */
+  applyDeviceRules (c: ContainerCgroup, rules: PointedRule[], source?: string): void
+  /** The memory the cgroup uses now, in bytes; undefined without a memory controller. */
+  memoryUsage (c: ContainerCgroup): number | undefined
+  hasFreezer (c: ContainerCgroup): boolean
+  /** Whether the cgroup is frozen (or freezing): `state` reports it as paused. */
+  isFrozen (c: ContainerCgroup): boolean
+  /** Freezes or thaws, and waits until the kernel reports it done, so that `pause` returning means nothing runs. */
+  setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs?: number): void
+  /** Every process in the cgroup and the cgroups below it, each once. */
+  pids (c: ContainerCgroup): number[]
+  /** `events --stats`, in the JSON shape runc prints. */
+  stats (c: ContainerCgroup): Stats
+  /** How many processes of the cgroup the OOM killer has killed so far. */
+  oomKillCount (c: ContainerCgroup): number
+  /** rmdir the cgroups create made, sub-cgroups first. */
+  remove (c: ContainerCgroup): void
+  /** Whether the cgroup still exists (a deleted-by-hand cgroup makes ps and pause fail clearly). */
+  exists (c: ContainerCgroup): boolean
 }
 
 /**
@@ -37,32 +102,6 @@ export function containerCgroupPath (cgroupsPath: string | undefined, id: string
   const given = cgroupsPath ?? id
   if (given.startsWith('/')) return normalize(given).replace(/\/+$/, '') || '/'
   return join(ownPath, normalize(`/${given}`))
-}
-
-function resolveCgroupsPath (cgroupsPath: string | undefined, id: string, h: Hierarchy, systemd: boolean): string {
-  if (systemd) checkSystemdPath(cgroupsPath)
-  return containerCgroupPath(cgroupsPath, id, h.ownPath)
-}
-
-function checkSystemdPath (cgroupsPath: string | undefined): void {
-  if (cgroupsPath !== undefined && cgroupsPath.split(':').length !== 3) {
-    throw new ConfigError('config.json', '/linux/cgroupsPath', `with --systemd-cgroup it must be "slice:prefix:name", not "${cgroupsPath}"`)
-  }
-  if (!systemdRunning()) throw new OcirtError('--systemd-cgroup: systemd is not running on this host (no /run/systemd/system); leave the flag out to manage cgroups directly')
-  throw new OcirtError('--systemd-cgroup: creating cgroups through systemd is not supported yet by this build of ocirt; leave the flag out to manage cgroups directly')
-}
-
-/**
- * The cgroup createCgroup would make, computed without touching the host
- * (create --dry-run): the same path and directories, none of them made.
- */
-export function plannedCgroup (layout: CgroupLayout, cgroupsPath: string | undefined, id: string, systemd: boolean): ContainerCgroup {
-  const cgroup: ContainerCgroup = { version: layout.version, path: '', dirs: {}, created: [] }
-  for (const h of layout.hierarchies) {
-    cgroup.path = resolveCgroupsPath(cgroupsPath, id, h, systemd)
-    cgroup.dirs[h.key] = dirOf(h, cgroup.path)
-  }
-  return cgroup
 }
 
 /** mkdir for one level; ENOENT means a racing rmdir removed the parent: the caller makes it again. */
@@ -77,67 +116,20 @@ function makeDir (dir: string): boolean {
 }
 
 /** The directories from the hierarchy's mount point down to `dir`, top first. */
-function levels (h: Hierarchy, dir: string): string[] {
+export function levels (h: Hierarchy, dir: string): string[] {
   const out: string[] = []
   for (let d = dir; d.length > h.mountPoint.length; d = d.slice(0, d.lastIndexOf('/'))) out.unshift(d)
   return out
 }
 
-/**
- * v1 cpuset: a new cgroup starts with no CPUs and no memory nodes, and takes
- * no task until it has some (ENOSPC): give each empty level its parent's.
- */
-function inheritCpuset (dir: string): void {
-  const parent = dir.slice(0, dir.lastIndexOf('/'))
-  for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-    if (readFileSync(join(dir, file), 'utf8').trim() === '') writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim())
-  }
-}
-
-/**
- * v2: a controller works in a cgroup only when every ancestor enables it in
- * cgroup.subtree_control. Enable, level by level, all that each one has.
- */
-function enableV2Controllers (h: Hierarchy, leaf: string): void {
-  for (const dir of [h.mountPoint, ...levels(h, leaf).slice(0, -1)]) {
-    const available = readFileSync(join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/).filter(Boolean)
-    const enabled = new Set(readFileSync(join(dir, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/).filter(Boolean))
-    const missing = available.filter(c => !enabled.has(c))
-    if (missing.length > 0) writeFileSync(join(dir, 'cgroup.subtree_control'), missing.map(c => `+${c}`).join(' '))
-  }
-}
-
-export function createCgroup (layout: CgroupLayout, cgroupsPath: string | undefined, id: string, systemd: boolean): ContainerCgroup {
-  if (layout.hierarchies.length === 0) throw new OcirtError('no cgroup hierarchy is mounted on this host (/sys/fs/cgroup)')
-  const cgroup: ContainerCgroup = { version: layout.version, path: '', dirs: {}, created: [] }
+/** The one file of a cgroup, trimmed; undefined when it cannot be read. */
+export function readCgroupFile (dir: string | undefined, file: string): string | undefined {
+  if (dir === undefined) return undefined
   try {
-    for (const h of layout.hierarchies) {
-      const path = resolveCgroupsPath(cgroupsPath, id, h, systemd)
-      cgroup.path = path
-      const leaf = dirOf(h, path)
-      for (let attempt = 0; ; attempt++) {
-        try {
-          for (const dir of levels(h, leaf)) {
-            const made = makeDir(dir)
-            // Also a parent that exists but was left empty (made by hand, or by a runtime that does not fill it), as runc's ensureParent.
-            if (h.controllers.includes('cpuset')) inheritCpuset(dir)
-            if (made && dir === leaf) cgroup.created.push(leaf)
-          }
-          break
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw e
-        }
-      }
-      if (layout.version === 2) enableV2Controllers(h, leaf)
-      cgroup.dirs[h.key] = leaf
-      if (!cgroup.created.includes(leaf)) checkFitForPurpose(leaf, cgroup.path)
-    }
-  } catch (e) {
-    removeCgroup(cgroup)
-    if (e instanceof ConfigError || e instanceof OcirtError) throw e
-    throw new ConfigError('config.json', '/linux/cgroupsPath', `creating the cgroup: ${(e as Error).message}`)
+    return readFileSync(join(dir, file), 'utf8').trim()
+  } catch {
+    return undefined
   }
-  return cgroup
 }
 
 /**
@@ -157,100 +149,211 @@ function checkFitForPurpose (dir: string, path: string): void {
   if (frozen) throw new ConfigError('config.json', '/linux/cgroupsPath', `the cgroup ${path} is frozen: the container could not run`)
 }
 
-/**
- * How a new process gets into the container's cgroup without waiting. Moving
- * a process with cgroup.procs takes cgroup_threadgroup_rwsem for writing,
- * which waits for an RCU grace period (10-20 ms measured here, per create
- * and per exec). So: on cgroup v2, and in the cgroup2 hierarchy of a hybrid
- * host, clone3 creates the sealed stage in its cgroup (CLONE_INTO_CGROUP);
- * in v1 hierarchies the stage, single-threaded, moves itself by writing "0"
- * to each `tasks` file, which moves one thread and takes no such lock
- * (kernel/cgroup/cgroup.c cgroup_procs_write_start: the lock is needed only
- * for a pid or a whole thread group). The init and exec'd processes are
- * cloned by the stage and inherit its cgroups. cgroup.procs of the cgroup2
- * hierarchy stays the fallback for kernels before 5.7.
- */
-export function placement (c: ContainerCgroup): { cgroupProcs: string[], cloneIntoCgroup?: string, selfPlaceTasks?: string[] } {
-  const cgroup2 = c.dirs['']
-  if (c.version === 2) return { cgroupProcs: procsFiles(c), cloneIntoCgroup: cgroup2 }
-  const v1 = Object.entries(c.dirs).filter(([key]) => key !== '').map(([, dir]) => join(dir, 'tasks'))
-  return { cgroupProcs: cgroup2 !== undefined ? [join(cgroup2, 'cgroup.procs')] : [], cloneIntoCgroup: cgroup2, selfPlaceTasks: v1 }
-}
-
-/** The cgroup.procs files to place a process in every hierarchy of the container's cgroup. */
-export function procsFiles (c: ContainerCgroup): string[] {
-  return Object.values(c.dirs).map(d => join(d, 'cgroup.procs'))
-}
-
-/** The directory that holds `controller`'s files, or undefined if no hierarchy has it. */
-export function dirFor (c: ContainerCgroup, controller: string): string | undefined {
-  if (c.version === 2) return c.dirs['']
-  const key = Object.keys(c.dirs).find(k => k.split(',').includes(controller))
-  return key === undefined ? undefined : c.dirs[key]
-}
-
 interface WriteFailure { error: NodeJS.ErrnoException, file: string }
-
-/**
- * Writes the files; a refused write names the config field it came from.
- * With `atomic` (update: the container runs under the old limits), a refused
- * write first puts back every file already written, so that a failed update
- * changes nothing.
- */
-export function applyWrites (c: ContainerCgroup, writes: CgroupWrite[], source = 'config.json', atomic = false): void {
-  const saved = atomic ? saveCurrentValues(c, writes) : []
-  try {
-    // The kernel checks some pairs against each other (memory limit and
-    // memory+swap, cpu period and quota): a write refused with EINVAL is
-    // tried once more after all the others.
-    const retry: CgroupWrite[] = []
-    for (const w of writes) {
-      const failure = writeOne(c, w, source)
-      if (failure === null) continue
-      if (failure.error.code === 'EINVAL' && writes.length > 1) retry.push(w)
-      else throw describeWriteError(w, failure, source)
-    }
-    for (const w of retry) {
-      const failure = writeOne(c, w, source)
-      if (failure !== null) throw describeWriteError(w, failure, source)
-    }
-  } catch (e) {
-    restoreValues(saved)
-    throw e
-  }
-}
-
 interface SavedValue { file: string, value: string }
 
 /**
- * The current value of each file the writes change, in the form the file
- * takes back: the whole of a one-value file; for a file keyed by device
- * ("8:0 1048576"), that device's line, or the value that removes the device's
- * entry when it has none. Files that take rules rather than values
- * (devices.allow) are not saved.
+ * A manager that writes the cgroup filesystem itself (runc's fs and fs2
+ * managers). Subclasses say what differs between v1 and v2.
  */
-function saveCurrentValues (c: ContainerCgroup, writes: CgroupWrite[]): SavedValue[] {
-  const saved: SavedValue[] = []
-  for (const w of writes) {
-    const file = resolveFile(c, w)
-    if (file === undefined || w.file.startsWith('devices.')) continue
-    let current: string
-    try {
-      current = readFileSync(file, 'utf8').trim()
-    } catch {
-      continue
-    }
-    const device = /^(\d+:\d+) /.exec(w.value)?.[1]
-    if (device === undefined) {
-      if (!current.includes('\n')) saved.push({ file, value: current })
-      continue
-    }
-    const line = current.split('\n').find(l => l.startsWith(`${device} `))
-    if (line !== undefined) saved.push({ file, value: line })
-    else if (w.file.startsWith('blkio.throttle.')) saved.push({ file, value: `${device} 0` })
-    else if (w.file === 'io.max') saved.push({ file, value: `${device} rbps=max wbps=max riops=max wiops=max` })
+export abstract class CgroupfsManager implements CgroupManager {
+  abstract readonly version: 1 | 2
+
+  /**
+   * `hierarchies`: the host's (detectCgroupLayout), which create needs. A
+   * manager rebuilt from state.json's record acts on the record's
+   * directories and is given none.
+   */
+  constructor (protected readonly hierarchies: readonly Hierarchy[]) {}
+
+  abstract resourceWrites (resources: LinuxResources, source?: string): { writes: CgroupWrite[], warnings: string[] }
+  abstract deviceWrites (rules: PointedRule[]): CgroupWrite[] | undefined
+  abstract placement (c: ContainerCgroup): Placement
+  abstract dirFor (c: ContainerCgroup, controller: string): string | undefined
+  abstract applyDeviceRules (c: ContainerCgroup, rules: PointedRule[], source?: string): void
+  abstract memoryUsage (c: ContainerCgroup): number | undefined
+  abstract hasFreezer (c: ContainerCgroup): boolean
+  abstract isFrozen (c: ContainerCgroup): boolean
+  abstract setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs?: number): void
+  abstract stats (c: ContainerCgroup): Stats
+  abstract oomKillCount (c: ContainerCgroup): number
+
+  /** Called on each level of the path as create walks down to it (made now or there before). */
+  protected prepareLevel (_h: Hierarchy, _dir: string): void {}
+  /** Called once the whole path of a hierarchy exists. */
+  protected prepareLeaf (_h: Hierarchy, _leaf: string): void {}
+  /** Why a write's file is missing from the cgroup's directory. */
+  protected missingFileReason (_dir: string, w: CgroupWrite): string {
+    return `this kernel has no ${w.file} in the ${w.controller} controller`
   }
-  return saved
+
+  planned (cgroupsPath: string | undefined, id: string): ContainerCgroup {
+    const cgroup: ContainerCgroup = { version: this.version, path: '', dirs: {}, created: [] }
+    for (const h of this.hierarchies) {
+      cgroup.path = containerCgroupPath(cgroupsPath, id, h.ownPath)
+      cgroup.dirs[h.key] = dirOf(h, cgroup.path)
+    }
+    return cgroup
+  }
+
+  create (cgroupsPath: string | undefined, id: string): ContainerCgroup {
+    if (this.hierarchies.length === 0) throw new OcirtError('no cgroup hierarchy is mounted on this host (/sys/fs/cgroup)')
+    const planned = this.planned(cgroupsPath, id)
+    // Filled as the directories come to exist, so that a failure removes only what this create made.
+    const cgroup: ContainerCgroup = { version: planned.version, path: planned.path, dirs: {}, created: [] }
+    try {
+      for (const h of this.hierarchies) {
+        const leaf = planned.dirs[h.key]
+        if (leaf === undefined) throw new OcirtError(`no planned directory for the cgroup hierarchy ${h.mountPoint}`)
+        for (let attempt = 0; ; attempt++) {
+          try {
+            for (const dir of levels(h, leaf)) {
+              const made = makeDir(dir)
+              this.prepareLevel(h, dir)
+              if (made && dir === leaf) cgroup.created.push(leaf)
+            }
+            break
+          } catch (e) {
+            if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt > 3) throw e
+          }
+        }
+        this.prepareLeaf(h, leaf)
+        cgroup.dirs[h.key] = leaf
+        if (!cgroup.created.includes(leaf)) checkFitForPurpose(leaf, cgroup.path)
+      }
+    } catch (e) {
+      this.remove(cgroup)
+      if (e instanceof ConfigError || e instanceof OcirtError) throw e
+      throw new ConfigError('config.json', '/linux/cgroupsPath', `creating the cgroup: ${(e as Error).message}`)
+    }
+    return cgroup
+  }
+
+  protected resourceWritesOf (resources: LinuxResources, source?: string): { writes: CgroupWrite[], warnings: string[] } {
+    return resourceWrites(this.version, resources, source)
+  }
+
+  applyWrites (c: ContainerCgroup, writes: CgroupWrite[], source = 'config.json', atomic = false): void {
+    const saved = atomic ? this.saveCurrentValues(c, writes) : []
+    try {
+      // The kernel checks some pairs against each other (memory limit and
+      // memory+swap, cpu period and quota): a write refused with EINVAL is
+      // tried once more after all the others.
+      const retry: CgroupWrite[] = []
+      for (const w of writes) {
+        const failure = this.writeOne(c, w, source)
+        if (failure === null) continue
+        if (failure.error.code === 'EINVAL' && writes.length > 1) retry.push(w)
+        else throw describeWriteError(w, failure, source)
+      }
+      for (const w of retry) {
+        const failure = this.writeOne(c, w, source)
+        if (failure !== null) throw describeWriteError(w, failure, source)
+      }
+    } catch (e) {
+      restoreValues(saved)
+      throw e
+    }
+  }
+
+  /**
+   * The current value of each file the writes change, in the form the file
+   * takes back: the whole of a one-value file; for a file keyed by device
+   * ("8:0 1048576"), that device's line, or the value that removes the
+   * device's entry when it has none. Files that take rules rather than
+   * values (devices.allow) are not saved.
+   */
+  private saveCurrentValues (c: ContainerCgroup, writes: CgroupWrite[]): SavedValue[] {
+    const saved: SavedValue[] = []
+    for (const w of writes) {
+      const file = this.resolveFile(c, w)
+      if (file === undefined || w.file.startsWith('devices.')) continue
+      let current: string
+      try {
+        current = readFileSync(file, 'utf8').trim()
+      } catch {
+        continue
+      }
+      const device = /^(\d+:\d+) /.exec(w.value)?.[1]
+      if (device === undefined) {
+        if (!current.includes('\n')) saved.push({ file, value: current })
+        continue
+      }
+      const line = current.split('\n').find(l => l.startsWith(`${device} `))
+      if (line !== undefined) saved.push({ file, value: line })
+      else if (w.file.startsWith('blkio.throttle.')) saved.push({ file, value: `${device} 0` })
+      else if (w.file === 'io.max') saved.push({ file, value: `${device} rbps=max wbps=max riops=max wiops=max` })
+    }
+    return saved
+  }
+
+  /** The host file a write goes to: kernels without CFQ have BFQ's weight files only. */
+  private resolveFile (c: ContainerCgroup, w: CgroupWrite): string | undefined {
+    const dir = this.dirFor(c, w.controller)
+    if (dir === undefined) return undefined
+    const file = join(dir, w.file)
+    if (w.file.startsWith('blkio.weight') && !existsSync(file)) return join(dir, w.file.replace('blkio.', 'blkio.bfq.'))
+    return file
+  }
+
+  private writeOne (c: ContainerCgroup, w: CgroupWrite, source: string): WriteFailure | null {
+    const dir = this.dirFor(c, w.controller)
+    const file = this.resolveFile(c, w)
+    if (dir === undefined || file === undefined) {
+      if (w.optional === true) return null
+      throw new ConfigError(source, w.pointer, `the ${w.controller} cgroup controller is not mounted on this host`)
+    }
+    if (!existsSync(file)) {
+      if (w.optional === true) return null
+      throw new ConfigError(source, w.pointer, this.missingFileReason(dir, w))
+    }
+    try {
+      writeFileSync(file, w.value)
+      return null
+    } catch (e) {
+      return { error: e as NodeJS.ErrnoException, file: basename(file) }
+    }
+  }
+
+  pids (c: ContainerCgroup): number[] {
+    const pids = new Set<number>()
+    const walk = (dir: string): void => {
+      let entries
+      try {
+        for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p !== '') pids.add(Number(p))
+        entries = readdirSync(dir, { withFileTypes: true })
+      } catch {
+        return
+      }
+      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name))
+    }
+    for (const dir of Object.values(c.dirs)) walk(dir)
+    return [...pids].sort((a, b) => a - b)
+  }
+
+  /** A cgroup whose last processes are still exiting is busy for a moment: retry for up to a second. */
+  remove (c: ContainerCgroup): void {
+    const failed: string[] = []
+    for (const dir of c.created) {
+      const deadline = Date.now() + 1000
+      while (true) {
+        try {
+          removeTree(dir)
+          break
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code
+          if (code === 'ENOENT') break
+          if (code !== 'EBUSY' || Date.now() > deadline) { failed.push(`${dir}: ${code ?? String(e)}`); break }
+          sleepSync(10)
+        }
+      }
+    }
+    if (failed.length > 0) throw new OcirtError(`removing the container's cgroup: ${failed.join(', ')}`)
+  }
+
+  exists (c: ContainerCgroup): boolean {
+    return Object.values(c.dirs).some(d => { try { return statSync(d).isDirectory() } catch { return false } })
+  }
 }
 
 /** Puts saved values back, last written first; the kernel's pairwise checks get a second pass, as when writing. */
@@ -268,45 +371,6 @@ function restoreValues (saved: SavedValue[]): void {
   }
 }
 
-/** The host file a write goes to: kernels without CFQ have BFQ's weight files only. */
-function resolveFile (c: ContainerCgroup, w: CgroupWrite): string | undefined {
-  const dir = dirFor(c, w.controller)
-  if (dir === undefined) return undefined
-  const file = join(dir, w.file)
-  if (w.file.startsWith('blkio.weight') && !existsSync(file)) return join(dir, w.file.replace('blkio.', 'blkio.bfq.'))
-  return file
-}
-
-function writeOne (c: ContainerCgroup, w: CgroupWrite, source: string): WriteFailure | null {
-  const dir = dirFor(c, w.controller)
-  if (dir === undefined) {
-    if (w.optional === true) return null
-    throw new ConfigError(source, w.pointer, `the ${w.controller} cgroup controller is not mounted on this host`)
-  }
-  const file = resolveFile(c, w)!
-  if (!existsSync(file)) {
-    if (w.optional === true) return null
-    const why = c.version === 2 && !controllerEnabled(dir, w.controller)
-      ? `the ${w.controller} controller is not available in the container's cgroup`
-      : `this kernel has no ${w.file} in the ${w.controller} controller`
-    throw new ConfigError(source, w.pointer, why)
-  }
-  try {
-    writeFileSync(file, w.value)
-    return null
-  } catch (e) {
-    return { error: e as NodeJS.ErrnoException, file: basename(file) }
-  }
-}
-
-function controllerEnabled (dir: string, controller: string): boolean {
-  try {
-    return readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).includes(controller)
-  } catch {
-    return false
-  }
-}
-
 function describeWriteError (w: CgroupWrite, { error: e, file }: WriteFailure, source: string): ConfigError {
   // The kernel's own words for the errno (node's are the libuv table's: "operation not supported on socket").
   const reason = e.errno !== undefined ? loadNative().strerror(-e.errno).toLowerCase() : e.message
@@ -314,54 +378,9 @@ function describeWriteError (w: CgroupWrite, { error: e, file }: WriteFailure, s
   return new ConfigError(source, w.pointer, `writing "${w.value}" to ${file}: ${reason}`)
 }
 
-/** Every process in the container's cgroup and the cgroups below it, each once. */
-export function cgroupPids (c: ContainerCgroup): number[] {
-  const pids = new Set<number>()
-  const walk = (dir: string): void => {
-    let entries
-    try {
-      for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p !== '') pids.add(Number(p))
-      entries = readdirSync(dir, { withFileTypes: true })
-    } catch {
-      return
-    }
-    for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name))
-  }
-  for (const dir of Object.values(c.dirs)) walk(dir)
-  return [...pids].sort((a, b) => a - b)
-}
-
-/**
- * rmdir the cgroups create made, sub-cgroups first. A cgroup whose last
- * processes are still exiting is busy for a moment: retry for up to a second.
- */
-export function removeCgroup (c: ContainerCgroup): void {
-  const failed: string[] = []
-  for (const dir of c.created) {
-    const deadline = Date.now() + 1000
-    while (true) {
-      try {
-        removeTree(dir)
-        break
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code
-        if (code === 'ENOENT') break
-        if (code !== 'EBUSY' || Date.now() > deadline) { failed.push(`${dir}: ${code ?? String(e)}`); break }
-        sleepSync(10)
-      }
-    }
-  }
-  if (failed.length > 0) throw new OcirtError(`removing the container's cgroup: ${failed.join(', ')}`)
-}
-
 function removeTree (dir: string): void {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory()) removeTree(join(dir, e.name))
   }
   rmdirSync(dir)
-}
-
-/** Whether the cgroup still exists (a deleted-by-hand cgroup makes ps and pause fail clearly). */
-export function cgroupExists (c: ContainerCgroup): boolean {
-  return Object.values(c.dirs).some(d => { try { return statSync(d).isDirectory() } catch { return false } })
 }

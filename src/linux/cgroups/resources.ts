@@ -38,21 +38,21 @@ const v2Limit = (n: number): string => n < 0 ? 'max' : String(n)
  */
 export function withoutUnsetZeros (r: LinuxResources): LinuxResources {
   const out: LinuxResources = { ...r }
-  const drop = <T extends object>(section: T | undefined, keys: Array<keyof T>): T | undefined => {
-    if (section === undefined || section === null) return section
+  const drop = <T extends object>(section: T, keys: Array<keyof T>): T => {
     const copy = { ...section }
     for (const k of keys) if (copy[k] === 0 || copy[k] === '') delete copy[k]
     return copy
   }
-  out.memory = drop(r.memory, ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP'])
-  out.cpu = drop(r.cpu, ['shares', 'quota', 'period', 'realtimePeriod', 'realtimeRuntime', 'cpus', 'mems'])
-  out.pids = drop(r.pids, ['limit'])
-  if (r.blockIO !== undefined && r.blockIO !== null) {
-    out.blockIO = drop(r.blockIO, ['weight', 'leafWeight'])
+  if (r.memory !== undefined) out.memory = drop(r.memory, ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP'])
+  if (r.cpu !== undefined) out.cpu = drop(r.cpu, ['shares', 'quota', 'period', 'realtimePeriod', 'realtimeRuntime', 'cpus', 'mems'])
+  if (r.pids !== undefined) out.pids = drop(r.pids, ['limit'])
+  if (r.blockIO !== undefined) {
+    const blockIO = drop(r.blockIO, ['weight', 'leafWeight'])
     // Entries keep their places: a refused write names the entry's index in the config.
-    if (r.blockIO.weightDevice !== undefined) out.blockIO!.weightDevice = r.blockIO.weightDevice.map(d => drop(d, ['weight', 'leafWeight'])!)
+    if (r.blockIO.weightDevice !== undefined) blockIO.weightDevice = r.blockIO.weightDevice.map(d => drop(d, ['weight', 'leafWeight']))
+    out.blockIO = blockIO
   }
-  out.network = drop(r.network, ['classID'])
+  if (r.network !== undefined) out.network = drop(r.network, ['classID'])
   // A section left empty asks for nothing (`docker update --cpus 2` sends a memory section of zeros).
   for (const k of ['memory', 'cpu', 'pids', 'blockIO', 'network'] as const) if (out[k] === undefined || Object.keys(out[k]!).length === 0) delete out[k]
   return out
@@ -209,8 +209,8 @@ function blockIOV2 (b: LinuxBlockIO, add: Add): void {
 
 /** "2MB" → "2MB", "1GB" → "1GB", "64KB" → "64KB": the kernel's hugetlb file names (units are powers of 1024). */
 function hugepageSizeName (pageSize: string): string | null {
-  const m = /^(\d+)(KB|MB|GB)$/i.exec(pageSize.trim())
-  return m === null ? null : `${Number(m[1])}${m[2].toUpperCase()}`
+  const [, digits, unit] = /^(\d+)(KB|MB|GB)$/i.exec(pageSize.trim()) ?? []
+  return digits === undefined || unit === undefined ? null : `${Number(digits)}${unit.toUpperCase()}`
 }
 
 function escapePointer (s: string): string {
