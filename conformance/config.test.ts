@@ -70,11 +70,12 @@ t.test('config.md#configPOSIXUser: uid, gid and additionalGids set the process i
   const [u, g, groups, ...rest] = out.split('\n')
   t.equal(u, String(NOBODY), 'id -u')
   t.equal(g, String(NOBODY), 'id -g')
-  t.ok(groups.split(' ').includes('5') && groups.split(' ').includes('100'), 'id -G includes the additional gids', { groups })
+  const gids = (groups ?? '').split(' ')
+  t.ok(gids.includes('5') && gids.includes('100'), 'id -G includes the additional gids', { groups })
   const f = statusFields(rest.join('\n'))
   t.equal(f.Uid, `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`, 'real, effective, saved and fs uid')
   t.equal(f.Gid, `${NOBODY}\t${NOBODY}\t${NOBODY}\t${NOBODY}`, 'real, effective, saved and fs gid')
-  t.same(f.Groups.split(/\s+/).filter(Boolean).map(Number).filter(x => x !== NOBODY).sort((a, b) => a - b), [5, 100], 'supplementary groups are the additionalGids')
+  t.same((f.Groups ?? '').split(/\s+/).filter(Boolean).map(Number).filter(x => x !== NOBODY).sort((a, b) => a - b), [5, 100], 'supplementary groups are the additionalGids')
 })
 
 t.test('config.md#configPOSIXUser: umask', async t => {
@@ -169,7 +170,7 @@ t.test('config.md#configLinuxProcess: capabilities — the process has exactly t
   // CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
   const mask = ((1n << 29n) | (1n << 5n) | (1n << 10n)).toString(16).padStart(16, '0')
   const out = await output(t, 'grep ^Cap /proc/self/status', spec => {
-    spec.process!.capabilities!.inheritable = [...spec.process!.capabilities!.bounding]
+    spec.process!.capabilities!.inheritable = [...spec.process!.capabilities!.bounding ?? []]
   })
   const f = statusFields(out)
   t.equal(f.CapBnd, mask, 'bounding')

@@ -22,7 +22,7 @@ interface Features {
 const versionKey = (v: string): number[] => v.split(/[.-]/).slice(0, 3).map(Number)
 const atLeast = (a: string, b: string): boolean => {
   const [x, y] = [versionKey(a), versionKey(b)]
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] > y[i]
+  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return (x[i] ?? 0) > (y[i] ?? 0)
   return true
 }
 

@@ -60,7 +60,7 @@ async function withAllHooks (t: TapLike): Promise<Fixture> {
 t.test('config.md#configHooks: one container through its lifecycle with all six hooks', async t => {
   const { rt, bundle, id } = await withAllHooks(t)
   const hostMnt = readlinkSync('/proc/self/ns/mnt')
-  const names = (): string[] => logLines(bundle.shared).map(l => l.split(' ')[0])
+  const names = (): string[] => logLines(bundle.shared).map(l => l.split(' ')[0] ?? '')
   const c = await rt.create(id, bundle.dir)
   t.equal(c.code, 0, 'create succeeds', { stderr: c.stderr })
   const pid = (await rt.state(id)).pid as number

@@ -21,7 +21,7 @@ async function runIt (t: TapLike, configure: (spec: OciSpec) => void): Promise<s
 }
 
 /** /proc/<pid>/stat fields (1-based, as proc(5) numbers them), the comm field skipped safely. */
-function statFields (line: string): (n: number) => string {
+function statFields (line: string): (n: number) => string | undefined {
   const rest = line.slice(line.lastIndexOf(')') + 2).trim().split(' ')
   return n => rest[n - 3]
 }

@@ -25,7 +25,15 @@ const schemaDir = join(repo, 'schema')
 const outDir = join(repo, 'src', 'spec', 'generated')
 const ID_BASE = 'https://schemas.ocirt.dev/runtime-spec/v1.3.0/'
 
-/** Exported function name -> schema reference, per generated module. */
+/**
+ * @typedef {{ ref: string, type: string, doc: string }} ValidatorExport
+ * @typedef {{ dataTypes: string[], exports: Record<string, ValidatorExport> }} ValidatorModule
+ */
+
+/**
+ * Exported function name -> schema reference, per generated module.
+ * @type {Record<string, ValidatorModule>}
+ */
 const MODULES = {
   'config-validator': {
     dataTypes: ['Spec', 'Process', 'LinuxResources'],
@@ -66,8 +74,11 @@ async function main () {
 
   // Loaded only when there is something to build, so that the staleness check stays cheap
   // (npm test and npm run typecheck run this script first).
-  const { default: Ajv } = await import('ajv')
-  const { default: standaloneCode } = await import('ajv/dist/standalone/index.js')
+  // Both are CommonJS: Node's default export is module.exports, and its `default` is the
+  // class or function (as ajv's own types declare it).
+  const { default: { default: Ajv } } = await import('ajv')
+  const { default: { default: standaloneCode } } = await import('ajv/dist/standalone/index.js')
+  /** @type {Record<string, string>} */
   const patternDescriptions = {}
   const ajv = new Ajv({
     code: { source: true, esm: true },
@@ -86,7 +97,8 @@ async function main () {
     if (schema.$id !== ID_BASE + file) {
       throw new Error(`schema/${file}: $id must be ${ID_BASE + file}, found ${schema.$id}`)
     }
-    ajv.addSchema(stripAnnotations(schema, `schema/${file}`, patternDescriptions))
+    // A schema file is a JSON object, and stays one without its annotations.
+    ajv.addSchema(/** @type {import('ajv').SchemaObject} */ (stripAnnotations(schema, `schema/${file}`, patternDescriptions)))
   }
 
   mkdirSync(outDir, { recursive: true })
@@ -106,12 +118,20 @@ async function main () {
   console.log(`build-validator: ${schemaFiles.length} schemas -> src/spec/generated/ (${ms.toFixed(0)} ms)`)
 }
 
-/** ajv deprecates `unicode: false`, which we rely on on purpose (see above). */
+/**
+ * ajv deprecates `unicode: false`, which we rely on on purpose (see above).
+ * @param {unknown[]} args
+ */
 function quietAboutUnicodeOption (...args) {
   if (!String(args[0]).startsWith('DEPRECATED: option unicode')) console.warn(...args)
 }
 
-/** True if every output exists and is newer than every schema and this script. */
+/**
+ * True if every output exists and is newer than every schema and this script.
+ * @param {string[]} schemaFiles
+ * @param {string[]} outputs
+ * @returns {boolean}
+ */
 function upToDate (schemaFiles, outputs) {
   const inputs = schemaFiles.map(f => join(schemaDir, f)).concat(fileURLToPath(import.meta.url))
   const newestInput = Math.max(...inputs.map(f => statSync(f).mtimeMs))
@@ -125,26 +145,32 @@ function upToDate (schemaFiles, outputs) {
  * Returns a copy of `schema` without annotation keywords, recording each
  * pattern's patternDescription. A pattern without one is a build error: every
  * pattern mismatch must be explainable to the user.
+ * @param {unknown} schema
+ * @param {string} where
+ * @param {Record<string, string>} patternDescriptions
+ * @returns {unknown}
  */
 function stripAnnotations (schema, where, patternDescriptions) {
   if (Array.isArray(schema)) return schema.map((s, i) => stripAnnotations(s, `${where}/${i}`, patternDescriptions))
   if (schema === null || typeof schema !== 'object') return schema
-  if (typeof schema.pattern === 'string') {
-    const meaning = schema.patternDescription
-    if (typeof meaning !== 'string') throw new Error(`${where}: pattern ${schema.pattern} has no patternDescription`)
-    const known = patternDescriptions[schema.pattern]
-    if (known !== undefined && known !== meaning) throw new Error(`${where}: pattern ${schema.pattern} is described in two ways`)
-    patternDescriptions[schema.pattern] = meaning
+  const node = asObject(schema, where)
+  if (typeof node.pattern === 'string') {
+    const meaning = node.patternDescription
+    if (typeof meaning !== 'string') throw new Error(`${where}: pattern ${node.pattern} has no patternDescription`)
+    const known = patternDescriptions[node.pattern]
+    if (known !== undefined && known !== meaning) throw new Error(`${where}: pattern ${node.pattern} is described in two ways`)
+    patternDescriptions[node.pattern] = meaning
   }
+  /** @type {Record<string, unknown>} */
   const out = {}
-  for (const [key, value] of Object.entries(schema)) {
+  for (const [key, value] of Object.entries(node)) {
     if (ANNOTATIONS.has(key)) continue
     if (SCHEMA_MAPS.has(key)) {
-      out[key] = Object.fromEntries(Object.entries(value).map(([name, sub]) =>
+      out[key] = Object.fromEntries(Object.entries(asObject(value, `${where}/${key}`)).map(([name, sub]) =>
         [name, stripAnnotations(sub, `${where}/${key}/${name}`, patternDescriptions)]))
     } else if (SCHEMA_VALUES.has(key) || (key === 'dependencies' && !Array.isArray(value))) {
       out[key] = key === 'dependencies'
-        ? Object.fromEntries(Object.entries(value).map(([name, dep]) =>
+        ? Object.fromEntries(Object.entries(asObject(value, `${where}/dependencies`)).map(([name, dep]) =>
           [name, Array.isArray(dep) ? dep : stripAnnotations(dep, `${where}/dependencies/${name}`, patternDescriptions)]))
         : stripAnnotations(value, `${where}/${key}`, patternDescriptions)
     } else {
@@ -154,7 +180,22 @@ function stripAnnotations (schema, where, patternDescriptions) {
   return out
 }
 
-/** The generated code must run without ajv: no require() of ajv runtime helpers. */
+/**
+ * A schema, or the value of a keyword that maps names to schemas: a JSON object.
+ * @param {unknown} value
+ * @param {string} where
+ * @returns {Record<string, unknown>}
+ */
+function asObject (value, where) {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error(`${where}: must be an object`)
+  return /** @type {Record<string, unknown>} */ (value)
+}
+
+/**
+ * The generated code must run without ajv: no require() of ajv runtime helpers.
+ * @param {string} moduleName
+ * @param {string} code
+ */
 function assertSelfContained (moduleName, code) {
   const imports = code.match(/require\([^)]*\)|\bimport\b[^;]*from\s*["'][^"']+["']/g)
   if (imports !== null) {
@@ -163,13 +204,24 @@ function assertSelfContained (moduleName, code) {
   }
 }
 
+/**
+ * @param {string} code
+ * @param {Record<string, string>} patternDescriptions
+ * @returns {string}
+ */
 function javascriptModule (code, patternDescriptions) {
   return '// Generated by scripts/build-validator.mjs from schema/*.json. Do not edit.\n' +
+    // ajv's code is not written to be type-checked; its types are the .d.ts beside it (checkJs is on in tsconfig.json).
+    '// @ts-nocheck\n' +
     code + '\n' +
     '/** pattern (as written in the schema) -> what a matching value looks like */\n' +
     `export const patternDescriptions = Object.freeze(${JSON.stringify(patternDescriptions, null, 2)});\n`
 }
 
+/**
+ * @param {ValidatorModule} spec
+ * @returns {string}
+ */
 function declarations (spec) {
   const lines = [
     '// Generated by scripts/build-validator.mjs from schema/*.json. Do not edit.',
@@ -188,6 +240,7 @@ function declarations (spec) {
   return lines.join('\n') + '\n'
 }
 
+/** @returns {string} */
 function sharedDeclarations () {
   return `// Generated by scripts/build-validator.mjs. Do not edit.
 

@@ -255,7 +255,9 @@ t.test('a relative cgroupsPath is under the cgroup ocirt runs in (runc\'s rule),
 
 t.test('an existing cgroup that has processes, or is frozen, is not fit for a new container (config-linux.md "Control groups")', async t => {
   const first = await detached(t, 'sleep 60')
-  const f = await ocirt(t, s => { s.linux!.cgroupsPath = first.spec.linux!.cgroupsPath; s.process!.args = ['true'] })
+  const taken = first.spec.linux?.cgroupsPath
+  t.ok(taken, 'the first container has a cgroupsPath')
+  const f = await ocirt(t, s => { if (taken !== undefined) s.linux!.cgroupsPath = taken; s.process!.args = ['true'] })
   const r = await f.rt.create(f.id, f.bundle.dir)
   t.equal(r.code, 1)
   t.match(r.stderr, /\/linux\/cgroupsPath: the cgroup \/ocirt-tests\/\S+ already has processes \(1\)/)

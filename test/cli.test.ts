@@ -78,9 +78,9 @@ t.test('--log with --log-format json gets the error as containerd reads it', asy
   t.equal(r.code, 1)
   const lines = readFileSync(log, 'utf8').trim().split('\n').map(l => JSON.parse(l) as { level: string, msg: string, time: string })
   t.equal(lines.length, 1)
-  t.equal(lines[0].level, 'error')
-  t.match(lines[0].msg, /container does not exist: "no-such-container"/)
-  t.ok(!Number.isNaN(Date.parse(lines[0].time)), 'time is a timestamp')
+  t.equal(lines[0]?.level, 'error')
+  t.match(lines[0]?.msg, /container does not exist: "no-such-container"/)
+  t.ok(!Number.isNaN(Date.parse(lines[0]?.time ?? '')), 'time is a timestamp')
   t.match(r.stderr, /does not exist/, 'and on stderr too')
 })
 

@@ -20,7 +20,8 @@ function cgroup2Root (): string | null {
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const fields = line.split(' ')
     const dash = fields.indexOf('-')
-    if (dash > 0 && fields[dash + 1] === 'cgroup2') return fields[4]
+    // proc(5) mountinfo: the mount point is field 5.
+    if (dash > 0 && fields[dash + 1] === 'cgroup2') return fields[4] ?? null
   }
   return null
 }
@@ -75,7 +76,7 @@ async function probe (rules: LinuxDeviceCgroup[], ops: Record<string, string>, u
   await exited
   const verdicts: Record<string, Verdict> = {}
   for (const line of stdout.trim().split('\n')) {
-    const [name, ...rest] = line.split(' ')
+    const [name = '', ...rest] = line.split(' ')
     const text = rest.join(' ')
     if (text === 'ok') verdicts[name] = 'ok'
     else if (text.includes('Operation not permitted')) verdicts[name] = 'EPERM'

@@ -47,8 +47,8 @@ t.test('create --dry-run prints the plan and creates nothing', async t => {
     const firstStepOf = configured.mounts!.map((_m, i) => plan!.mounts.findIndex(s => s.origin === `/mounts/${i}`))
     t.ok(firstStepOf.every(i => i >= 0), 'every config mount has a step', { firstStepOf })
     t.same(firstStepOf, [...firstStepOf].sort((a, b) => a - b), 'mount steps follow config order')
-    const n = configured.mounts!.length
-    t.same(plan.mounts[firstStepOf[n - 1]].target, '/data-b', 'the last config mount is /data-b')
+    const lastFirstStep = firstStepOf[firstStepOf.length - 1]
+    t.same(lastFirstStep === undefined ? undefined : plan.mounts[lastFirstStep]?.target, '/data-b', 'the last config mount is /data-b')
     t.equal(plan.cgroup.path, cgroupPath, 'the cgroup path create would use')
     const limit = plan.cgroup.writes.find(w => w.source === '/linux/resources/memory/limit')
     t.ok(limit !== undefined && /\/memory\.(limit_in_bytes|max)$/.test(limit.file) && limit.file.includes(cgroupPath), 'the memory limit is written to the container cgroup', { writes: plan.cgroup.writes })

@@ -12,7 +12,7 @@ import { bundleFor, cgroupDirsFor, snapshotHost, TEST_CGROUP_PARENT, waitFor } f
 import { inheritedChildren, isAlive, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { Runtime } from '../conformance/lib/runtime.js'
 import { COMMANDS } from '../src/cli/table.js'
-import { prng } from './lib/mutate.js'
+import { cyclic, pick, prng } from './lib/mutate.js'
 import { hostMounts, idWithCgroup, OCIRT } from './lib/ocirt.js'
 
 /** Runs `ocirt --root ROOT ...args` and SIGKILLs it after `killAfterMs`; resolves when it is gone. */
@@ -93,7 +93,7 @@ t.test('command line: 200 random invocations of every command give success or on
   const scratch = join(rt.base, 'scratch')
   mkdirSync(scratch)
   const random = prng(0xc11)
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+  const pickOne = <T>(items: readonly T[]): T => pick(items, random)
   const ids = ['', 'x', 'a'.repeat(300), '../escape', '.', '-', '--', 'ü', '%s%n', ' ', 'id with space', 'ok-id']
   const values = ['', '0', '-1', '1', '99999999999999999999', 'abc', '-', '/dev/zero', '/nonexistent/x', scratch, join(scratch, 'f'), bundle.dir, '1m', 'KILL', 'json', 'table', 'x'.repeat(5000)]
   const before = snapshotHost()
@@ -101,17 +101,17 @@ t.test('command line: 200 random invocations of every command give success or on
   let succeeded = 0
   let refused = 0
   for (let i = 0; i < 200; i++) {
-    const command = COMMANDS[i % COMMANDS.length]
+    const command = cyclic(COMMANDS, i)
     const args: string[] = [command.name]
     const flagCount = Math.floor(random() * 3)
     for (let f = 0; f < flagCount; f++) {
-      if (random() < 0.15) { args.push(pick(['--nope', '-z', '--', '---x', '--bundle=', '-b'])); continue }
-      const flag = pick(command.flags)
+      if (random() < 0.15) { args.push(pickOne(['--nope', '-z', '--', '---x', '--bundle=', '-b'])); continue }
+      const flag = pickOne(command.flags)
       args.push(`--${flag.name}`)
-      if (flag.type === 'string') args.push(pick(values))
+      if (flag.type === 'string') args.push(pickOne(values))
     }
     const argCount = Math.floor(random() * (Math.min(command.maxArgs, 3) + 2))
-    for (let a = 0; a < argCount; a++) args.push(a === 0 ? pick([...ids, rt.newId('cli')]) : pick(values))
+    for (let a = 0; a < argCount; a++) args.push(a === 0 ? pickOne([...ids, rt.newId('cli')]) : pickOne(values))
     const r = await rt.run(args, { cwd: scratch, timeoutMs: 20_000 })
     if (r.code === 0) {
       succeeded++

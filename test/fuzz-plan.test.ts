@@ -16,7 +16,7 @@ import { buildPlan } from '../src/linux/plan.js'
 import { planCgroup } from '../src/linux/cgroups/index.js'
 import { compileDeviceFilter } from '../src/linux/cgroups/device-filter.js'
 import { parseConfig } from '../src/spec/validate.js'
-import { type Json, mutate, prng } from './lib/mutate.js'
+import { cyclic, type Json, mutate, prng } from './lib/mutate.js'
 import { hostMounts, OCIRT, REPO } from './lib/ocirt.js'
 
 const seeds = ['runc-1.1.5-spec.json', 'podman-4.3-run.json', 'containerd-1.6-cri-container.json', 'crun-1.8.1-spec.json']
@@ -24,7 +24,7 @@ const seeds = ['runc-1.1.5-spec.json', 'podman-4.3-run.json', 'containerd-1.6-cr
 
 /** A seed config pointed at a real rootfs, so that the plan builder gets past root.path. */
 function seedFor (i: number, rootfs: string): Json {
-  const doc = structuredClone(seeds[i % seeds.length])
+  const doc = structuredClone(cyclic(seeds, i))
   doc.root = { ...(doc.root ?? {}), path: rootfs }
   if (doc.process !== undefined) doc.process.terminal = false
   return doc as Json

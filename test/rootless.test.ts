@@ -76,7 +76,8 @@ function unusedUid (): number {
 /** Runs dist/ocirt as the caller, its stdio in files (a container's stdout outlives the call). */
 async function ocirtAs (caller: Caller, args: string[], opts: RunAs = {}): Promise<Result> {
   const cmd = args.find(a => !a.startsWith('-'))
-  if ((cmd === 'create' || cmd === 'run') && !args[args.length - 1].startsWith('-')) caller.ids.add(args[args.length - 1])
+  const id = args[args.length - 1]
+  if ((cmd === 'create' || cmd === 'run') && id !== undefined && !id.startsWith('-')) caller.ids.add(id)
   const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', XDG_RUNTIME_DIR: caller.xdg, ...opts.env }
   const envWords = Object.entries(env).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v ?? ''}`)
   const words = [...(opts.prefix ?? []), 'setpriv', `--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--inh-caps=-all',
@@ -84,7 +85,8 @@ async function ocirtAs (caller: Caller, args: string[], opts: RunAs = {}): Promi
   const io = mkdtempSync(join(caller.base, 'io-'))
   const out = openSync(join(io, 'out'), 'a')
   const err = openSync(join(io, 'err'), 'a')
-  const child = spawnTracked(words[0], words.slice(1), { stdio: ['ignore', out, err] })
+  const [program = 'setpriv', ...programArgs] = words
+  const child = spawnTracked(program, programArgs, { stdio: ['ignore', out, err] })
   closeSync(out)
   closeSync(err)
   const code = await new Promise<number | null>((resolve, reject) => {
@@ -121,9 +123,14 @@ function toRootless (spec: OciSpec, caller: Caller): void {
   linux.uidMappings = [{ containerID: 0, hostID: caller.uid, size: 1 }]
   linux.gidMappings = [{ containerID: 0, hostID: caller.gid, size: 1 }]
   delete linux.resources
-  spec.mounts = spec.mounts!.map(m => m.destination === '/sys'
+  spec.mounts = rootlessMounts(spec.mounts!)
+}
+
+/** runc's rootless mounts: /sys a read-only bind of the host's (no sysfs without a network namespace), no uid=/gid= options (the ids are not mapped). */
+function rootlessMounts (mounts: NonNullable<OciSpec['mounts']>): NonNullable<OciSpec['mounts']> {
+  return mounts.map(m => m.destination === '/sys'
     ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
-    : { ...m, options: m.options?.filter(o => !/^[ug]id=/.test(o)) })
+    : { ...m, ...(m.options !== undefined ? { options: m.options.filter(o => !/^[ug]id=/.test(o)) } : {}) })
 }
 
 /** A bundle (root's, readable by all) whose config is made rootless for the caller, then `configure`d. */
@@ -133,7 +140,7 @@ function rootlessBundle (t: Test, caller: Caller, configure?: (spec: OciSpec) =>
   return bundle
 }
 
-const mapLines = (text: string): string[] => text.trim().split('\n').map(l => l.trim().split(/\s+/).join(' '))
+const mapLines = (text: string | undefined): string[] => (text ?? '').trim().split('\n').map(l => l.trim().split(/\s+/).join(' '))
 
 /** What an unprivileged caller leaves: no process, no state dir, no host mount of its files. */
 function assertNothingLeft (t: Test, caller: Caller): void {
@@ -562,9 +569,7 @@ rootlessTest('as root of a user namespace (a rootless engine\'s call, no --root)
   // The config a rootless engine sends: no user namespace of its own (ocirt is already in one), ids the namespace maps.
   const bundle = bundleFor(t, spec => {
     spec.process!.args = ['sh', '-c', 'grep -c " /dev/null " /proc/self/mountinfo > /shared/.out; mv /shared/.out /shared/out; sleep 60']
-    spec.mounts = spec.mounts!.map(m => m.destination === '/sys'
-      ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
-      : { ...m, options: m.options?.filter(o => !/^[ug]id=/.test(o)) })
+    spec.mounts = rootlessMounts(spec.mounts!)
     delete spec.linux!.resources
   }, { shared: true })
   chmodSync(bundle.dir, 0o755)
@@ -599,7 +604,7 @@ t.test('the plan: who writes the maps, setgroups, and the rootless flag the cgro
   const bundle = bundleFor(t, undefined, { noConfig: true })
   const caller = (uid: number, privileged: boolean): PlanCaller => ({ uid, gid: uid, capSetuid: privileged, capSetgid: privileged, capSysAdmin: privileged, capProcAccess: privileged })
   const plan = (spec: OciSpec, who: PlanCaller, rootless?: boolean): ReturnType<typeof buildPlan> =>
-    buildPlan(parseConfig(JSON.stringify(spec)), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'p', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller: who, rootless })
+    buildPlan(parseConfig(JSON.stringify(spec)), { bundle: bundle.dir, stateDir: join(bundle.dir, 'state'), id: 'p', preserveFds: 0, noPivot: false, noNewKeyring: false, consoleSocket: undefined, caller: who, ...(rootless !== undefined ? { rootless } : {}) })
   const spec = bundle.spec
   toRootless(spec, { uid: 4321, gid: 4321 } as Caller)
   const own = plan(spec, caller(4321, false))

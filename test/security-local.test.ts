@@ -210,7 +210,8 @@ t.test('item 12: a 100,000-deep config.json is one line naming the file', async 
 t.test('item 12: an id of 256 characters and more is one line for every command', async t => {
   const { rt, bundle } = await ocirt(t, undefined, { shared: false })
   const id = 'a'.repeat(300)
-  for (const args of [['create', '--bundle', bundle.dir, id], ['state', id], ['delete', id], ['kill', id], ['start', id]]) {
+  const invocations: Array<[command: string, ...rest: string[]]> = [['create', '--bundle', bundle.dir, id], ['state', id], ['delete', id], ['kill', id], ['start', id]]
+  for (const args of invocations) {
     assertOneLine(t, await rt.run(args), /invalid container id "a+\.\.\.": longer than 255 characters/, args[0])
   }
   t.same(rt.rootEntries(), [], 'nothing was made')

@@ -9,7 +9,7 @@ import t from 'tap'
 import { readFileSync } from 'node:fs'
 import { ConfigError } from '../src/errors.js'
 import { lintConfig, parseConfig, parseProcess } from '../src/spec/validate.js'
-import { type Json, mutate, prng } from './lib/mutate.js'
+import { cyclic, type Json, mutate, pick, prng } from './lib/mutate.js'
 
 const seeds = ['runc-1.1.5-spec.json', 'crun-1.8.1-spec-rootless.json', 'podman-4.3-run.json', 'containerd-1.6-cri-container.json']
   .map(name => ({ name, text: readFileSync(new URL(`./fixtures/configs/${name}`, import.meta.url), 'utf8') }))
@@ -21,10 +21,6 @@ function damageText (text: string, random: () => number): string {
     case 1: return text.slice(0, at) + pick(['{', '}', ']', ',', '"', '\\', 'x', '\u0000'], random) + text.slice(at)
     default: return text.slice(0, at) + text.slice(at + 1)
   }
-}
-
-function pick<T> (items: readonly T[], random: () => number): T {
-  return items[Math.floor(random() * items.length)]
 }
 
 /** Runs `fn` and reports anything thrown that is not a ConfigError. */
@@ -43,7 +39,7 @@ t.test('mutated configs only ever fail with ConfigError', async t => {
   let accepted = 0
   const unexpected: Array<{ seed: string, config: string, error: string }> = []
   for (let i = 0; i < runs; i++) {
-    const seed = seeds[i % seeds.length]
+    const seed = cyclic(seeds, i)
     const document = JSON.parse(seed.text) as Json
     const mutations = 1 + Math.floor(random() * 4)
     for (let m = 0; m < mutations; m++) mutate(document, random)
@@ -64,7 +60,7 @@ t.test('mutated process documents only ever fail with ConfigError', async t => {
   const random = prng(7)
   const unexpected: unknown[] = []
   for (let i = 0; i < 1000; i++) {
-    const process = (JSON.parse(seeds[i % seeds.length].text) as { process: Json }).process
+    const process = (JSON.parse(cyclic(seeds, i).text) as { process: Json }).process
     for (let m = 0; m < 3; m++) mutate(process, random)
     const error = onlyConfigErrors(() => parseProcess(JSON.stringify(process), 'process.json'))
     if (error !== undefined) unexpected.push(error)
@@ -76,7 +72,7 @@ t.test('damaged JSON text only ever fails with ConfigError', async t => {
   const random = prng(99)
   const unexpected: unknown[] = []
   for (let i = 0; i < 1000; i++) {
-    const text = damageText(seeds[i % seeds.length].text, random)
+    const text = damageText(cyclic(seeds, i).text, random)
     const error = onlyConfigErrors(() => parseConfig(text))
     if (error !== undefined) unexpected.push(error)
   }

@@ -133,7 +133,7 @@ export interface BundleOptions {
    */
   shared?: boolean
   /** Write this text as config.json instead of JSON.stringify(spec) (for malformed configs). */
-  rawConfig?: string
+  rawConfig?: string | undefined
   /** Do not write config.json at all. */
   noConfig?: boolean
 }

@@ -11,9 +11,11 @@ function cgroupMountTable (): CgroupMount[] {
   const out: CgroupMount[] = []
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     if (line === '') continue
-    const [pre, post] = line.split(' - ')
-    const [fstype, , opts] = (post ?? '').split(' ')
-    if (fstype === 'cgroup' || fstype === 'cgroup2') out.push({ point: pre.split(' ')[4], fstype, opts: (opts ?? '').split(',') })
+    const [pre = '', post = ''] = line.split(' - ')
+    const [fstype, , opts = ''] = post.split(' ')
+    // proc(5) mountinfo: the mount point is field 5.
+    const point = pre.split(' ')[4]
+    if (point !== undefined && (fstype === 'cgroup' || fstype === 'cgroup2')) out.push({ point, fstype, opts: opts.split(',') })
   }
   return out
 }
@@ -39,7 +41,7 @@ function procCgroups (pid: number | 'self'): Map<string, string> {
 }
 
 function mountFor (key: string, mounts: CgroupMount[]): string | undefined {
-  const [hid, ctrls] = key.split(':')
+  const [hid, ctrls = ''] = key.split(':')
   if (hid === '0' && ctrls === '') return mounts.find(m => m.fstype === 'cgroup2')?.point
   const names = ctrls.split(',')
   return mounts.find(m => m.fstype === 'cgroup' && names.every(n => m.opts.includes(n)))?.point

@@ -256,7 +256,7 @@ let versionLine: string | undefined
 export function runtimeVersionLine (): string {
   if (versionLine === undefined) {
     try {
-      versionLine = execFileSync(runtimePath(), ['--version'], { encoding: 'utf8', timeout: 5000 }).split('\n')[0]
+      versionLine = execFileSync(runtimePath(), ['--version'], { encoding: 'utf8', timeout: 5000 }).split('\n')[0] ?? ''
     } catch {
       versionLine = ''
     }

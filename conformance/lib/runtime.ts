@@ -135,7 +135,7 @@ export class Runtime {
   versionLine (): string {
     if (this.version === undefined) {
       try {
-        this.version = execFileSync(this.binary, ['--version'], { encoding: 'utf8', timeout: 5000, env: runtimeEnv() }).split('\n')[0]
+        this.version = execFileSync(this.binary, ['--version'], { encoding: 'utf8', timeout: 5000, env: runtimeEnv() }).split('\n')[0] ?? ''
       } catch {
         this.version = ''
       }
@@ -158,7 +158,7 @@ export class Runtime {
     const cmd = args.find(a => !a.startsWith('-'))
     if ((cmd === 'create' || cmd === 'run') && args.length > 1) {
       const id = args[args.length - 1]
-      if (!id.startsWith('-')) this.track(id, args, options.cwd)
+      if (id !== undefined && !id.startsWith('-')) this.track(id, args, options.cwd)
     }
     const n = ++this.seq
     const stdoutPath = join(this.io, `${n}.out`)

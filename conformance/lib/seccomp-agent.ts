@@ -46,9 +46,10 @@ export async function startSeccompAgent (t: TapLike, errnoRet: number): Promise<
   return {
     socket,
     states: () => lines('state').map(l => {
-      const [fds, closed] = l.split(' ', 2)
+      // "FDS CLOSED JSON"; a short line leaves JSON.parse nothing to parse, and it throws.
+      const [fds = '', closed = ''] = l.split(' ', 2)
       return { fds: Number(fds), closed: closed === '1', state: JSON.parse(l.slice(fds.length + closed.length + 2)) as ContainerProcessState }
     }),
-    notifications: () => lines('notify').map(l => { const [nr, pid] = l.split(' ').map(Number); return { nr, pid } }),
+    notifications: () => lines('notify').map(l => { const [nr = NaN, pid = NaN] = l.split(' ').map(Number); return { nr, pid } }),
   }
 }

@@ -42,7 +42,8 @@ function pageServerArgs (value: string | undefined): string[] {
   if (value === undefined || value === '') return []
   const m = /^(.+):(\d+)$/.exec(value)
   if (m === null) throw new UsageError(`flag --page-server takes ADDRESS:PORT, not "${value}"`)
-  return ['--page-server', '--address', m[1].replace(/^\[(.*)\]$/, '$1'), '--port', m[2]]
+  // Neither group is optional in the pattern: a match has both.
+  return ['--page-server', '--address', m[1]!.replace(/^\[(.*)\]$/, '$1'), '--port', m[2]!]
 }
 
 /** runc's rule: the parent image is named relative to the image dir, and must be a directory there. */

@@ -87,7 +87,8 @@ export function planCreate (opts: CreateOptions): CreatePlan {
   mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
-  const planOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, rootless: opts.rootless }
+  const planOptions: PlanOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket }
+  if (opts.rootless !== undefined) planOptions.rootless = opts.rootless
   const plan = buildPlan(spec, planOptions)
   const cgroupPlan = planCgroup(spec, opts.systemdCgroup === true)
   for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
@@ -130,8 +131,10 @@ export function createContainer (opts: CreateOptions): StoredState {
     cgroup = setUpCgroup(cgroupPlan, spec.linux?.cgroupsPath, id, m => opts.log.warn(m), plan.rootless)
     // Rootless without a cgroup of its own: the container's /sys/fs/cgroup shows the caller's.
     if (cgroup === undefined) plan = buildPlan(spec, { ...planOptions, inCallerCgroup: true })
-    state.cgroup = cgroup
-    if (cgroup !== undefined) Object.assign(plan.init, cgroupPlan.manager.placement(cgroup))
+    if (cgroup !== undefined) {
+      state.cgroup = cgroup
+      Object.assign(plan.init, cgroupPlan.manager.placement(cgroup))
+    }
     mark('cgroup')
     // pid 0: `state` and `list` report the container as "creating" meanwhile
     // (and a delete --force of what a killed create left finds the cgroup).

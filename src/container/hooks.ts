@@ -50,7 +50,8 @@ function namespacesToJoin (pid: number): NamespaceJoin[] {
     if (theirs === undefined) continue
     const ours = statNamespace(`/proc/self/ns/${PROC_NS_NAME[type]}`)
     if (ours !== undefined && ours.ino === theirs.ino && ours.dev === theirs.dev) continue
-    joins.push({ type: NAMESPACE_FLAGS[type], path })
+    // JOIN_ORDER_WITH_PID lists only types that NAMESPACE_FLAGS has (namespaces.ts).
+    joins.push({ type: NAMESPACE_FLAGS[type]!, path })
   }
   return joins
 }

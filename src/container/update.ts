@@ -6,7 +6,7 @@
 import { OcirtError } from '../errors.js'
 import { managerFor, updateResources } from '../linux/cgroups/index.js'
 import { withoutUnsetZeros } from '../linux/cgroups/resources.js'
-import type { LinuxResources } from '../spec/types.js'
+import type { LinuxMemory, LinuxResources } from '../spec/types.js'
 import { findContainer } from './lookup.js'
 import { containerCgroup } from './pause.js'
 import type { Logger } from '../log.js'
@@ -36,11 +36,13 @@ export function updateContainer (root: string, id: string, given: LinuxResources
     const changed: LinuxResources = { ...patch }
     if (patch.memory !== undefined) {
       // v2 writes swap as memory+swap minus the limit: it needs both.
-      changed.memory = { ...patch.memory, limit: merged.memory?.limit }
+      const memory: LinuxMemory = { ...patch.memory }
+      changed.memory = memory
+      if (merged.memory?.limit !== undefined) memory.limit = merged.memory.limit
       if (patch.memory.swap === undefined && merged.memory?.swap !== undefined && patch.memory.limit !== undefined) {
         // An unlimited memory limit with no swap limit given lifts swap too (runc's setMemoryAndSwap), and is kept so.
-        if (patch.memory.limit < 0) merged.memory!.swap = -1
-        changed.memory.swap = merged.memory!.swap
+        if (patch.memory.limit < 0) merged.memory.swap = -1
+        memory.swap = merged.memory.swap
       }
       if (merged.memory?.checkBeforeUpdate === true && patch.memory.limit !== undefined) checkAboveUsage(() => managerFor(cgroup).memoryUsage(cgroup), patch.memory.limit, source)
     }

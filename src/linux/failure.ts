@@ -130,9 +130,12 @@ export interface FailedPlan { init: InitPlan, mountOrigins?: string[], postPivot
 export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (errno: number) => string): string {
   const reason = strerror(f.errno).toLowerCase()
   const init = plan.init
+  // A step number the plan does not hold (a native/ bug) still gets a line, not a TypeError.
+  const byPhaseAndStep = `${describeStepOfPhase(f.phase, f.step)}: ${reason}`
   switch (f.phase) {
     case InitPhase.MountStep: {
       const step = init.mountSteps[f.step]
+      if (step === undefined) return byPhaseAndStep
       if (step.noSymlinks === true && f.errno === ELOOP) {
         return `config.json ${plan.mountOrigins?.[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
       }
@@ -143,13 +146,16 @@ export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (er
     }
     case InitPhase.PostPivotStep: {
       const step = init.postPivotSteps[f.step]
+      if (step === undefined) return byPhaseAndStep
       if (step.op === MountOp.Mask && f.errno === EXDEV) {
         return `config.json ${plan.postPivotOrigins?.[f.step]}: refusing to mask ${step.target}: the container's /dev/null is not the null device`
       }
       return `config.json ${plan.postPivotOrigins?.[f.step]}: ${describeStep(step)}: ${reason}`
     }
     case InitPhase.Sysctl: {
-      const [path, value] = init.sysctls[f.step]
+      const sysctl = init.sysctls[f.step]
+      if (sysctl === undefined) return byPhaseAndStep
+      const [path, value] = sysctl
       if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
@@ -184,7 +190,7 @@ export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (er
     case InitPhase.Cwd:
       return `config.json /process/cwd: chdir to cwd ("${f.message}") set in config.json failed: ${reason}`
     default:
-      return `${describeStepOfPhase(f.phase, f.step)}: ${reason}`
+      return byPhaseAndStep
   }
 }
 

@@ -40,9 +40,10 @@ const CPU_SETSIZE = 1024
 export function parseCpuList (list: string, file: string, pointer: string): number[] {
   const cpus: number[] = []
   for (const item of list.split(',').map(i => i.trim()).filter(i => i !== '')) {
-    const [range, stride] = item.split(':')
-    const [first, last = first] = range.split('-').map(Number)
-    const [used, group] = stride === undefined ? [1, 1] : stride.split('/').map(Number)
+    // split() yields at least one element, and semantic.ts has checked that a stride has both numbers.
+    const [range = item, stride] = item.split(':')
+    const [first = 0, last = first] = range.split('-').map(Number)
+    const [used = 1, group = 1] = stride === undefined ? [] : stride.split('/').map(Number)
     if (last >= CPU_SETSIZE) throw new ConfigError(file, pointer, `CPU ${last} is beyond the ${CPU_SETSIZE} CPUs a cpu_set_t holds`)
     for (let cpu = first; cpu <= last; cpu++) if ((cpu - first) % group < used) cpus.push(cpu)
   }

@@ -92,7 +92,7 @@ function findHelper (name: string): string | undefined {
 }
 
 /** The ranges /etc/subuid (or subgid) grants the caller, by name or by number, as shadow's helpers read them. */
-export function grantedRanges (text: string, caller: Pick<Caller, 'uid' | 'name'>): Array<{ start: number, size: number }> {
+export function grantedRanges (text: string, caller: { uid: number, name?: string | undefined }): Array<{ start: number, size: number }> {
   const out: Array<{ start: number, size: number }> = []
   for (const line of text.split('\n')) {
     const [owner, start, size] = line.trim().split(':')
@@ -129,7 +129,7 @@ const GID: MapKind = { key: 'gidMappings', id: 'gid', cap: 'CAP_SETGID', helper:
 function planOneMap (kind: MapKind, mappings: LinuxIDMapping[], own: number, privileged: boolean, caller: Caller): string[] | undefined {
   if (privileged) return undefined
   const ownOnly = (m: LinuxIDMapping): boolean => m.hostID === own && m.size === 1
-  if (mappings.length === 1 && ownOnly(mappings[0])) return undefined
+  if (mappings.length === 1 && mappings.every(ownOnly)) return undefined
   const where = `/linux/${kind.key}`
   const helper = findHelper(kind.helper)
   if (helper === undefined) {

@@ -31,7 +31,7 @@ const OPERATORS: Readonly<Record<string, number>> = {
 }
 
 /** seccomp(2) SECCOMP_FILTER_FLAG_* */
-const FLAGS: Readonly<Record<string, number>> = {
+const FLAGS: Readonly<Record<LinuxSeccompFlag, number>> = {
   SECCOMP_FILTER_FLAG_TSYNC: 1,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,

@@ -12,7 +12,8 @@ export function homeDirectory (rootfs: string, uid: number): string {
   const passwd = loadNative().readFileInRoot(rootfs, '/etc/passwd', PASSWD_LIMIT)
   for (const line of (passwd ?? '').split('\n')) {
     const fields = line.split(':')
-    if (fields.length >= 7 && Number(fields[2]) === uid && fields[2] !== '' && fields[5].startsWith('/')) return fields[5]
+    const [, , uidField = '', , , home = ''] = fields
+    if (fields.length >= 7 && Number(uidField) === uid && uidField !== '' && home.startsWith('/')) return home
   }
   return '/'
 }

@@ -57,7 +57,7 @@ function toRootless (spec: Spec): void {
   linux.namespaces = [...(linux.namespaces ?? []).filter(n => n.type !== 'network' && n.type !== 'user'), { type: 'user' }]
   linux.uidMappings = [{ containerID: 0, hostID: process.geteuid?.() ?? 0, size: 1 }]
   linux.gidMappings = [{ containerID: 0, hostID: process.getegid?.() ?? 0, size: 1 }]
-  linux.resources = undefined
+  delete linux.resources
   spec.mounts = spec.mounts!.map(m => m.destination === '/sys'
     ? { destination: '/sys', type: 'none', source: '/sys', options: ['rbind', 'nosuid', 'noexec', 'nodev', 'ro'] }
     : { ...m, ...(m.options !== undefined ? { options: m.options.filter(o => !/^[ug]id=/.test(o)) } : {}) })

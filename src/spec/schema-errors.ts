@@ -45,10 +45,8 @@ export function describeSchemaErrors (
   const specific = errors.filter(e => !SUMMARY_KEYWORDS.has(e.keyword))
   const candidates = specific.length > 0 ? specific : errors
   if (candidates.length === 0) return { pointer: '', detail: 'does not match the schema' }
-  let best = candidates[0]
-  for (const e of candidates) {
-    if (depth(e.instancePath) > depth(best.instancePath)) best = e
-  }
+  // The deepest error (the first of equals) says most about what is wrong.
+  const best = candidates.reduce((deepest, e) => depth(e.instancePath) > depth(deepest.instancePath) ? e : deepest)
   return describeSchemaError(best, document, patternDescriptions)
 }
 

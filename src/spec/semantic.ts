@@ -376,16 +376,16 @@ function checkTimeOffsets (offsets: NonNullable<Linux['timeOffsets']>, namespace
  * different devices cannot share a path. (major/minor presence is in the schema.)
  */
 function checkDevices (devices: NonNullable<Linux['devices']>, file: string): void {
-  const byPath = new Map<string, number>()
+  const byPath = new Map<string, { index: number, device: (typeof devices)[number] }>()
   devices.forEach((device, i) => {
     const earlier = byPath.get(device.path)
     if (earlier !== undefined) {
-      const other = devices[earlier]
+      const other = earlier.device
       if (other.type !== device.type || other.major !== device.major || other.minor !== device.minor) {
-        fail(file, `/linux/devices/${i}/path`, `${quote(device.path)} is already a different device at /linux/devices/${earlier}`)
+        fail(file, `/linux/devices/${i}/path`, `${quote(device.path)} is already a different device at /linux/devices/${earlier.index}`)
       }
     }
-    byPath.set(device.path, i)
+    byPath.set(device.path, { index: i, device })
   })
 }
 

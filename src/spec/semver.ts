@@ -35,9 +35,9 @@ export function compareSemVer (a: SemVer, b: SemVer): number {
   if (a.prerelease.length === 0 || b.prerelease.length === 0) {
     return Math.sign(b.prerelease.length - a.prerelease.length) // a release outranks its pre-releases
   }
-  for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i++) {
-    const x = a.prerelease[i]
+  for (const [i, x] of a.prerelease.entries()) {
     const y = b.prerelease[i]
+    if (y === undefined) break
     if (x === y) continue
     const xNumeric = /^[0-9]+$/.test(x)
     const yNumeric = /^[0-9]+$/.test(y)

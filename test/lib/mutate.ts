@@ -13,6 +13,18 @@ export function prng (seed: number): () => number {
   }
 }
 
+/** A random element of a non-empty list. */
+export function pick<T> (items: readonly T[], random: () => number): T {
+  return cyclic(items, Math.floor(random() * items.length))
+}
+
+/** The i-th element of a non-empty list, counting round it again and again. */
+export function cyclic<T> (items: readonly T[], i: number): T {
+  const item = items[i % items.length]
+  if (item === undefined) throw new Error('an element of an empty list')
+  return item
+}
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json }
 
 const REPLACEMENTS: Json[] = [
@@ -30,33 +42,34 @@ function containers (value: Json, out: Array<{ [key: string]: Json } | Json[]> =
 }
 
 export function mutate (document: Json, random: () => number): void {
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]
+  const pickOne = <T>(items: readonly T[]): T => pick(items, random)
   const targets = containers(document)
-  const target = pick(targets)
+  const target = pickOne(targets)
   const keys = Object.keys(target)
   const operation = random()
   if (keys.length > 0 && operation < 0.35) {
-    const key = pick(keys)
+    const key = pickOne(keys)
     if (Array.isArray(target)) target.splice(Number(key), 1)
     else delete target[key]
   } else if (keys.length > 0 && operation < 0.8) {
-    const key = pick(keys)
-    const replacement = structuredClone(pick(REPLACEMENTS))
+    const key = pickOne(keys)
+    const replacement = structuredClone(pickOne(REPLACEMENTS))
     if (Array.isArray(target)) target[Number(key)] = replacement
     else target[key] = replacement
   } else if (keys.length > 0 && operation < 0.9) {
     // move a value of one place to another: plausible shapes in the wrong places
-    const source = pick(targets)
-    const sourceKeys = Object.keys(source)
-    if (sourceKeys.length === 0) return
-    const value = structuredClone((source as Record<string, Json>)[pick(sourceKeys)])
-    if (Array.isArray(target)) target[Number(pick(keys))] = value
-    else target[pick(keys)] = value
+    const source = pickOne(targets)
+    const sourceEntries: Array<[string, Json]> = Object.entries(source)
+    if (sourceEntries.length === 0) return
+    const [, picked] = pickOne(sourceEntries)
+    const value = structuredClone(picked)
+    if (Array.isArray(target)) target[Number(pickOne(keys))] = value
+    else target[pickOne(keys)] = value
   } else if (!Array.isArray(target)) {
     // defineProperty, so that "__proto__" becomes an own key as JSON.parse would make it
-    Object.defineProperty(target, pick(['type', 'path', 'options', 'uidMappings', 'timeOffsets', '__proto__', 'constructor', 'x']),
-      { value: structuredClone(pick(REPLACEMENTS)), enumerable: true, writable: true, configurable: true })
+    Object.defineProperty(target, pickOne(['type', 'path', 'options', 'uidMappings', 'timeOffsets', '__proto__', 'constructor', 'x']),
+      { value: structuredClone(pickOne(REPLACEMENTS)), enumerable: true, writable: true, configurable: true })
   } else {
-    target.push(structuredClone(pick(REPLACEMENTS)))
+    target.push(structuredClone(pickOne(REPLACEMENTS)))
   }
 }

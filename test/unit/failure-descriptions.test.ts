@@ -16,7 +16,8 @@ const nativeDir = join(import.meta.dirname, '../../native')
 function nativePhases (): Map<string, number> {
   const header = readFileSync(join(nativeDir, 'generated', 'plan.h'), 'utf8')
   const body = /enum Phase : int32_t \{([^}]*)\}/.exec(header)?.[1] ?? ''
-  return new Map([...body.matchAll(/kPhase(\w+) = (\d+)/g)].map(m => [m[1], Number(m[2])]))
+  // Neither group is optional: every match has both.
+  return new Map([...body.matchAll(/kPhase(\w+) = (\d+)/g)].map(m => [m[1]!, Number(m[2])]))
 }
 
 /** Every (phase, step) pair a Fail(c, kPhaseX, N, ...) or fail(kPhaseX, N, ...) call reports. */
@@ -24,7 +25,8 @@ function nativeSteps (): Array<{ phase: string, step: number, file: string }> {
   const found: Array<{ phase: string, step: number, file: string }> = []
   for (const file of readdirSync(nativeDir).filter(f => f.endsWith('.cc'))) {
     const source = readFileSync(join(nativeDir, file), 'utf8')
-    for (const m of source.matchAll(/\b[Ff]ail\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) found.push({ phase: m[1], step: Number(m[2]), file })
+    // Groups 1 and 2 are not optional: every match has both.
+    for (const m of source.matchAll(/\b[Ff]ail\((?:\w+, )?kPhase(\w+), (-?\d+)/g)) found.push({ phase: m[1]!, step: Number(m[2]), file })
   }
   return found
 }

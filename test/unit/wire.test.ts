@@ -121,7 +121,9 @@ t.test('a missing required key is rejected, naming the struct and the key', asyn
 
 t.test('renaming a field on the TypeScript side is caught (noSymlinks guards CVE-2019-16884)', async t => {
   const plan = fullPlan()
-  const { noSymlinks, ...rest } = plan.mountSteps[0]
+  const [firstStep] = plan.mountSteps
+  if (firstStep === undefined) throw new Error('fullPlan() has no mount step')
+  const { noSymlinks, ...rest } = firstStep
   plan.mountSteps[0] = { ...rest, noSymLinks: noSymlinks } as unknown as InitPlan['mountSteps'][0]
   t.throws(() => native.checkPlanWire(plan), { message: 'MountStep: unknown key "noSymLinks"' })
   const renamed = fullPlan() as unknown as Record<string, unknown>

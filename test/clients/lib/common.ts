@@ -20,7 +20,7 @@ let versionLine: string | undefined
 /** First line of `$CLIENT_RUNTIME --version`. */
 export function runtimeVersion (): string {
   versionLine ??= (() => {
-    try { return execFileSync(CLIENT_RUNTIME, ['--version'], { encoding: 'utf8', timeout: 5000 }).split('\n')[0] } catch { return '' }
+    try { return execFileSync(CLIENT_RUNTIME, ['--version'], { encoding: 'utf8', timeout: 5000 }).split('\n')[0] ?? '' } catch { return '' }
   })()
   return versionLine
 }
@@ -205,7 +205,8 @@ export function mountsUnder (path: string): string[] {
 
 /** Lazily unmount every mount under `path`, deepest first; returns what it had to unmount. */
 export function unmountUnder (path: string): string[] {
-  const points = mountsUnder(path).map(l => l.split(' ')[4]).sort((a, b) => b.length - a.length)
+  // proc(5) mountinfo: the mount point is field 5.
+  const points = mountsUnder(path).flatMap(l => l.split(' ')[4] ?? []).sort((a, b) => b.length - a.length)
   for (const p of points) spawnSync('umount', ['-l', p])
   return points
 }

@@ -48,7 +48,9 @@ export class Cri {
   readonly runtimeRoot: string
 
   private constructor (readonly ctrd: Containerd, private readonly runtime: Stub, private readonly images: Stub, runtimeRoots: Record<string, string>) {
-    this.runtimeRoot = join(runtimeRoots[HANDLER], CRI_NAMESPACE)
+    const handlerRoot = runtimeRoots[HANDLER]
+    if (handlerRoot === undefined) throw new Error(`containerd's config has no Root for the runtime handler ${HANDLER}`)
+    this.runtimeRoot = join(handlerRoot, CRI_NAMESPACE)
   }
 
   static async start (): Promise<Cri> {
@@ -117,8 +119,10 @@ export class Cri {
   /** One RuntimeService call (ImageService for Image* methods); rejects with the gRPC error. */
   async call<T = Record<string, any>> (method: string, request: object, timeoutMs = 60_000): Promise<T> {
     const stub = method.startsWith('Image') ? this.images : this.runtime
+    const send = stub[method]
+    if (send === undefined) throw new Error(`the CRI API has no method ${method}`)
     return await new Promise<T>((resolve, reject) => {
-      stub[method](request, { deadline: Date.now() + timeoutMs }, (err, response) => {
+      send.call(stub, request, { deadline: Date.now() + timeoutMs }, (err, response) => {
         if (err !== null) reject(err)
         else resolve(response as T)
       })

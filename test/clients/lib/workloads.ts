@@ -51,10 +51,10 @@ export function oneShotWorkloads (t: Test, run: OneShot, flags: ClientFlags): vo
   t.test('--cap-drop: the capability is gone', async t => {
     const script = 'grep CapEff /proc/self/status; chown 1000 /tmp && echo chown-ok'
     const dropped = await run('capdrop', flags.dropChown, ['sh', '-c', script])
-    t.notOk(hasCapability(dropped.stdout.split('\n')[0], 0), 'CAP_CHOWN not effective', { stdout: dropped.stdout })
+    t.notOk(hasCapability(dropped.stdout.split('\n')[0] ?? '', 0), 'CAP_CHOWN not effective', { stdout: dropped.stdout })
     t.notMatch(dropped.stdout, /chown-ok/, 'chown fails')
     const kept = await run('capdrop', [], ['sh', '-c', script])
-    t.ok(hasCapability(kept.stdout.split('\n')[0], 0), 'without --cap-drop CAP_CHOWN is effective', { stdout: kept.stdout })
+    t.ok(hasCapability(kept.stdout.split('\n')[0] ?? '', 0), 'without --cap-drop CAP_CHOWN is effective', { stdout: kept.stdout })
     t.match(kept.stdout, /chown-ok/, 'and chown works')
   })
 
