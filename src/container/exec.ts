@@ -5,7 +5,7 @@
  * status.
  */
 import { OcirtError } from '../errors.js'
-import { buildExecPlan } from '../linux/exec-plan.js'
+import { buildExecPlan, joinWirePlan } from '../linux/exec-plan.js'
 import { describeFailure } from '../linux/plan.js'
 import type { Logger } from '../log.js'
 import type { InitFailure } from '../native.js'
@@ -37,15 +37,16 @@ export function execProcess (opts: ExecOptions): number {
   })
   for (const w of plan.warnings) opts.log.warn(w)
   // Into the container's cgroup, as runc: its limits cover exec'd processes too.
-  if (state.cgroup !== undefined) Object.assign(plan.init, managerFor(state.cgroup).placement(state.cgroup))
+  if (state.cgroup !== undefined) Object.assign(plan.join, managerFor(state.cgroup).placement(state.cgroup))
+  const wire = joinWirePlan(plan.join)
   const native = loadNative()
   let pid: number
   try {
-    pid = native.spawnInit(plan.init, undefined, seccompAgent(state.config, () => stateJson(state, status))).pid
+    pid = native.spawnInit(wire, undefined, seccompAgent(state.config, () => stateJson(state, status))).pid
   } catch (e) {
     const failure = (e as { failure?: InitFailure }).failure
     if (failure === undefined) throw e
-    throw new OcirtError(describeFailure(plan, failure, n => native.strerror(n)))
+    throw new OcirtError(describeFailure({ init: wire }, failure, n => native.strerror(n)))
   }
   if (opts.pidFile !== undefined) {
     try {

@@ -7,7 +7,6 @@
  */
 import type { InitPlan, InitFailure } from '../native.js'
 import { InitPhase, MountOp } from '../native.js'
-import type { ContainerPlan } from './plan.js'
 import { ERRNO } from './constants.js'
 
 /** errno values the failure messages explain. */
@@ -121,8 +120,11 @@ export function describeStepOfPhase (phase: number, step: number): string {
   return STEP_TEXT[phase]?.[step] ?? PHASE_TEXT[phase] ?? `container init failed (phase ${phase})`
 }
 
+/** The plan a failure is described from: the wire plan the child ran and, for a container's init (not exec), the config path of each mount step. */
+export interface FailedPlan { init: InitPlan, mountOrigins?: string[], postPivotOrigins?: string[] }
+
 /** Turns the init's failure record into a message that names the config path it came from. */
-export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: (errno: number) => string): string {
+export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (errno: number) => string): string {
   const reason = strerror(f.errno).toLowerCase()
   const init = plan.init
   // A step number the plan does not hold (a native/ bug) still gets a line, not a TypeError.
@@ -132,20 +134,20 @@ export function describeFailure (plan: ContainerPlan, f: InitFailure, strerror: 
       const step = init.mountSteps[f.step]
       if (step === undefined) return byPhaseAndStep
       if (step.noSymlinks === true && f.errno === ELOOP) {
-        return `config.json ${plan.mountOrigins[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
+        return `config.json ${plan.mountOrigins?.[f.step]}: refusing to mount ${step.fstype} on ${step.target}: the rootfs has a symlink on that path`
       }
       if (step.op === MountOp.IdmappedBind && f.errno === EINVAL) {
-        return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason} (the filesystem of ${step.source ?? ''} cannot be id-mapped, or the mapping is invalid)`
+        return `config.json ${plan.mountOrigins?.[f.step]}: ${describeStep(step)}: ${reason} (the filesystem of ${step.source ?? ''} cannot be id-mapped, or the mapping is invalid)`
       }
-      return `config.json ${plan.mountOrigins[f.step]}: ${describeStep(step)}: ${reason}`
+      return `config.json ${plan.mountOrigins?.[f.step]}: ${describeStep(step)}: ${reason}`
     }
     case InitPhase.PostPivotStep: {
       const step = init.postPivotSteps[f.step]
       if (step === undefined) return byPhaseAndStep
       if (step.op === MountOp.Mask && f.errno === EXDEV) {
-        return `config.json ${plan.postPivotOrigins[f.step]}: refusing to mask ${step.target}: the container's /dev/null is not the null device`
+        return `config.json ${plan.postPivotOrigins?.[f.step]}: refusing to mask ${step.target}: the container's /dev/null is not the null device`
       }
-      return `config.json ${plan.postPivotOrigins[f.step]}: ${describeStep(step)}: ${reason}`
+      return `config.json ${plan.postPivotOrigins?.[f.step]}: ${describeStep(step)}: ${reason}`
     }
     case InitPhase.Sysctl: {
       const sysctl = init.sysctls[f.step]

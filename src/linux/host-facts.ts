@@ -31,7 +31,8 @@ export interface HostFacts {
 
 /** runc's test of /proc/self/uid_map: only the initial user namespace maps all 2^32-1 uids from 0 to 0. */
 export function isInitialUidMap (uidMapText: string): boolean {
-  const first = uidMapText.split('\n')[0].trim().split(/\s+/).map(Number)
+  const [firstLine = ''] = uidMapText.split('\n')
+  const first = firstLine.trim().split(/\s+/).map(Number)
   return first[0] === 0 && first[1] === 0 && first[2] === 4294967295
 }
 

@@ -3,13 +3,13 @@
  * unshares afterwards and which it joins (config-linux.md "Namespaces").
  */
 import { ConfigError } from '../errors.js'
-import type { Spec, LinuxIDMapping } from '../spec/types.js'
+import type { Spec, LinuxIDMapping, LinuxNamespaceType } from '../spec/types.js'
 import type { NamespaceJoin } from '../native.js'
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 } from './constants.js'
 
-export const NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
+export const NAMESPACE_FLAGS: Readonly<Record<LinuxNamespaceType, number>> = {
   pid: CLONE_NEWPID,
   network: CLONE_NEWNET,
   mount: CLONE_NEWNS,
@@ -21,17 +21,17 @@ export const NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
 }
 
 /** Joined before the others: a joined user namespace owns what is unshared after it. */
-export const JOIN_ORDER = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
+export const JOIN_ORDER: readonly LinuxNamespaceType[] = ['user', 'ipc', 'uts', 'network', 'cgroup', 'time', 'mount']
 
 /**
  * JOIN_ORDER with pid right after user, for a process that forks after
  * joining (setns on a pid namespace applies to its children only): a hook,
  * or an exec child without the privilege to join pid from the parent.
  */
-export const JOIN_ORDER_WITH_PID = ['user', 'pid', ...JOIN_ORDER.filter(type => type !== 'user')]
+export const JOIN_ORDER_WITH_PID: readonly LinuxNamespaceType[] = ['user', 'pid', ...JOIN_ORDER.filter(type => type !== 'user')]
 
 /** /proc/PID/ns/<name> of each config namespace type. */
-export const PROC_NS_NAME: Readonly<Record<string, string>> = {
+export const PROC_NS_NAME: Readonly<Record<LinuxNamespaceType, string>> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 }
 
@@ -46,9 +46,9 @@ export interface NamespacePlan {
   uidMap: string
   gidMap: string
   /** Types the container gets a namespace of its own for (new or joined), e.g. to check sysctls. */
-  privateTypes: Set<string>
+  privateTypes: Set<LinuxNamespaceType>
   /** Types created new (not joined). */
-  newTypes: Set<string>
+  newTypes: Set<LinuxNamespaceType>
   /** No mount namespace in the config: the init sets up in a new one, then returns to the runtime's. */
   inheritMountNamespace: boolean
 }
@@ -59,8 +59,8 @@ export function mapText (mappings: LinuxIDMapping[] | undefined): string {
 
 export function planNamespaces (spec: Spec): NamespacePlan {
   const namespaces = spec.linux?.namespaces ?? []
-  const newTypes = new Set<string>()
-  const joins = new Map<string, string>()
+  const newTypes = new Set<LinuxNamespaceType>()
+  const joins = new Map<LinuxNamespaceType, string>()
   namespaces.forEach((ns, i) => {
     if (ns.path !== undefined && ns.path !== '') joins.set(ns.type, ns.path)
     else newTypes.add(ns.type)
@@ -79,7 +79,7 @@ export function planNamespaces (spec: Spec): NamespacePlan {
   let unshareFlags = 0
   const userJoined = joins.has('user')
   const timeOffsets = Object.keys(spec.linux?.timeOffsets ?? {}).length > 0
-  for (const type of inheritMountNamespace ? [...newTypes, 'mount'] : newTypes) {
+  for (const type of inheritMountNamespace ? [...newTypes, 'mount' as const] : newTypes) {
     const flag = NAMESPACE_FLAGS[type]
     if (type === 'cgroup') {
       // Unshared by the child after the parent has placed it in its cgroup,

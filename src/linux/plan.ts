@@ -45,9 +45,16 @@ export interface PlanOptions {
   hostFacts?: HostFacts
 }
 
-/** The plan and what each of its steps came from, to explain a failure. */
+/**
+ * The container's init: the wire plan without the fields only a process
+ * joining a running container sets (JoinPlan, exec-plan.ts). An init makes
+ * its own root, and waits for `start` before it execs.
+ */
+export type ContainerInitPlan = Omit<InitPlan, 'joinOnly' | 'execImmediately' | 'chrootTo'>
+
+/** The container's plan (create, run, restore) and what each of its steps came from, to explain a failure. */
 export interface ContainerPlan {
-  init: InitPlan
+  init: ContainerInitPlan
   mountOrigins: string[]
   postPivotOrigins: string[]
   warnings: string[]
@@ -94,7 +101,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
   const labelWarnings = applyMountLabel(spec.linux?.mountLabel, rootfs.mountSteps)
   Object.assign(processPlan.process, planProcessAttributes(containerProcess, spec.linux?.personality, 'config.json', '/process', false))
   const steps = (planned: PlannedStep[]) => planned.map(p => p.step)
-  const init: InitPlan = {
+  const init: ContainerInitPlan = {
     cloneFlags: ns.cloneFlags,
     unshareFlags: ns.unshareFlags,
     joinNamespaces: ns.joinNamespaces,

@@ -37,7 +37,7 @@ export interface RootfsOptions {
   userNamespace: boolean
   cgroupNamespace: boolean
   /** The container's user namespace mapping, for idmap mounts that give none. */
-  containerIdMapping?: ContainerIdMapping
+  containerIdMapping?: ContainerIdMapping | undefined
   /** The caller's cgroup path in a hierarchy → the container's (see cgroups/manager.ts). */
   cgroupPath: (ownPath: string) => string
 }
@@ -51,7 +51,7 @@ const DEFAULT_DEVICES: ReadonlyArray<{ path: string, major: number, minor: numbe
   { path: '/dev/tty', major: 5, minor: 0 },
 ]
 
-const DEVICE_TYPE_BITS: Readonly<Record<string, number>> = { c: c.S_IFCHR, u: c.S_IFCHR, b: c.S_IFBLK, p: c.S_IFIFO }
+const DEVICE_TYPE_BITS: Readonly<Record<LinuxDevice['type'], number>> = { c: c.S_IFCHR, u: c.S_IFCHR, b: c.S_IFBLK, p: c.S_IFIFO }
 
 /** config.md: a relative destination "MUST be interpreted as relative to /". */
 export function containerPath (destination: string): string {
@@ -103,11 +103,11 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
     steps = [{
       op: MountOp.Mount,
       source: m.source ?? m.type ?? 'none',
-      fstype: m.type,
+      ...(m.type !== undefined ? { fstype: m.type } : {}),
       target,
       // Read-only comes after pivot_root where it must wait (readOnlyLater).
       flags: readOnlyLater(m) ? options.flags & ~c.MS_RDONLY : options.flags,
-      data: options.data.length > 0 ? options.data.join(',') : undefined,
+      ...(options.data.length > 0 ? { data: options.data.join(',') } : {}),
       create: CreateKind.Directory,
       // runc refuses procfs and sysfs on a symlinked path (CVE-2019-16884 class).
       noSymlinks: m.type === 'proc' || m.type === 'sysfs',
@@ -137,7 +137,7 @@ function readOnlyLater (m: Mount): boolean {
 function deviceSteps (devices: LinuxDevice[], userNamespace: boolean): PlannedStep[] {
   const configured = new Set(devices.map(d => containerPath(d.path)))
   const all = [
-    ...DEFAULT_DEVICES.filter(d => !configured.has(d.path)).map(d => ({ ...d, type: 'c', fileMode: 0o666, uid: 0, gid: 0, origin: `default device ${d.path}` })),
+    ...DEFAULT_DEVICES.filter(d => !configured.has(d.path)).map(d => ({ ...d, type: 'c' as const, fileMode: 0o666, uid: 0, gid: 0, origin: `default device ${d.path}` })),
     ...devices.map((d, i) => ({ ...d, origin: `/linux/devices/${i}` })),
   ]
   return all.map(d => {
@@ -192,7 +192,7 @@ export function planRootfs (spec: Spec, opts: RootfsOptions): RootfsPlan {
     planned.push(...deviceSteps(spec.linux?.devices ?? [], opts.userNamespace))
     if (mounts.some(m => isMountOf(m, '/proc', 'proc'))) {
       // runtime-linux.md "Dev symbolic links": only if the source exists after the mounts.
-      for (const [target, source] of [['/dev/fd', '/proc/self/fd'], ['/dev/stdin', '/proc/self/fd/0'], ['/dev/stdout', '/proc/self/fd/1'], ['/dev/stderr', '/proc/self/fd/2']]) {
+      for (const [target, source] of [['/dev/fd', '/proc/self/fd'], ['/dev/stdin', '/proc/self/fd/0'], ['/dev/stdout', '/proc/self/fd/1'], ['/dev/stderr', '/proc/self/fd/2']] as const) {
         planned.push({ step: { op: MountOp.Symlink, source, target }, origin: 'runtime-linux.md dev symbolic links' })
       }
     }
@@ -263,10 +263,12 @@ export function hostPseudoFilesystems (rootfs: string): string[] {
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     const sep = line.indexOf(' - ')
     if (sep < 0) continue
-    const fields = line.slice(0, sep).split(' ')
+    // proc(5) mountinfo: field 4 is the root of the mount in its filesystem, field 5 the mount point.
+    const [, , , fsRoot, mountPointField] = line.slice(0, sep).split(' ')
     const fstype = line.slice(sep + 3).split(' ')[0]
-    if ((fstype !== 'proc' && fstype !== 'sysfs') || unescapeMountinfo(fields[3]) !== '/') continue
-    const mountPoint = unescapeMountinfo(fields[4])
+    if (fsRoot === undefined || mountPointField === undefined) continue
+    if ((fstype !== 'proc' && fstype !== 'sysfs') || unescapeMountinfo(fsRoot) !== '/') continue
+    const mountPoint = unescapeMountinfo(mountPointField)
     if (mountPoint === root || mountPoint.startsWith(`${root}/`)) continue
     found.push(mountPoint)
   }
