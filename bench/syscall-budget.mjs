@@ -67,8 +67,9 @@ const bundleTrue = bundles.true
 const STRACE = ['-f', '-y', '-ttt', '-T', '-s', '96']
 
 /**
- * Runs one runtime command under strace and returns its trace file and exit status.
- * stdout and stderr go to files, never pipes: a created init inherits them.
+ * Runs one runtime command under strace and returns its trace file; throws
+ * if the runtime failed. stdout and stderr go to files, never pipes: a
+ * created init inherits them.
  */
 function traceCommand (rt, label, args) {
   const trace = join(traces, `${label}.strace`)
@@ -90,8 +91,9 @@ function traceCommand (rt, label, args) {
 
 /**
  * Attaches strace to a created init (and what it forks) until it execs the
- * container's program; returns { trace, done }, where done resolves when that
- * strace has exited.
+ * container's program. Returns the trace file, `attached` (resolves once
+ * strace has attached), `done` (resolves when that strace has exited) and
+ * `stop` (interrupts it, if the exec never comes).
  */
 function attachToInit (rt, label, pid) {
   const trace = join(traces, `${label}.strace`)
