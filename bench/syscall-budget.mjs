@@ -397,6 +397,8 @@ await runAndExit('syscall-budget', async () => {
     }
     summary[rt.name] = summarize(rounds)
     raw[rt.name] = rounds
+    // Each runtime's tables as soon as they are done: a run in the slow guest may hit its time limit later.
+    if (options.out !== undefined) writeFileSync(options.out, render(summary, machine) + '\n')
   }
   const report = render(summary, machine)
   if (options.out !== undefined) writeFileSync(options.out, report + '\n')
