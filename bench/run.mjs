@@ -447,6 +447,21 @@ async function benchLifecycle () {
   addCpuRow('create + start + wait + delete', cpu)
   const labels = { create: '`create --bundle B --pid-file F`', start: '`start`', wait: 'wait for exit (pidfd)', delete: '`delete` (stopped)', total: '**create + start + wait + delete**' }
   for (const s of steps) addRow(labels[s], per[s], errors)
+  await benchKill()
+}
+
+/** `kill ID KILL` of a running container (issue 11 sets a goal for it), interleaved like the lifecycle. */
+async function benchKill () {
+  log(`kill KILL of a running container: ${plan.lifecycle} iterations`)
+  const cpu = perRt()
+  const { samples, errors } = await interleave('kill', plan.lifecycle, async (rt, i) => {
+    const r = await rt.worker.call('killRunning', { bin: rt.bin, globals: rt.globals, bundle: bundleSleep, id: `kl-${i + 10}`, pidFile })
+    if (!r.ok) throw new Error(r.error)
+    if (i >= 0) cpu[rt.name].push(r.killCpuMs)
+    return r.kill
+  })
+  addRow('`kill ID KILL` (running)', samples, errors)
+  addCpuRow('`kill ID KILL` (running)', cpu)
 }
 
 // ---------------------------------------------------------------- 6. memory

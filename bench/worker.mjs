@@ -239,6 +239,38 @@ function lifecycle ({ bin, globals, bundle, id, pidFile }) {
   return res
 }
 
+/**
+ * `kill ID KILL` of a started (running) container, timed like `start`:
+ * create and start it, time the kill, then wait for the exit and delete it.
+ * killCpuMs is the CPU of the kill process alone: the killed init is reaped
+ * only after it is read, so its CPU is not in it.
+ */
+function killRunning ({ bin, globals, bundle, id, pidFile }) {
+  rmSync(pidFile, { force: true })
+  const create = timeCmd([bin, ...globals, 'create', '--bundle', bundle, '--pid-file', pidFile, id])
+  if (create.status !== 0) return { ok: false, error: `create: ${create.stderr || create.error}` }
+  const pid = Number(readText(pidFile).trim())
+  const start = timeCmd([bin, ...globals, 'start', id])
+  if (start.status !== 0) {
+    timeCmd([bin, ...globals, 'delete', '--force', id])
+    return { ok: false, error: `start: ${start.stderr || start.error}` }
+  }
+  const cpu0 = childCpuMs()
+  const kill = timeCmd([bin, ...globals, 'kill', id, 'KILL'])
+  const killCpuMs = childCpuMs() - cpu0
+  if (kill.status !== 0) {
+    timeCmd([bin, ...globals, 'delete', '--force', id])
+    return { ok: false, error: `kill: ${kill.stderr || kill.error}` }
+  }
+  if (!waitExit(pid, 30_000)) {
+    timeCmd([bin, ...globals, 'delete', '--force', id])
+    return { ok: false, error: 'the container did not exit within 30 s of kill KILL' }
+  }
+  const del = timeCmd([bin, ...globals, 'delete', id])
+  if (del.status !== 0) return { ok: false, error: `delete: ${del.stderr || del.error}` }
+  return { ok: true, kill: kill.ms, killCpuMs }
+}
+
 /** Runs cmds with at most `concurrency` at a time; returns the wall time of the whole batch. */
 function parallel ({ cmds, concurrency }) {
   return new Promise(resolve => {
@@ -320,6 +352,7 @@ const ops = {
   register: ({ bin, globals, root }) => { registered.set(root, { bin, globals, root }); return {} },
   time: ({ argv, env }) => timeCmd(argv, env),
   lifecycle,
+  killRunning,
   parallel,
   maxRss,
   createMemory,
