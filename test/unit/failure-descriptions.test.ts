@@ -104,3 +104,13 @@ t.test('channel creation is not reported as clone3', async t => {
   t.match(describe(InitPhase.Pivot, 3), /pivot_root/)
   t.type(PHASE_TEXT[InitPhase.Pivot], 'string')
 })
+
+t.test('a step number the plan does not hold still gets one line naming the phase, not a TypeError', async t => {
+  // The plan above has one mount step, one post-pivot step and one sysctl: step 5 is none of them.
+  for (const phase of [InitPhase.MountStep, InitPhase.PostPivotStep, InitPhase.Sysctl]) {
+    let line = ''
+    t.doesNotThrow(() => { line = describe(phase, 5) }, `phase ${phase}, step 5`)
+    t.match(line, /: operation not permitted$/, `phase ${phase}: the phase's text and the reason`)
+    t.equal(line.split('\n').length, 1)
+  }
+})
