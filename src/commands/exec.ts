@@ -74,6 +74,11 @@ export async function run (ctx: ExecContext): Promise<number> {
   // As runc exec -t in the foreground without --console-socket (and as `run`):
   // ocirt takes the pty master itself and copies between it and its stdio.
   const proxy = !ctx.flags.detach && consoleSocket === undefined && proc.terminal === true ? new TerminalProxy() : undefined
+  // The handlers go in before the process starts, as runc's (runner.run in
+  // utils_linux.go makes its signal handler first): a signal sent to ocirt
+  // once the process runs, but before execProcess returns, is kept and passed
+  // on when the pid is known, instead of killing ocirt with its default action.
+  const forwarder = ctx.flags.detach ? undefined : forwardSignals()
   let pid: number
   try {
     pid = execProcess({
@@ -97,10 +102,28 @@ export async function run (ctx: ExecContext): Promise<number> {
   const native = loadNative()
   const exited = native.waitPidAsync(pid)
   // The process is our child: its pid cannot be recycled before we reap it.
-  for (const name of FORWARDED_SIGNALS) {
-    process.on(name, () => { try { process.kill(pid, SIGNALS[name]) } catch { /* exited */ } })
-  }
+  forwarder?.to(pid)
   const result = await exited
   await proxy?.finish()
   return result.status ?? 128 + (result.signal ?? 0)
+}
+
+/** Forwards FORWARDED_SIGNALS to a process whose pid is given later; those that arrive before are sent then, in order. */
+function forwardSignals (): { to: (pid: number) => void } {
+  const pending: number[] = []
+  let target: number | undefined
+  const send = (signal: number): void => {
+    if (target === undefined) {
+      pending.push(signal)
+      return
+    }
+    try { process.kill(target, signal) } catch { /* exited */ }
+  }
+  for (const name of FORWARDED_SIGNALS) process.on(name, () => { send(SIGNALS[name]) })
+  return {
+    to: pid => {
+      target = pid
+      for (const signal of pending.splice(0)) send(signal)
+    },
+  }
 }
