@@ -32,12 +32,13 @@ import { spawnSync } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
 import { loadavg, release } from 'node:os'
 import { join } from 'node:path'
-import { cgroupLayout, deleteContainer, median, parseFlags, readText, repo, runAndExit, setUp, table, underStrace } from './trace-lib.mjs'
+import { append, cgroupLayout, deleteContainer, median, parseFlags, readText, repo, runAndExit, setUp, table, underStrace } from './trace-lib.mjs'
 
 delete process.env.NODE_EXTRA_CA_CERTS
 
 const options = parseFlags('create-path', process.argv.slice(2), { runtimes: ['ocirt', 'runc', 'crun'], rounds: 11, ocirt: join(repo, 'dist', 'ocirt') }, ['keep'])
 
+/** @param {string} msg */
 function log (msg) {
   process.stderr.write(`[create-path] ${msg}\n`)
 }
@@ -45,21 +46,37 @@ function log (msg) {
 const { native, leaveOwnCgroup, work, traces, bundles, runtimes } = setUp('path', options, { sleep: ['sleep', '1000000'] }, log)
 const bundle = bundles.sleep
 
+/** @typedef {import('./trace-lib.mjs').Runtime} Runtime */
+/** @typedef {{ pid: number, t: number, name: string, body: string }} TraceEvent one syscall in the strace output */
+/** @typedef {Record<string, number | undefined>} Landmarks landmark name to ms since the runtime's exec */
+
 const epochNs = () => BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
 
 /**
  * Runs argv with stdout and stderr in files (a created init inherits them; a
  * pipe would stay open) and returns the wall time, the wall-clock ns around
  * it and stderr.
+ * @param {string[]} argv
+ * @param {Record<string, string>} [env] added to this process's environment
+ * @returns {{ ms: number, e0: bigint, status: number | null, stderr: string }}
  */
 function run (argv, env) {
+  const [command, ...args] = argv
+  if (command === undefined) throw new Error('run: no command')
   const outFd = openSync(join(work, 'out'), 'w')
   const errFd = openSync(join(work, 'err'), 'w')
-  let t0, t1, e0, r
+  /** @type {bigint} */
+  let t0
+  /** @type {bigint} */
+  let t1
+  /** @type {bigint} */
+  let e0
+  /** @type {import('node:child_process').SpawnSyncReturns<Buffer>} */
+  let r
   try {
     e0 = epochNs()
     t0 = process.hrtime.bigint()
-    r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', outFd, errFd], env: { ...process.env, ...env }, timeout: 120_000 })
+    r = spawnSync(command, args, { stdio: ['ignore', outFd, errFd], env: { ...process.env, ...env }, timeout: 120_000 })
     t1 = process.hrtime.bigint()
   } finally {
     closeSync(outFd)
@@ -68,9 +85,18 @@ function run (argv, env) {
   return { ms: Number(t1 - t0) / 1e6, e0, status: r.status, stderr: readText(join(work, 'err')) }
 }
 
+/**
+ * @param {Runtime} rt
+ * @param {string} id
+ */
 const createArgs = (rt, id) => [rt.bin, '--root', rt.root, 'create', '--bundle', bundle, id]
 
-/** 1: the untraced create. */
+/**
+ * 1: the untraced create.
+ * @param {Runtime} rt
+ * @param {string} id
+ * @returns {number} its wall time in ms
+ */
 function untraced (rt, id) {
   const r = run([...rt.prefix, ...createArgs(rt, id)])
   deleteContainer(rt, id, native)
@@ -78,11 +104,17 @@ function untraced (rt, id) {
   return r.ms
 }
 
-/** 2: ocirt's phase marks, ms since the spawn, with `exited` (the spawn returned). */
+/**
+ * 2: ocirt's phase marks, ms since the spawn, with `exited` (the spawn returned).
+ * @param {Runtime} rt
+ * @param {string} id
+ * @returns {Record<string, number>}
+ */
 function ocirtMarks (rt, id) {
   const r = run(createArgs(rt, id), { OCIRT_TRACE_TIMING: '1' })
   deleteContainer(rt, id, native)
   if (r.status !== 0) throw new Error(`ocirt create: exit ${r.status}: ${r.stderr.trim()}`)
+  /** @type {Record<string, number>} */
   const marks = { spawn: 0 }
   for (const line of r.stderr.split('\n')) {
     const m = /^ocirt-timing (\S+) (\d+)$/.exec(line)
@@ -99,15 +131,23 @@ const LANDMARKS = ['execve', 'execveat', 'clone', 'clone3', 'fork', 'vfork', 'ex
  * first/last cgroup mkdir, first process clone by the runtime, the first exec
  * by a child (runc init, ocirt's stage, crun's none), pivot_root, the last
  * rename (the state file), the runtime's exit_group; and the trace's own total.
+ * @param {Runtime} rt
+ * @param {string} id
+ * @param {number} round
+ * @returns {Landmarks}
  */
 function landmarks (rt, id, round) {
   const trace = join(traces, `${rt.name}-${round}.strace`)
   const r = run(underStrace(rt, ['-f', '--seccomp-bpf', '-e', `trace=${LANDMARKS.join(',')}`, '-ttt', '-y', '-qq'], trace, join(work, 'rc'), ['create', '--bundle', bundle, id]))
   deleteContainer(rt, id, native)
   // One event per syscall, at its entry time, with the whole line once it has resumed.
+  /** @type {TraceEvent[]} */
   const events = []
+  /** @type {Map<number, TraceEvent>} */
   const pending = new Map()
+  /** @type {number | null} */
   let wrapperPid = null
+  /** @type {number | null} */
   let runtimePid = null
   for (const line of readText(trace).split('\n')) {
     const m = /^(\d+)\s+(\d+\.\d+)\s+(.*)$/.exec(line)
@@ -137,6 +177,7 @@ function landmarks (rt, id, round) {
   // t = 0: the runtime's exec has returned.
   const exec = events.find(e => e.pid === runtimePid && e.name === 'execve' && / = 0$/.test(e.body))
   if (exec === undefined) throw new Error(`${rt.name}: no exec of the runtime in ${trace} (exit ${r.status}: ${r.stderr.trim()})`)
+  /** @param {TraceEvent | undefined} e */
   const at = e => e === undefined ? undefined : e.t - exec.t
   const cgroupMkdirs = events.filter(e => (e.name === 'mkdir' || e.name === 'mkdirat') && /"\/sys\/fs\/cgroup\//.test(e.body))
   const out = {
@@ -153,28 +194,32 @@ function landmarks (rt, id, round) {
   return out
 }
 
+/** @param {number | undefined} v */
 const fmt = v => v === undefined || Number.isNaN(v) ? '–' : v.toFixed(2)
 
 await runAndExit('create-path', async () => {
   const loadStart = loadavg()
+  /** @type {Record<string, number[]>} */
   const wall = Object.fromEntries(runtimes.map(rt => [rt.name, []]))
+  /** @type {Record<string, Landmarks[]>} */
   const path = Object.fromEntries(runtimes.map(rt => [rt.name, []]))
+  /** @type {Record<string, number>[]} */
   const marks = []
   for (let round = 0; round < options.rounds; round++) {
     log(`round ${round + 1} of ${options.rounds}`)
     const k = round % runtimes.length
     for (const rt of [...runtimes.slice(k), ...runtimes.slice(0, k)]) {
       const id = `path-${process.pid}-${rt.name}-${round}`
-      wall[rt.name].push(untraced(rt, `${id}-u`))
+      append(wall, rt.name, untraced(rt, `${id}-u`))
       if (rt.name === 'ocirt') marks.push(ocirtMarks(rt, `${id}-m`))
-      path[rt.name].push(landmarks(rt, `${id}-t`, round))
+      append(path, rt.name, landmarks(rt, `${id}-t`, round))
     }
   }
   const lines = [`Linux ${release()}, ${cgroupLayout}, ${options.rounds} rounds, load average ${loadStart.map(x => x.toFixed(2)).join(' ')} at the start and ${loadavg().map(x => x.toFixed(2)).join(' ')} at the end, ${new Date().toISOString()}`, '']
   const names = runtimes.map(rt => rt.name)
-  lines.push(table(['`create`, median ms', ...names], [['untraced wall (spawn to exit)', ...names.map(n => fmt(median(wall[n])))]]), '')
+  lines.push(table(['`create`, median ms', ...names], [['untraced wall (spawn to exit)', ...names.map(n => fmt(median(wall[n] ?? [])))]]), '')
   const keys = Object.keys(path[names[0] ?? '']?.[0] ?? {})
-  lines.push(table(['landmark, median ms since the exec (strace --seccomp-bpf)', ...names], keys.map(key => [key, ...names.map(n => fmt(median(path[n].map(p => p[key]))))])), '')
+  lines.push(table(['landmark, median ms since the exec (strace --seccomp-bpf)', ...names], keys.map(key => [key, ...names.map(n => fmt(median((path[n] ?? []).map(p => p[key]))))])), '')
   if (marks.length > 0) {
     const order = Object.keys(marks[0] ?? {})
     lines.push(table(['ocirt OCIRT_TRACE_TIMING mark', 'median ms since the spawn', 'median ms since the previous mark'], order.map((key, i) => {

@@ -20,6 +20,30 @@ import { cpus, availableParallelism, loadavg, release, tmpdir, totalmem } from '
 import { dirname, join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { append } from './trace-lib.mjs'
+
+/**
+ * What bench/worker.mjs answers to each op (its JSON reply), with the CPU
+ * time the worker adds to every object it returns.
+ * @typedef {{ ms: number, status: number | null, signal: string | null, error?: string, stdout: string, stderr: string, t0: string, t1: string, cpuMs: number }} TimeResult
+ * @typedef {{ argv: string[], status: number | null, stderr: string }} ParallelFailure
+ * @typedef {{ pid: number, comm: string, rssKb: number | null, pssKb: number | null, ussKb: number | null }} ProcMemory
+ * @typedef {{
+ *   time: TimeResult,
+ *   register: {},
+ *   lifecycle: ({ ok: true, create: number, start: number, wait: number, delete: number, total: number } | { ok: false, error: string }) & { cpuMs: number },
+ *   killRunning: ({ ok: true, kill: number, killCpuMs: number } | { ok: false, error: string }) & { cpuMs: number },
+ *   parallel: { ms: number, failures: ParallelFailure[], cpuMs: number },
+ *   maxRss: { ok: boolean, kb: number, status: number | null, stderr: string, cpuMs: number },
+ *   createMemory: { ok: true, pid: number, procs: ProcMemory[] } | { ok: false, error: string },
+ *   waitExit: { exited: boolean },
+ *   reap: { reaped: number },
+ *   residentKb: { count: number, ussKb: number },
+ *   cleanupAll: Record<string, unknown>,
+ * }} WorkerResults
+ */
+/** @typedef {{ name: string, bin: string, worker: Worker, root: string, globals: string[] }} Runtime */
+/** @typedef {{ n: number, median: number, p90: number, min: number, max: number }} Stats */
 
 delete process.env.NODE_EXTRA_CA_CERTS
 const benchStart = process.hrtime.bigint()
@@ -30,14 +54,20 @@ const dist = join(repo, 'dist')
 
 // ---------------------------------------------------------------- options
 
+/**
+ * @param {string[]} argv
+ * @returns {{ quick: boolean, iterations?: number, sizes?: number[], only?: string[], out?: string }}
+ */
 function parseFlags (argv) {
+  /** @type {ReturnType<typeof parseFlags>} */
   const flags = { quick: false }
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]
+    const a = argv[i] ?? ''
     const value = () => {
       if (a.includes('=')) return a.slice(a.indexOf('=') + 1)
-      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`)
-      return argv[++i]
+      const next = argv[++i]
+      if (next === undefined) throw new Error(`${a} needs a value`)
+      return next
     }
     const name = a.replace(/=.*/, '')
     if (name === '--quick') flags.quick = true
@@ -62,7 +92,7 @@ const FULL = { run: 30, lifecycle: 30, stateList: 20, sizes: [1, 100, 1000], bat
 const QUICK = { run: 5, lifecycle: 5, stateList: 5, sizes: [1, 100], batches: 1, exec: 5, memory: 2, startup: 5, warmup: 1 }
 const plan = { ...(flags.quick ? QUICK : FULL) }
 if (flags.iterations !== undefined) {
-  for (const k of ['run', 'lifecycle', 'stateList', 'exec', 'memory', 'startup']) plan[k] = flags.iterations
+  for (const k of /** @type {const} */ (['run', 'lifecycle', 'stateList', 'exec', 'memory', 'startup'])) plan[k] = flags.iterations
   plan.batches = Math.max(1, Math.round(flags.iterations / 10))
 }
 if (flags.sizes !== undefined) plan.sizes = flags.sizes
@@ -74,11 +104,16 @@ const outFile = resolve(flags.out ?? join(here, 'results', 'latest.md'))
 
 // ---------------------------------------------------------------- helpers
 
+/** @param {string} msg */
 function log (msg) {
   const s = Number(process.hrtime.bigint() - benchStart) / 1e9
   process.stderr.write(`[bench ${s.toFixed(1).padStart(6)}s] ${msg}\n`)
 }
 
+/**
+ * @param {string} name
+ * @returns {string | null}
+ */
 function which (name) {
   for (const d of [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin']) {
     if (d !== '' && existsSync(join(d, name))) return join(d, name)
@@ -86,35 +121,69 @@ function which (name) {
   return null
 }
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {import('node:child_process').SpawnSyncOptionsWithStringEncoding | {}} [opts]
+ */
 function sh (cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts })
   return { status: r.status, out: (r.stdout ?? '').trim(), err: (r.stderr ?? '').trim() }
 }
 
+/**
+ * @param {number[]} sorted
+ * @param {number} q
+ * @returns {number}
+ */
 function quantile (sorted, q) {
   if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? NaN
 }
 
+/**
+ * @param {number[]} samples
+ * @returns {Stats} NaN where samples is empty
+ */
 function stats (samples) {
   const s = [...samples].sort((a, b) => a - b)
-  return { n: s.length, median: s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2, p90: quantile(s, 0.9), min: s[0], max: s[s.length - 1] }
+  /** @param {number} i */
+  const at = i => s[i] ?? NaN
+  return { n: s.length, median: s.length % 2 ? at((s.length - 1) / 2) : (at(s.length / 2 - 1) + at(s.length / 2)) / 2, p90: quantile(s, 0.9), min: at(0), max: at(s.length - 1) }
 }
 
+/** @param {number | undefined} v */
 function fmtMs (v) {
   if (v === undefined || Number.isNaN(v)) return '–'
   const a = Math.abs(v)
   return a >= 100 ? v.toFixed(0) : a >= 10 ? v.toFixed(1) : v.toFixed(2)
 }
+/** @param {number | null | undefined} kb */
 const fmtMB = kb => (kb === undefined || kb === null || Number.isNaN(kb)) ? '–' : (kb / 1024).toFixed(1)
+/** @param {number} b */
 const fmtBytes = b => (b / 1048576).toFixed(1)
+/**
+ * @param {number | undefined} a
+ * @param {number | undefined} b
+ */
 const ratio = (a, b) => (a === undefined || b === undefined || !(b > 0) || Number.isNaN(a)) ? '–' : `${(a / b).toFixed(2)}`
 
+/**
+ * @template T
+ * @param {T[]} list
+ * @param {number} i
+ * @returns {T[]}
+ */
 function rotate (list, i) {
   const k = ((i % list.length) + list.length) % list.length
   return [...list.slice(k), ...list.slice(0, k)]
 }
 
+/**
+ * @param {string[]} header
+ * @param {string[][]} rows
+ * @returns {string}
+ */
 function table (header, rows) {
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => i === 0 ? ':---' : '---:').join('|')}|`]
   for (const r of rows) lines.push(`| ${r.join(' | ')} |`)
@@ -133,7 +202,7 @@ const benchCgroup = `/ocirt-bench-${process.pid}`
 function cgroupMountPoints () {
   return readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
     .filter(l => / - cgroup2? /.test(l))
-    .map(l => l.split(' ')[4])
+    .map(l => l.split(' ')[4] ?? '')
     .filter(p => p.startsWith('/sys/fs/cgroup'))
 }
 function makeBenchCgroup () {
@@ -149,19 +218,39 @@ function makeBenchCgroup () {
 }
 function removeBenchCgroup () {
   for (const mount of cgroupMountPoints()) {
-    try { rmdirSync(join(mount, benchCgroup)) } catch (e) { if (e.code !== 'ENOENT') log(`could not remove the benchmark's cgroup ${join(mount, benchCgroup)}: ${e.code}`) }
+    try { rmdirSync(join(mount, benchCgroup)) } catch (e) {
+      const code = /** @type {NodeJS.ErrnoException} */ (e).code
+      if (code !== 'ENOENT') log(`could not remove the benchmark's cgroup ${join(mount, benchCgroup)}: ${code}`)
+    }
   }
 }
 makeBenchCgroup()
 
 // ---------------------------------------------------------------- workers
 
+/**
+ * @param {unknown} e
+ * @returns {string}
+ */
+function messageOf (e) {
+  return e instanceof Error ? e.message : String(e)
+}
+
 class Worker {
+  /**
+   * @param {string} name
+   * @param {string[]} argv
+   */
   constructor (name, argv) {
+    const [command, ...args] = argv
+    if (command === undefined) throw new Error(`worker ${name}: no command`)
     this.name = name
+    /** @type {Map<number, { resolve: (result: any) => void, reject: (e: Error) => void }>} */
     this.pending = new Map()
     this.nextId = 1
-    this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'inherit'], env: process.env })
+    this.dead = false
+    this.child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'], env: process.env })
+    /** @type {Promise<void>} */
     this.exited = new Promise(resolve => this.child.once('exit', (code, signal) => {
       this.dead = true
       for (const p of this.pending.values()) p.reject(new Error(`worker ${name} exited (${code ?? signal})`))
@@ -169,14 +258,22 @@ class Worker {
       resolve()
     }))
     createInterface({ input: this.child.stdout }).on('line', line => {
-      const reply = JSON.parse(line)
+      // worker.mjs's own reply line.
+      const reply = /** @type {{ id: number, ok: boolean, result?: unknown, error?: string }} */ (JSON.parse(line))
       const p = this.pending.get(reply.id)
       this.pending.delete(reply.id)
+      if (p === undefined) return
       if (reply.ok) p.resolve(reply.result)
       else p.reject(new Error(`worker ${name}: ${reply.error}`))
     })
   }
 
+  /**
+   * @template {keyof WorkerResults} Op
+   * @param {Op} op
+   * @param {object} args
+   * @returns {Promise<WorkerResults[Op]>}
+   */
   call (op, args) {
     if (this.dead) return Promise.reject(new Error(`worker ${this.name} is gone`))
     const id = this.nextId++
@@ -202,9 +299,12 @@ function unifiedIsMounted () {
 
 // ---------------------------------------------------------------- setup
 
+/** @type {string[]} */
 const report = []
+/** @type {{ plan: typeof plan, sections: Record<string, unknown> }} */
 const raw = { plan, sections: {} }
 let ocirtFailures = 0
+/** @param {string} [text] */
 function out (text = '') { report.push(text) }
 
 const ocirtBin = join(dist, 'ocirt')
@@ -213,7 +313,7 @@ if (!existsSync(ocirtBin) || !existsSync(addonPath)) {
   console.error('bench: dist/ocirt and dist/ocirt.node are missing: run npm run build first')
   process.exit(1)
 }
-if (process.getuid() !== 0) {
+if (process.getuid?.() !== 0) {
   console.error('bench: the runtimes need root')
   process.exit(1)
 }
@@ -225,6 +325,7 @@ const crunDefaultRootExisted = existsSync(crunDefaultRoot)
 const workerPath = join(here, 'worker.mjs')
 const hostWorker = new Worker('host', [process.execPath, workerPath, addonPath])
 const workers = [hostWorker]
+/** @type {Promise<void> | undefined} */
 let cleanup
 let interrupted = false
 
@@ -239,11 +340,16 @@ async function doCleanup () {
     try {
       const r = await w.call('cleanupAll', {})
       for (const [root, c] of Object.entries(r)) {
+        // worker.mjs's cleanupAll: the pids killed under 'killed', each root's cleanup under the root.
         if (root === 'killed') {
-          if (c.length > 0) log(`${w.name} worker: killed leftover processes ${c.join(', ')}`)
-        } else if (c.left?.length > 0) log(`cleanup ${root}: ${c.left.length} containers could not be deleted: ${JSON.stringify(c.failures)}`)
+          const killed = /** @type {string[]} */ (c)
+          if (killed.length > 0) log(`${w.name} worker: killed leftover processes ${killed.join(', ')}`)
+        } else {
+          const rootCleanup = /** @type {{ left?: string[], failures?: ParallelFailure[] }} */ (c)
+          if (rootCleanup.left !== undefined && rootCleanup.left.length > 0) log(`cleanup ${root}: ${rootCleanup.left.length} containers could not be deleted: ${JSON.stringify(rootCleanup.failures)}`)
+        }
       }
-    } catch (e) { log(`cleanup: ${e.message}`) }
+    } catch (e) { log(`cleanup: ${messageOf(e)}`) }
     await w.close()
   }
   rmSync(tmp, { recursive: true, force: true })
@@ -253,7 +359,7 @@ async function doCleanup () {
   }
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
+for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM'])) {
   process.on(sig, () => {
     interrupted = true
     log(`${sig}: cleaning up`)
@@ -261,11 +367,21 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
   })
 }
 
-const runtimes = [{ name: 'ocirt', bin: ocirtBin, worker: hostWorker }]
+/**
+ * @param {string} name
+ * @param {string} bin
+ * @returns {Runtime}
+ */
+function runtime (name, bin) {
+  const root = join(tmp, `root-${name}`)
+  return { name, bin, worker: hostWorker, root, globals: ['--root', root] }
+}
+const ocirt = runtime('ocirt', ocirtBin)
+const runtimes = [ocirt]
 for (const name of ['runc', 'crun']) {
   const bin = which(name)
   if (bin === null) { log(`${name} not found: its columns stay empty`); continue }
-  runtimes.push({ name, bin, worker: hostWorker })
+  runtimes.push(runtime(name, bin))
 }
 let crunNote = ''
 const crun = runtimes.find(r => r.name === 'crun')
@@ -276,13 +392,14 @@ if (crun !== undefined && unifiedIsMounted()) {
   crun.worker = nsWorker
   crunNote = 'crun runs in a private mount namespace without the cgroup2 mount at /sys/fs/cgroup/unified (crun 1.8 cannot use this v1 hybrid layout otherwise); the namespace is made once, outside the timings, by a second, identical worker process.'
 }
-for (const rt of runtimes) {
-  rt.root = join(tmp, `root-${rt.name}`)
-  rt.globals = ['--root', rt.root]
-}
 const names = runtimes.map(r => r.name)
 const byName = Object.fromEntries(runtimes.map(r => [r.name, r]))
 
+/**
+ * @param {string} dir
+ * @param {string[]} args
+ * @returns {{ linux: { namespaces: object[] } }} the config (our own make-bundle.sh's)
+ */
 function makeBundle (dir, args) {
   const r = sh(join(repo, 'scripts', 'make-bundle.sh'), [dir, ...args])
   if (r.status !== 0) throw new Error(`make-bundle.sh ${dir}: ${r.err}`)
@@ -318,6 +435,7 @@ function machine () {
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? '?'
   const osName = /^PRETTY_NAME="?([^"\n]*)/m.exec(existsSync('/etc/os-release') ? readFileSync('/etc/os-release', 'utf8') : '')?.[1] ?? '?'
   const cg = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'v2' : unifiedIsMounted() ? 'v1 hybrid (cgroup2 at /sys/fs/cgroup/unified)' : 'v1'
+  /** @param {string} bin */
   const firstLine = bin => sh(bin, ['--version']).out.split('\n')[0]
   const git = sh('git', ['-C', repo, 'describe', '--always', '--dirty'])
   const rows = [
@@ -337,45 +455,82 @@ function machine () {
 
 // ---------------------------------------------------------------- the interleaving
 
-/** Runs fn(rt, i) for every runtime in every iteration, order rotating; warm-up iterations are discarded. */
+/**
+ * Runs fn(rt, i) for every runtime in every iteration, order rotating; warm-up iterations are discarded.
+ * @template T
+ * @param {string} label
+ * @param {number} iterations
+ * @param {(rt: Runtime, i: number) => Promise<T>} fn
+ * @param {{ warmup?: number, rts?: Runtime[] }} [options]
+ * @returns {Promise<{ samples: Record<string, T[]>, errors: Record<string, string> }>}
+ */
 async function interleave (label, iterations, fn, { warmup = plan.warmup, rts = runtimes } = {}) {
+  /** @type {Record<string, T[]>} */
   const samples = Object.fromEntries(rts.map(rt => [rt.name, []]))
+  /** @type {Record<string, string>} */
   const errors = {}
   let alive = [...rts]
   for (let i = -warmup; i < iterations; i++) {
     for (const rt of rotate(alive, i)) {
       try {
         const v = await fn(rt, i)
-        if (i >= 0) samples[rt.name].push(v)
+        if (i >= 0) append(samples, rt.name, v)
       } catch (e) {
-        errors[rt.name] = e.message
+        errors[rt.name] = messageOf(e)
         alive = alive.filter(r => r !== rt)
         if (rt.name === 'ocirt') ocirtFailures++
-        log(`${label}: ${rt.name} failed: ${e.message}`)
+        log(`${label}: ${rt.name} failed: ${messageOf(e)}`)
       }
     }
   }
   return { samples, errors }
 }
 
+/**
+ * @param {Runtime} rt
+ * @param {string[]} argv
+ * @param {string} [what] names the command in an error
+ * @returns {Promise<TimeResult>}
+ */
 async function timed (rt, argv, what) {
   const r = await rt.worker.call('time', { argv })
   if (r.status !== 0) throw new Error(`${what ?? argv.slice(2).join(' ')}: exit ${r.status ?? r.signal}: ${(r.stderr || r.error || '').trim()}`)
   return r
 }
 
-/** A row of the results table: medians (p90) of the three, and the two ratios of medians. */
+/**
+ * A row of the results table: medians (p90) of the three, and the two ratios of medians.
+ * @type {{ label: string, st: Record<string, Stats>, errors: Record<string, string>, note: string | undefined }[]}
+ */
 const resultRows = []
-/** Rows of the CPU table: per runtime, the CPU ms of each measured operation (summed and averaged). */
+/**
+ * Rows of the CPU table: per runtime, the CPU ms of each measured operation (summed and averaged).
+ * @type {{ label: string, perRuntime: Record<string, number[]> }[]}
+ */
 const cpuRows = []
+/**
+ * @param {string} label
+ * @param {Record<string, number[]>} perRuntime
+ */
 function addCpuRow (label, perRuntime) {
   cpuRows.push({ label, perRuntime })
   raw.sections[`cpu: ${label}`] = perRuntime
 }
+/** @returns {Record<string, number[]>} an empty list per runtime */
 const perRt = () => Object.fromEntries(names.map(n => [n, []]))
+/**
+ * @param {string} label
+ * @param {Record<string, number[]>} perRuntime
+ * @param {Record<string, string>} [errors]
+ * @param {string} [note]
+ */
 function addRow (label, perRuntime, errors = {}, note) {
+  /** @type {Record<string, Stats>} */
   const st = {}
-  for (const n of names) if (perRuntime[n]?.length > 0) st[n] = stats(perRuntime[n])
+  for (const n of names) {
+    const samples = perRuntime[n]
+    if (samples !== undefined && samples.length > 0) st[n] = stats(samples)
+  }
   resultRows.push({ label, st, errors, note })
   raw.sections[label] = { samples: perRuntime, errors }
 }
@@ -402,7 +557,8 @@ function renderResults () {
 }
 
 function renderCpu () {
-  const mean = a => a?.length > 0 ? a.reduce((x, y) => x + y, 0) / a.length : undefined
+  /** @param {number[] | undefined} a */
+  const mean = a => a !== undefined && a.length > 0 ? a.reduce((x, y) => x + y, 0) / a.length : undefined
   const header = ['CPU (user + sys), mean ms per operation', ...names]
   if (byName.runc) header.push('ocirt/runc')
   if (byName.crun) header.push('ocirt/crun')
@@ -423,7 +579,7 @@ async function benchRun () {
   const cpu = perRt()
   const { samples, errors } = await interleave('run', plan.run, async (rt, i) => {
     const r = await timed(rt, [rt.bin, ...rt.globals, 'run', '--bundle', bundleTrue, `run-${i + 10}`])
-    if (i >= 0) cpu[rt.name].push(r.cpuMs)
+    if (i >= 0) append(cpu, rt.name, r.cpuMs)
     return r.ms
   })
   addRow('`run` true', samples, errors)
@@ -434,14 +590,15 @@ async function benchRun () {
 
 async function benchLifecycle () {
   log(`create/start/wait/delete: ${plan.lifecycle} iterations`)
-  const steps = ['create', 'start', 'wait', 'delete', 'total']
-  const per = Object.fromEntries(steps.map(s => [s, perRt()]))
+  const steps = /** @type {const} */ (['create', 'start', 'wait', 'delete', 'total'])
+  /** @type {Record<typeof steps[number], Record<string, number[]>>} */
+  const per = { create: perRt(), start: perRt(), wait: perRt(), delete: perRt(), total: perRt() }
   const cpu = perRt()
   const { errors } = await interleave('lifecycle', plan.lifecycle, async (rt, i) => {
     const r = await rt.worker.call('lifecycle', { bin: rt.bin, globals: rt.globals, bundle: bundleTrue, id: `lc-${i + 10}`, pidFile })
     if (!r.ok) throw new Error(r.error)
-    if (i >= 0) for (const s of steps) per[s][rt.name].push(r[s])
-    if (i >= 0) cpu[rt.name].push(r.cpuMs)
+    if (i >= 0) for (const s of steps) append(per[s], rt.name, r[s])
+    if (i >= 0) append(cpu, rt.name, r.cpuMs)
     return r.total
   })
   addCpuRow('create + start + wait + delete', cpu)
@@ -457,7 +614,7 @@ async function benchKill () {
   const { samples, errors } = await interleave('kill', plan.lifecycle, async (rt, i) => {
     const r = await rt.worker.call('killRunning', { bin: rt.bin, globals: rt.globals, bundle: bundleSleep, id: `kl-${i + 10}`, pidFile })
     if (!r.ok) throw new Error(r.error)
-    if (i >= 0) cpu[rt.name].push(r.killCpuMs)
+    if (i >= 0) append(cpu, rt.name, r.killCpuMs)
     return r.kill
   })
   addRow('`kill ID KILL` (running)', samples, errors)
@@ -466,6 +623,8 @@ async function benchKill () {
 
 // ---------------------------------------------------------------- 6. memory
 
+/** @typedef {{ rss: number, pss: number, uss: number, count: number, comms: string, initRss: number | null | undefined }} InitMemory */
+/** @type {{ runRss?: { samples: Record<string, number[]>, errors: Record<string, string> }, createRss?: { samples: Record<string, number[]>, errors: Record<string, string> }, initMem?: { samples: Record<string, InitMemory[]>, errors: Record<string, string> } }} */
 const memory = {}
 async function benchMemory () {
   log(`memory: ${plan.memory} iterations`)
@@ -486,8 +645,12 @@ async function benchMemory () {
     const r = await rt.worker.call('createMemory', { argv: [rt.bin, ...rt.globals, 'create', '--bundle', bundleTrue, '--pid-file', pidFile, id], pidFile })
     await timed(rt, [rt.bin, ...rt.globals, 'delete', '--force', id])
     if (!r.ok) throw new Error(`create: ${r.error}`)
-    const sum = k => r.procs.reduce((a, p) => a + (p[k] ?? 0), 0)
-    return { rss: sum('rssKb'), pss: sum('pssKb'), uss: sum('ussKb'), count: r.procs.length, comms: r.procs.map(p => p.comm).join(', '), initRss: r.procs.find(p => p.pid === r.pid)?.rssKb }
+    const procs = r.procs
+    /** @param {'rssKb' | 'pssKb' | 'ussKb'} k */
+    const sum = k => procs.reduce((a, p) => a + (p[k] ?? 0), 0)
+    /** @type {InitMemory} */
+    const mem = { rss: sum('rssKb'), pss: sum('pssKb'), uss: sum('ussKb'), count: r.procs.length, comms: r.procs.map(p => p.comm).join(', '), initRss: r.procs.find(p => p.pid === r.pid)?.rssKb }
+    return mem
   }, { warmup: 1 })
   memory.runRss = runRss
   memory.createRss = createRss
@@ -496,10 +659,22 @@ async function benchMemory () {
 }
 
 function renderMemory () {
-  const med = (s, f = x => x) => s?.length > 0 ? stats(s.map(f)).median : undefined
+  /**
+   * @template T
+   * @param {T[] | undefined} s
+   * @param {(x: T) => number | null | undefined} f
+   */
+  // A value that is missing (no init found, no smaps_rollup) goes into the sort as it is, as it always has.
+  const med = (s, f) => s !== undefined && s.length > 0 ? stats(s.map(f).map(x => /** @type {number} */ (x))).median : undefined
+  /** @param {number} x */
+  const same = x => x
   const header = ['memory (median, MiB)', ...names]
   if (byName.runc) header.push('ocirt/runc')
   if (byName.crun) header.push('ocirt/crun')
+  /**
+   * @param {string} label
+   * @param {(n: string) => number | undefined} get
+   */
   const row = (label, get) => {
     const vals = Object.fromEntries(names.map(n => [n, get(n)]))
     const cells = [label, ...names.map(n => fmtMB(vals[n]))]
@@ -508,21 +683,23 @@ function renderMemory () {
     return cells
   }
   const rows = [
-    row('peak RSS of `run` (wait4 ru_maxrss)', n => med(memory.runRss.samples[n])),
-    row('peak RSS of `create` (wait4 ru_maxrss)', n => med(memory.createRss.samples[n])),
-    row('created init: VmRSS of the init', n => med(memory.initMem.samples[n], x => x.initRss)),
-    row('created init: VmRSS, all processes left behind', n => med(memory.initMem.samples[n], x => x.rss)),
-    row('created init: PSS, all left behind', n => med(memory.initMem.samples[n], x => x.pss)),
-    row('created init: USS (private), all left behind', n => med(memory.initMem.samples[n], x => x.uss)),
+    row('peak RSS of `run` (wait4 ru_maxrss)', n => med(memory.runRss?.samples[n], same)),
+    row('peak RSS of `create` (wait4 ru_maxrss)', n => med(memory.createRss?.samples[n], same)),
+    row('created init: VmRSS of the init', n => med(memory.initMem?.samples[n], x => x.initRss)),
+    row('created init: VmRSS, all processes left behind', n => med(memory.initMem?.samples[n], x => x.rss)),
+    row('created init: PSS, all left behind', n => med(memory.initMem?.samples[n], x => x.pss)),
+    row('created init: USS (private), all left behind', n => med(memory.initMem?.samples[n], x => x.uss)),
   ]
-  const left = names.map(n => `${n}: ${memory.initMem.samples[n]?.[0]?.count ?? '?'} (${memory.initMem.samples[n]?.[0]?.comms ?? '?'})`).join('; ')
-  const errs = Object.entries({ ...memory.runRss.errors, ...memory.createRss.errors, ...memory.initMem.errors }).map(([n, e]) => `${n}: ${e}`)
+  const left = names.map(n => `${n}: ${memory.initMem?.samples[n]?.[0]?.count ?? '?'} (${memory.initMem?.samples[n]?.[0]?.comms ?? '?'})`).join('; ')
+  const errs = Object.entries({ ...memory.runRss?.errors, ...memory.createRss?.errors, ...memory.initMem?.errors }).map(([n, e]) => `${n}: ${e}`)
   return table(header, rows) + `\n\nProcesses a created container leaves behind — ${left}.` + (errs.length ? `\n\nErrors: ${errs.join('; ')}` : '')
 }
 
 /**
  * Private memory one more created container costs, summed over the runtimes, in kB:
  * measured on the containers alive now, else taken from the memory section, else a guess.
+ * @param {number} alive
+ * @returns {Promise<number>}
  */
 async function ussPerContainerKb (alive) {
   if (alive > 0) {
@@ -533,7 +710,7 @@ async function ussPerContainerKb (alive) {
   let total = 0
   for (const n of names) {
     const s = memory.initMem?.samples[n]
-    total += s?.length > 0 ? stats(s.map(x => x.uss)).median : 10 * 1024
+    total += s !== undefined && s.length > 0 ? stats(s.map(x => x.uss)).median : 10 * 1024
   }
   return total
 }
@@ -541,29 +718,36 @@ async function ussPerContainerKb (alive) {
 // ---------------------------------------------------------------- 3. state / list
 
 async function benchStateList () {
+  /** @type {Record<string, number>} */
   const have = Object.fromEntries(names.map(n => [n, 0]))
+  /** @type {Record<string, string>} */
   const broken = {}
+  /** @type {string[]} */
   const notes = []
   for (const size of plan.sizes) {
-    const avail = Number(/^MemAvailable:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))[1])
+    const memAvailable = /^MemAvailable:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1]
+    if (memAvailable === undefined) throw new Error('no MemAvailable in /proc/meminfo')
+    const avail = Number(memAvailable)
     const alive = Object.values(have).reduce((a, b) => a + b, 0)
     const need = (size - Math.min(...Object.values(have))) * await ussPerContainerKb(alive)
     if (need > avail * 0.8) {
       notes.push(`${size} containers skipped: they would need about ${fmtMB(need)} MiB of the ${fmtMB(avail)} MiB available`)
-      log(notes.at(-1))
+      log(notes.at(-1) ?? '')
       continue
     }
     log(`state/list with ${size} containers: creating them (about ${fmtMB(need)} MiB more memory)`)
     for (const rt of runtimes) {
       if (broken[rt.name]) continue
+      /** @type {string[][]} */
       const cmds = []
-      for (let k = have[rt.name]; k < size; k++) cmds.push([rt.bin, ...rt.globals, 'create', '--bundle', bundleSleep, `s-${k}`])
+      for (let k = have[rt.name] ?? 0; k < size; k++) cmds.push([rt.bin, ...rt.globals, 'create', '--bundle', bundleSleep, `s-${k}`])
       const t0 = Date.now()
       const r = await rt.worker.call('parallel', { cmds, concurrency: BATCH_CONCURRENCY })
       if (r.failures.length > 0) {
-        broken[rt.name] = `create: ${r.failures.length} of ${cmds.length} failed: ${r.failures[0].stderr.trim()}`
+        const failure = `create: ${r.failures.length} of ${cmds.length} failed: ${r.failures[0]?.stderr.trim()}`
+        broken[rt.name] = failure
         if (rt.name === 'ocirt') ocirtFailures++
-        log(`state/list: ${rt.name} ${broken[rt.name]}`)
+        log(`state/list: ${rt.name} ${failure}`)
         continue
       }
       log(`  ${rt.name}: ${cmds.length} created in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
@@ -574,16 +758,17 @@ async function benchStateList () {
     const lsCpu = perRt()
     const st = await interleave(`state (${size})`, plan.stateList, async (rt, i) => {
       const r = await timed(rt, [rt.bin, ...rt.globals, 'state', 's-0'])
-      if (i >= 0) stCpu[rt.name].push(r.cpuMs)
+      if (i >= 0) append(stCpu, rt.name, r.cpuMs)
       return r.ms
     }, { rts })
     const ls = await interleave(`list (${size})`, plan.stateList, async (rt, i) => {
       const r = await timed(rt, [rt.bin, ...rt.globals, 'list'])
-      if (i >= 0) lsCpu[rt.name].push(r.cpuMs)
+      if (i >= 0) append(lsCpu, rt.name, r.cpuMs)
       const rows = r.stdout.split('\n').filter(l => /^s-\d+\s/.test(l)).length
       if (rows !== size) throw new Error(`list printed ${rows} containers, not ${size}`)
       return r.ms
     }, { rts })
+    /** @param {Record<string, string>} e */
     const errs = e => ({ ...Object.fromEntries(Object.entries(broken)), ...e })
     addRow(`\`state\` (${size} container${size > 1 ? 's' : ''} in root)`, st.samples, errs(st.errors))
     addRow(`\`list\` (${size} container${size > 1 ? 's' : ''} in root)`, ls.samples, errs(ls.errors))
@@ -593,9 +778,9 @@ async function benchStateList () {
   log('state/list: deleting the containers')
   for (const rt of runtimes) {
     const ids = []
-    for (let k = 0; k < have[rt.name]; k++) ids.push(`s-${k}`)
+    for (let k = 0; k < (have[rt.name] ?? 0); k++) ids.push(`s-${k}`)
     const r = await rt.worker.call('parallel', { cmds: ids.map(id => [rt.bin, ...rt.globals, 'delete', '--force', id]), concurrency: 16 })
-    if (r.failures.length > 0) log(`state/list cleanup: ${rt.name}: ${r.failures.length} deletes failed: ${r.failures[0].stderr}`)
+    if (r.failures.length > 0) log(`state/list cleanup: ${rt.name}: ${r.failures.length} deletes failed: ${r.failures[0]?.stderr}`)
     await rt.worker.call('reap', {})
   }
   return notes
@@ -605,7 +790,7 @@ async function benchStateList () {
 
 async function benchBatch () {
   log(`${BATCH} containers, ${BATCH_CONCURRENCY} at a time: ${plan.batches} batches`)
-  const create = Object.fromEntries(names.map(n => [n, []]))
+  const create = perRt()
   const del = perRt()
   const cpu = perRt()
   const { errors } = await interleave('batch', plan.batches, async (rt, i) => {
@@ -613,9 +798,9 @@ async function benchBatch () {
     const c = await rt.worker.call('parallel', { cmds: ids.map(id => [rt.bin, ...rt.globals, 'create', '--bundle', bundleTrue, id]), concurrency: BATCH_CONCURRENCY })
     const d = await rt.worker.call('parallel', { cmds: ids.map(id => [rt.bin, ...rt.globals, 'delete', '--force', id]), concurrency: BATCH_CONCURRENCY })
     await rt.worker.call('reap', {})
-    if (c.failures.length > 0) throw new Error(`create: ${c.failures.length} of ${BATCH} failed: ${c.failures[0].stderr.trim()}`)
-    if (d.failures.length > 0) throw new Error(`delete --force: ${d.failures.length} of ${BATCH} failed: ${d.failures[0].stderr.trim()}`)
-    if (i >= 0) { create[rt.name].push(c.ms); del[rt.name].push(d.ms); cpu[rt.name].push((c.cpuMs + d.cpuMs) / BATCH) }
+    if (c.failures.length > 0) throw new Error(`create: ${c.failures.length} of ${BATCH} failed: ${c.failures[0]?.stderr.trim()}`)
+    if (d.failures.length > 0) throw new Error(`delete --force: ${d.failures.length} of ${BATCH} failed: ${d.failures[0]?.stderr.trim()}`)
+    if (i >= 0) { append(create, rt.name, c.ms); append(del, rt.name, d.ms); append(cpu, rt.name, (c.cpuMs + d.cpuMs) / BATCH) }
     return c.ms
   }, { warmup: flags.quick ? 0 : 1 })
   addRow(`${BATCH} × \`create\`, ${BATCH_CONCURRENCY} at a time (wall)`, create, errors)
@@ -625,6 +810,10 @@ async function benchBatch () {
 
 // ---------------------------------------------------------------- 5. exec
 
+/**
+ * @param {Runtime} rt
+ * @returns {Promise<boolean>}
+ */
 async function supportsExec (rt) {
   const help = await rt.worker.call('time', { argv: [rt.bin, '--help'] })
   const execHelp = await rt.worker.call('time', { argv: [rt.bin, 'exec', '--help'] })
@@ -633,7 +822,9 @@ async function supportsExec (rt) {
 
 async function benchExec () {
   log(`exec: ${plan.exec} iterations`)
+  /** @type {Record<string, string>} */
   const errors = {}
+  /** @type {Runtime[]} */
   const rts = []
   for (const rt of runtimes) {
     if (!await supportsExec(rt)) { errors[rt.name] = 'not implemented yet'; continue }
@@ -642,14 +833,14 @@ async function benchExec () {
       await timed(rt, [rt.bin, ...rt.globals, 'start', 'x-1'])
       rts.push(rt)
     } catch (e) {
-      errors[rt.name] = e.message
+      errors[rt.name] = messageOf(e)
       if (rt.name === 'ocirt') ocirtFailures++
     }
   }
   const cpu = perRt()
   const r = await interleave('exec', plan.exec, async (rt, i) => {
     const x = await timed(rt, [rt.bin, ...rt.globals, 'exec', 'x-1', 'true'])
-    if (i >= 0) cpu[rt.name].push(x.cpuMs)
+    if (i >= 0) append(cpu, rt.name, x.cpuMs)
     return x.ms
   }, { rts })
   for (const rt of runtimes) {
@@ -662,18 +853,29 @@ async function benchExec () {
 // ---------------------------------------------------------------- 7. binary size
 
 const GLIBC = /^(libc\.so|ld-linux|libm\.so|libpthread\.so|libdl\.so|librt\.so|linux-vdso)/
+/**
+ * @param {string} bin
+ * @returns {Map<string, number>} the size of each shared library bin needs, glibc's left out
+ */
 function sharedLibs (bin) {
   const r = sh('ldd', [bin])
+  /** @type {Map<string, number>} */
   const libs = new Map()
   for (const line of r.out.split('\n')) {
     const m = /^\s*(\S+)\s+=>\s+(\/\S+)/.exec(line)
-    if (m && !GLIBC.test(m[1])) libs.set(m[1], statSync(realpathSync(m[2])).size)
+    const [, lib, path] = m ?? []
+    if (lib !== undefined && path !== undefined && !GLIBC.test(lib)) libs.set(lib, statSync(realpathSync(path)).size)
   }
   return libs
 }
 
 function renderSizes () {
+  /** @type {string[][]} */
   const rows = []
+  /**
+   * @param {string} label
+   * @param {string[]} files
+   */
   const add = (label, files) => {
     const own = files.reduce((a, f) => a + statSync(f).size, 0)
     const libs = new Map()
@@ -682,10 +884,14 @@ function renderSizes () {
     rows.push([label, fmtBytes(own), fmtBytes(own + libBytes), [...libs.keys()].join(', ') || '–'])
     return own
   }
+  /** @type {Record<string, number>} */
   const sizes = {}
   sizes.ocirt = add('ocirt: `dist/ocirt` + `dist/ocirt.node`', [ocirtBin, addonPath])
   if (existsSync(join(dist, 'ocirt.mjs'))) add('(reference) `node dist/ocirt.mjs`: ocirt.mjs + ocirt.node + node', [join(dist, 'ocirt.mjs'), addonPath, process.execPath])
-  for (const n of ['runc', 'crun']) if (byName[n]) sizes[n] = add(`${n}: \`${byName[n].bin}\``, [byName[n].bin])
+  for (const n of ['runc', 'crun']) {
+    const rt = byName[n]
+    if (rt) sizes[n] = add(`${n}: \`${rt.bin}\``, [rt.bin])
+  }
   raw.sections.sizes = sizes
   let text = table(['binary', 'size MiB', 'with shared libs (not glibc) MiB', 'shared libs counted'], rows)
   const parts = []
@@ -719,21 +925,32 @@ function buildBunHello () {
  * Returns [[segment, ms], ...] from the spawn through each mark to the runtime's exit, or null.
  */
 const TRACE = /^ocirt-timing\s+(\S+)\s+(\d+)\s*$/gm
+/**
+ * @param {TimeResult} r
+ * @returns {[string, number][] | null}
+ */
 function traceSegments (r) {
-  const marks = [...r.stderr.matchAll(TRACE)].map(m => [m[1], BigInt(m[2])])
+  /** @type {[string, bigint][]} */
+  const marks = [...r.stderr.matchAll(TRACE)].map(m => [m[1] ?? '', BigInt(m[2] ?? '')])
   if (marks.length === 0) return null
-  const points = [['spawn', BigInt(r.t0)], ...marks, ['exited', BigInt(r.t1)]]
+  /** @type {[string, bigint]} */
+  let previous = ['spawn', BigInt(r.t0)]
+  /** @type {[string, number][]} */
   const segs = []
-  for (let k = 1; k < points.length; k++) segs.push([`${points[k - 1][0]}→${points[k][0]}`, Number(points[k][1] - points[k - 1][1]) / 1e6])
+  for (const point of [...marks, /** @type {[string, bigint]} */ (['exited', BigInt(r.t1)])]) {
+    segs.push([`${previous[0]}→${point[0]}`, Number(point[1] - previous[1]) / 1e6])
+    previous = point
+  }
   return segs
 }
 
 async function benchStartup () {
   log(`start-up budget: ${plan.startup} iterations`)
   const hello = buildBunHello()
-  const o = byName.ocirt
+  const o = ocirt
   const g = o.globals
   const busybox = join(bundleTrue, 'rootfs', 'bin', 'busybox')
+  /** @type {Record<string, string[]>} */
   const probes = {
     floor: [busybox, 'true'],
     ...(hello ? { bunHello: [hello.exe] } : {}),
@@ -747,25 +964,33 @@ async function benchStartup () {
     deleteMissing: [o.bin, ...g, 'delete', 'missing'],
   }
   const expectFail = new Set(['createNoBundle', 'createInvalid', 'stateMissing', 'startMissing', 'killMissing', 'deleteMissing'])
+  /** @type {Record<string, number[]>} */
   const s = Object.fromEntries([...Object.keys(probes), 'create', 'state', 'start', 'kill', 'delete'].map(k => [k, []]))
+  /** @type {Record<string, [string, number][][]>} */
   const trace = {}
   const traceEnv = { OCIRT_TRACE_TIMING: '1' }
   const probeKeys = Object.keys(probes)
+  /** @type {string | undefined} */
   let failure
   for (let i = -plan.warmup; i < plan.startup && failure === undefined; i++) {
     try {
       for (const k of rotate(probeKeys, i)) {
-        const r = await o.worker.call('time', { argv: probes[k], env: probes[k][0] === o.bin ? traceEnv : undefined })
+        const argv = probes[k] ?? []
+        const r = await o.worker.call('time', { argv, env: argv[0] === o.bin ? traceEnv : undefined })
         if ((r.status !== 0) !== expectFail.has(k)) throw new Error(`${k}: exit ${r.status}: ${r.stderr}`)
-        if (i >= 0) s[k].push(r.ms)
+        if (i >= 0) append(s, k, r.ms)
       }
+      /**
+       * @param {string} k
+       * @param {string[]} argv
+       */
       const real = async (k, argv) => {
         const r = await o.worker.call('time', { argv, env: traceEnv })
         if (r.status !== 0) throw new Error(`${k}: exit ${r.status}: ${r.stderr}`)
         if (i < 0) return
-        s[k].push(r.ms)
+        append(s, k, r.ms)
         const segs = traceSegments(r)
-        if (segs !== null) (trace[k] ??= []).push(segs)
+        if (segs !== null) append(trace, k, segs)
       }
       // A: create, state, kill, (exit), delete of a stopped container.
       const a = `su-a-${i + 10}`
@@ -783,7 +1008,7 @@ async function benchStartup () {
       await o.worker.call('waitExit', { pid: pidB })
       await real('delete', [o.bin, ...g, 'delete', b])
     } catch (e) {
-      failure = e.message
+      failure = messageOf(e)
       ocirtFailures++
       log(`start-up: ${failure}`)
     }
@@ -798,20 +1023,34 @@ async function benchStartup () {
   return { s, ctx, hello, trace, failure }
 }
 
+/** @param {Awaited<ReturnType<typeof benchStartup>>} startup */
 function renderStartup ({ s, ctx, hello, trace, failure }) {
-  const st = k => s[k]?.length > 0 ? stats(s[k]) : undefined
+  /** @param {string} k */
+  const st = k => {
+    const samples = s[k]
+    return samples !== undefined && samples.length > 0 ? stats(samples) : undefined
+  }
   const lines = []
   if (failure) lines.push(`**start-up measurement failed:** ${failure}\n`)
+  /**
+   * @param {string} label
+   * @param {Stats | undefined} x
+   */
   const probeRow = (label, x) => [label, fmtMs(x?.median), fmtMs(x?.p90), fmtMs(x?.min)]
   lines.push(table(['probe (ocirt unless named)', 'median ms', 'p90 ms', 'min ms'], [
     probeRow('harness floor: static busybox `true` (fork + exec + wait)', st('floor')),
     ...(hello ? [probeRow(`empty \`bun build --compile --bytecode\` executable (bun ${hello.version})`, st('bunHello'))] : []),
     probeRow('`ocirt --version`', st('version')),
     probeRow('`node dist/ocirt.mjs --version` (reference: the same bundle under node)', st('nodeVersion')),
-    ...names.filter(n => n !== 'ocirt' && ctx.samples[n]?.length > 0).flatMap(n => [
-      probeRow(`\`${n} --version\``, stats(ctx.samples[n].map(x => x.version))),
-      probeRow(`\`${n} state missing\``, stats(ctx.samples[n].map(x => x.stateMissing))),
-    ]),
+    ...names.filter(n => n !== 'ocirt').flatMap(n => {
+      const samples = ctx.samples[n] ?? []
+      return samples.length > 0
+        ? [
+            probeRow(`\`${n} --version\``, stats(samples.map(x => x.version))),
+            probeRow(`\`${n} state missing\``, stats(samples.map(x => x.stateMissing))),
+          ]
+        : []
+    }),
     probeRow('`ocirt create` of a missing bundle', st('createNoBundle')),
     probeRow('`ocirt create` of a config that fails validation (unknown namespace type)', st('createInvalid')),
     ...['state', 'start', 'kill', 'delete'].map(c => probeRow(`\`ocirt ${c}\` of a missing container`, st(`${c}Missing`))),
@@ -824,11 +1063,19 @@ function renderStartup ({ s, ctx, hello, trace, failure }) {
 
   // The budget: differences of minima (the cost with the least interference;
   // differences of medians are too noisy for 1 ms parts on a small machine).
+  /** @param {string} k */
   const m = k => st(k)?.min ?? NaN
   const F = m('floor')
   const H = hello ? m('bunHello') : NaN
   const V = m('version')
+  /** @type {string[][]} */
   const rows = []
+  /**
+   * @param {string} cmd
+   * @param {string} what
+   * @param {number} cheap
+   * @param {number} [validation]
+   */
   const row = (cmd, what, cheap, validation) => {
     const R = m(cmd)
     const rest = R - cheap - (validation ?? 0)
@@ -862,10 +1109,11 @@ function renderStartup ({ s, ctx, hello, trace, failure }) {
   if (traced.length === 0) {
     lines.push('In-process phases: ocirt printed no `OCIRT_TRACE_TIMING=1` marks (the hook is not in src/ yet), so the budget above is derived from outside only.')
   } else {
+    /** @type {string[]} */
     const segNames = []
-    for (const k of traced) for (const run of trace[k]) for (const [n] of run) if (!segNames.includes(n)) segNames.push(n)
+    for (const k of traced) for (const run of trace[k] ?? []) for (const [n] of run) if (!segNames.includes(n)) segNames.push(n)
     const trows = traced.map(k => [`\`${k}\``, ...segNames.map(n => {
-      const v = trace[k].flatMap(run => run.filter(([x]) => x === n).map(([, ms]) => ms))
+      const v = (trace[k] ?? []).flatMap(run => run.filter(([x]) => x === n).map(([, ms]) => ms))
       return v.length > 0 ? fmtMs(stats(v).median) : ''
     })])
     lines.push('In-process phases (`OCIRT_TRACE_TIMING=1`, medians in ms; the first segment starts at the spawn, the last ends when the worker sees the exit):')
@@ -893,6 +1141,7 @@ try {
   if (wanted.has('run')) await benchRun()
   if (wanted.has('lifecycle')) await benchLifecycle()
   if (wanted.has('memory')) await benchMemory()
+  /** @type {string[]} */
   let slNotes = []
   if (wanted.has('statelist')) slNotes = await benchStateList()
   if (wanted.has('batch')) await benchBatch()
@@ -939,8 +1188,8 @@ try {
   }
 } catch (e) {
   failed = true
-  log(interrupted ? 'interrupted' : `harness error: ${e.stack ?? e}`)
-  out(`\n**harness error:** ${e.message}\n`)
+  log(interrupted ? 'interrupted' : `harness error: ${(e instanceof Error ? e.stack : undefined) ?? e}`)
+  out(`\n**harness error:** ${messageOf(e)}\n`)
 } finally {
   log('cleaning up')
   await cleanupEverything()

@@ -50,6 +50,22 @@ delete process.env.NODE_EXTRA_CA_CERTS
 
 const options = parseFlags('syscall-budget', process.argv.slice(2), { runtimes: ['ocirt', 'runc', 'crun'], repeat: 3, ocirt: join(repo, 'dist', 'ocirt') }, ['out', 'json', 'keep'])
 
+/** @typedef {import('./trace-lib.mjs').Runtime} Runtime */
+/** @typedef {{ opens: number, writes: number, writesByFile: Record<string, number>, mkdir: number, rmdir: number, bpf: number, cloneIntoCgroup: number }} CgroupCounts */
+/**
+ * The counts of one trace (see countTrace).
+ * @typedef {{ syscalls: number, byName: Record<string, number>, processes: number, threads: number, execs: string[], opens: number, opensFailed: number, cgroup: CgroupCounts, pids: number }} TraceCounts
+ */
+/**
+ * One lifecycle's counts by command; `start` is `startRuntime` plus `startInit`.
+ * @typedef {{ create: TraceCounts, startRuntime: TraceCounts, startInit: TraceCounts, start: TraceCounts, state: TraceCounts, kill: TraceCounts, delete: TraceCounts, run: TraceCounts }} LifecycleCounts
+ */
+/**
+ * One command's medians over the rounds.
+ * @typedef {{ syscalls: number, byName: Record<string, number>, processes: number, threads: number, execs: number, execTargets: string[], opens: number, opensFailed: number, cgroup: CgroupCounts, initSyscalls?: number }} CommandSummary
+ */
+
+/** @param {string} msg */
 function log (msg) {
   process.stderr.write(`[syscall-budget] ${msg}\n`)
 }
@@ -70,6 +86,10 @@ const STRACE = ['-f', '-y', '-ttt', '-T', '-s', '96']
  * Runs one runtime command under strace and returns its trace file; throws
  * if the runtime failed. stdout and stderr go to files, never pipes: a
  * created init inherits them.
+ * @param {Runtime} rt
+ * @param {string} label names the trace file
+ * @param {string[]} args
+ * @returns {string} the trace file
  */
 function traceCommand (rt, label, args) {
   const trace = join(traces, `${label}.strace`)
@@ -94,12 +114,16 @@ function traceCommand (rt, label, args) {
  * container's program. Returns the trace file, `attached` (resolves once
  * strace has attached), `done` (resolves when that strace has exited) and
  * `stop` (interrupts it, if the exec never comes).
+ * @param {Runtime} rt
+ * @param {string} label names the trace file
+ * @param {number} pid
  */
 function attachToInit (rt, label, pid) {
   const trace = join(traces, `${label}.strace`)
   const argv = [...rt.prefix, 'strace', ...STRACE, '-I', '1', '--detach-on=execve', '-o', trace, '-p', String(pid)]
   const child = spawn(argv[0] ?? 'strace', argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
   let stderr = ''
+  /** @type {Promise<void>} */
   const attached = new Promise((resolve, reject) => {
     child.stderr.on('data', chunk => {
       stderr += chunk
@@ -115,11 +139,14 @@ function attachToInit (rt, label, pid) {
 /**
  * Waits for pid (our child since `create` returned: we are its subreaper) to
  * exit, then reaps it; false on timeout. No pidfd means it is reaped already.
+ * @param {number} pid
+ * @param {number} timeoutMs
+ * @returns {boolean}
  */
 function waitExit (pid, timeoutMs) {
   const fd = native.pidfdOpen(pid)
   if (fd < 0) return true
-  let exited
+  let exited = false
   try { exited = native.pidfdWait(fd, timeoutMs) } finally { closeSync(fd) }
   if (exited) reapAll(native)
   return exited
@@ -137,6 +164,8 @@ const EXECS = new Set(['execve', 'execveat'])
  * against its directory fd when relative (strace -y prints the fd's path).
  * Both `mkdir("/sys/fs/cgroup/cpu/x")` and `mkdirat(5</sys/fs/cgroup/cpu>, "x")`
  * name the host's cgroupfs; `mkdirat(5<ROOTFS/sys/fs/cgroup>, "cpu")` does not.
+ * @param {string} body
+ * @returns {string | undefined}
  */
 function pathOf (body) {
   const m = /^\w+\((?:(?:\d+|AT_FDCWD)<([^>]*)>(?:\(deleted\))?, )?"([^"]*)"/.exec(body)
@@ -148,6 +177,10 @@ function pathOf (body) {
   return name.startsWith('/') ? name : `${m[1]}/${name}`
 }
 
+/**
+ * @param {string | undefined} path
+ * @returns {path is string} whether path is in the host's cgroupfs
+ */
 function inCgroupfs (path) {
   return path !== undefined && (path === '/sys/fs/cgroup' || path.startsWith('/sys/fs/cgroup/'))
 }
@@ -159,8 +192,12 @@ function inCgroupfs (path) {
  * its child counts only from its exec of the runtime on. With `detachOnExec`
  * (a trace made with --detach-on=execve), an exec whose line strace left
  * unfinished or marked detached succeeded: that is when strace detaches.
+ * @param {string} file
+ * @param {{ program: string, wrapped: boolean, detachOnExec?: boolean }} how
+ * @returns {TraceCounts}
  */
 function countTrace (file, { program, wrapped, detachOnExec = false }) {
+  /** @type {Omit<TraceCounts, 'pids'>} */
   const counts = {
     syscalls: 0,
     byName: {},
@@ -170,17 +207,27 @@ function countTrace (file, { program, wrapped, detachOnExec = false }) {
     opens: 0,
     opensFailed: 0,
     cgroup: { opens: 0, writes: 0, writesByFile: {}, mkdir: 0, rmdir: 0, bpf: 0, cloneIntoCgroup: 0 },
-    pids: new Set(),
   }
+  /** @type {Set<number>} the counted processes */
+  const pids = new Set()
+  /** @type {Map<number, { body: string, counted: boolean }>} */
   const pending = new Map() // pid -> { body, counted } of an unfinished syscall
+  /** @type {Set<number>} */
   const done = new Set() // pids past their exec of the container's program
   // wrapped: the first pid is the sh wrapper, the first other pid its child, the runtime.
+  /** @type {number | null} */
   let wrapperPid = null
+  /** @type {number | null} */
   let runtimePid = null
   let runtimeExeced = !wrapped
+  /** @param {number} pid */
   const counts_ = pid => pid !== wrapperPid && !done.has(pid) && (pid !== runtimePid || runtimeExeced)
 
-  /** The effects of one finished syscall of a counted process. */
+  /**
+   * The effects of one finished syscall of a counted process.
+   * @param {number} pid
+   * @param {string} body
+   */
   const recordCompleted = (pid, body) => {
     const name = /^(\w+)\(/.exec(body)?.[1] ?? ''
     const at = body.lastIndexOf(') = ')
@@ -238,7 +285,7 @@ function countTrace (file, { program, wrapped, detachOnExec = false }) {
       if (counted) {
         counts.syscalls++
         counts.byName[name] = (counts.byName[name] ?? 0) + 1
-        counts.pids.add(pid)
+        pids.add(pid)
       }
       if (body.endsWith('<unfinished ...>')) {
         pending.set(pid, { body: body.slice(0, -'<unfinished ...>'.length), counted })
@@ -252,12 +299,20 @@ function countTrace (file, { program, wrapped, detachOnExec = false }) {
   if (detachOnExec) {
     for (const [pid, entry] of pending) if (entry.counted && EXECS.has(/^(\w+)\(/.exec(entry.body)?.[1] ?? '')) recordCompleted(pid, `${entry.body}<detached ...>`)
   }
-  counts.pids = counts.pids.size
-  return counts
+  return { ...counts, pids: pids.size }
 }
 
-/** Sums the counts of the traces of one command (the runtime's and the attached init's). */
+/**
+ * Sums the counts of the traces of one command (the runtime's and the attached init's).
+ * @param {TraceCounts} a
+ * @param {TraceCounts} b
+ * @returns {TraceCounts}
+ */
 function addCounts (a, b) {
+  /**
+   * @param {Record<string, number>} x
+   * @param {Record<string, number>} y
+   */
   const sumMaps = (x, y) => {
     const out = { ...x }
     for (const [k, v] of Object.entries(y)) out[k] = (out[k] ?? 0) + v
@@ -286,16 +341,23 @@ function addCounts (a, b) {
 
 // ---------------------------------------------------------------- one lifecycle
 
+/**
+ * @param {Runtime} rt
+ * @param {number} round
+ * @returns {Promise<LifecycleCounts>}
+ */
 async function lifecycle (rt, round) {
   const id = `budget-${process.pid}-${rt.name}-${round}`
   const tag = `${rt.name}-${round}`
   const pidFile = join(work, `${id}.pid`)
-  const result = {}
+  /** @type {LifecycleCounts} */
+  let result
   try {
-    result.create = countTrace(traceCommand(rt, `${tag}-create`, ['create', '--bundle', bundleSleep, '--pid-file', pidFile, id]), { program: 'sleep', wrapped: true })
+    const create = countTrace(traceCommand(rt, `${tag}-create`, ['create', '--bundle', bundleSleep, '--pid-file', pidFile, id]), { program: 'sleep', wrapped: true })
     const pid = Number(readText(pidFile).trim())
     const init = attachToInit(rt, `${tag}-start-init`, pid)
     await init.attached
+    /** @type {TraceCounts} */
     let start
     try {
       start = countTrace(traceCommand(rt, `${tag}-start`, ['start', id]), { program: 'sleep', wrapped: true })
@@ -304,14 +366,13 @@ async function lifecycle (rt, round) {
       await init.done
       clearTimeout(timer)
     }
-    result.startRuntime = start
-    result.startInit = countTrace(init.trace, { program: 'sleep', wrapped: false, detachOnExec: true })
-    result.start = addCounts(start, result.startInit)
-    result.state = countTrace(traceCommand(rt, `${tag}-state`, ['state', id]), { program: 'sleep', wrapped: true })
-    result.kill = countTrace(traceCommand(rt, `${tag}-kill`, ['kill', id, 'KILL']), { program: 'sleep', wrapped: true })
+    const startInit = countTrace(init.trace, { program: 'sleep', wrapped: false, detachOnExec: true })
+    const state = countTrace(traceCommand(rt, `${tag}-state`, ['state', id]), { program: 'sleep', wrapped: true })
+    const kill = countTrace(traceCommand(rt, `${tag}-kill`, ['kill', id, 'KILL']), { program: 'sleep', wrapped: true })
     if (!waitExit(pid, 60_000)) throw new Error(`${rt.name}: the container ${id} did not exit within 60 s of kill`)
-    result.delete = countTrace(traceCommand(rt, `${tag}-delete`, ['delete', id]), { program: 'sleep', wrapped: true })
-    result.run = countTrace(traceCommand(rt, `${tag}-run`, ['run', '--bundle', bundleTrue, `${id}-run`]), { program: 'true', wrapped: true })
+    const del = countTrace(traceCommand(rt, `${tag}-delete`, ['delete', id]), { program: 'sleep', wrapped: true })
+    const run = countTrace(traceCommand(rt, `${tag}-run`, ['run', '--bundle', bundleTrue, `${id}-run`]), { program: 'true', wrapped: true })
+    result = { create, startRuntime: start, startInit, start: addCounts(start, startInit), state, kill, delete: del, run }
   } finally {
     for (const leftover of [id, `${id}-run`]) deleteContainer(rt, leftover, native)
   }
@@ -320,29 +381,50 @@ async function lifecycle (rt, round) {
 
 // ---------------------------------------------------------------- medians and the report
 
-const COMMANDS = ['create', 'start', 'state', 'kill', 'delete', 'run']
+const COMMANDS = /** @type {const} */ (['create', 'start', 'state', 'kill', 'delete', 'run'])
+/** @typedef {typeof COMMANDS[number]} Command */
+/** @typedef {Record<Command, CommandSummary>} RuntimeSummary */
 
-/** Per runtime and command, the median of every number over the rounds. */
+/**
+ * The keys with their counts, the largest count first.
+ * @param {Set<string>} keys
+ * @param {(key: string) => number} countOf
+ * @returns {Record<string, number>}
+ */
+function byCountDescending (keys, countOf) {
+  /** @type {[string, number][]} */
+  const entries = [...keys].map(key => [key, countOf(key)])
+  return Object.fromEntries(entries.sort((a, b) => b[1] - a[1]))
+}
+
+/**
+ * Per runtime and command, the median of every number over the rounds.
+ * @param {LifecycleCounts[]} rounds
+ * @returns {RuntimeSummary}
+ */
 function summarize (rounds) {
+  /** @type {Partial<RuntimeSummary>} */
   const out = {}
   for (const cmd of COMMANDS) {
     const runs = rounds.map(r => r[cmd])
+    /** @param {(r: TraceCounts) => number} f */
     const pick = f => median(runs.map(f))
     const names = new Set(runs.flatMap(r => Object.keys(r.byName)))
     const files = new Set(runs.flatMap(r => Object.keys(r.cgroup.writesByFile)))
-    out[cmd] = {
+    /** @type {CommandSummary} */
+    const summary = {
       syscalls: pick(r => r.syscalls),
-      byName: Object.fromEntries([...names].map(n => [n, pick(r => r.byName[n] ?? 0)]).sort((a, b) => b[1] - a[1])),
+      byName: byCountDescending(names, n => pick(r => r.byName[n] ?? 0)),
       processes: pick(r => r.processes),
       threads: pick(r => r.threads),
       execs: pick(r => r.execs.length),
-      execTargets: runs[0].execs,
+      execTargets: runs[0]?.execs ?? [],
       opens: pick(r => r.opens),
       opensFailed: pick(r => r.opensFailed),
       cgroup: {
         opens: pick(r => r.cgroup.opens),
         writes: pick(r => r.cgroup.writes),
-        writesByFile: Object.fromEntries([...files].map(f => [f, pick(r => r.cgroup.writesByFile[f] ?? 0)]).sort((a, b) => b[1] - a[1])),
+        writesByFile: byCountDescending(files, f => pick(r => r.cgroup.writesByFile[f] ?? 0)),
         mkdir: pick(r => r.cgroup.mkdir),
         rmdir: pick(r => r.cgroup.rmdir),
         bpf: pick(r => r.cgroup.bpf),
@@ -350,16 +432,29 @@ function summarize (rounds) {
       },
     }
     if (cmd === 'start') {
-      out[cmd].initSyscalls = median(rounds.map(r => r.startInit.syscalls))
+      summary.initSyscalls = median(rounds.map(r => r.startInit.syscalls))
     }
+    out[cmd] = summary
   }
-  return out
+  // The loop above filled in every command.
+  return /** @type {RuntimeSummary} */ (out)
 }
 
+/**
+ * The report: per command, a table with a column per runtime.
+ * @param {Record<string, RuntimeSummary>} summary by runtime name
+ * @param {string} machine
+ * @returns {string}
+ */
 function render (summary, machine) {
   const names = Object.keys(summary)
+  const summaries = Object.values(summary)
   const lines = [`Machine: ${machine}`, '']
-  const metric = (label, f) => [label, ...names.map(n => f(summary[n]))]
+  /**
+   * @param {string} label
+   * @param {(s: RuntimeSummary) => string} f
+   */
+  const metric = (label, f) => [label, ...summaries.map(f)]
   for (const cmd of COMMANDS) {
     lines.push(`#### \`${cmd}\``, '')
     const rows = [
@@ -378,8 +473,9 @@ function render (summary, machine) {
     ]
     lines.push(table(['', ...names], rows), '')
   }
-  const total = n => COMMANDS.filter(c => c !== 'run').reduce((a, c) => a + summary[n][c].syscalls, 0)
-  lines.push(`Lifecycle total (create + start + state + kill + delete), syscalls: ${names.map(n => `${n} ${total(n)}`).join(', ')}.`)
+  /** @param {RuntimeSummary} s */
+  const total = s => COMMANDS.filter(c => c !== 'run').reduce((a, c) => a + s[c].syscalls, 0)
+  lines.push(`Lifecycle total (create + start + state + kill + delete), syscalls: ${Object.entries(summary).map(([n, s]) => `${n} ${total(s)}`).join(', ')}.`)
   return lines.join('\n')
 }
 
@@ -387,9 +483,12 @@ function render (summary, machine) {
 
 await runAndExit('syscall-budget', async () => {
   const machine = `Linux ${release()}, ${cgroupLayout}, load average ${loadavg().map(x => x.toFixed(2)).join(' ')}, ${new Date().toISOString()}, ${options.repeat} rounds (medians)`
+  /** @type {Record<string, RuntimeSummary>} */
   const summary = {}
+  /** @type {Record<string, LifecycleCounts[]>} */
   const raw = {}
   for (const rt of runtimes) {
+    /** @type {LifecycleCounts[]} */
     const rounds = []
     for (let round = 1; round <= options.repeat; round++) {
       log(`${rt.name}: round ${round} of ${options.repeat}`)

@@ -18,12 +18,20 @@ import { tmpdir } from 'node:os'
 
 delete process.env.NODE_EXTRA_CA_CERTS
 
+/** @typedef {import('./trace-lib.mjs').Addon & { pidfdSendSignal(fd: number, sig: number): void }} Addon */
+/** @typedef {{ bin: string, globals: string[], root: string }} RuntimeRef a runtime's binary, its global flags and its --root */
+/** @typedef {{ argv: string[], status: number | null, stderr: string }} ParallelFailure */
+
 const addonPath = process.argv[2]
+if (addonPath === undefined) {
+  console.error('bench worker: usage: worker.mjs ADDON (run.mjs starts it)')
+  process.exit(2)
+}
 const addon = { exports: {} }
 process.dlopen(addon, addonPath)
-/** @type {{ setChildSubreaper(): void, waitPid(pid: number, noHang: boolean): object | null, pidfdOpen(pid: number): number, pidfdWait(fd: number, ms: number): boolean, pidfdSendSignal(fd: number, sig: number): void }} */
-const native = addon.exports
-for (const fn of ['setChildSubreaper', 'waitPid', 'pidfdOpen', 'pidfdWait']) {
+// The loop below checks that the functions are there.
+const native = /** @type {Addon} */ (addon.exports)
+for (const fn of /** @type {const} */ (['setChildSubreaper', 'waitPid', 'pidfdOpen', 'pidfdWait'])) {
   if (typeof native[fn] !== 'function') {
     console.error(`bench worker: ${addonPath} has no ${fn}(): bench/worker.mjs needs updating to the addon's API`)
     process.exit(1)
@@ -37,7 +45,7 @@ const benchCgroup = process.env.OCIRT_BENCH_CGROUP
 if (benchCgroup !== undefined) {
   for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
     if (!/ - cgroup2? /.test(line)) continue
-    const mount = line.split(' ')[4]
+    const mount = line.split(' ')[4] ?? ''
     if (mount.startsWith('/sys/fs/cgroup')) writeFileSync(join(mount, benchCgroup, 'cgroup.procs'), String(process.pid))
   }
 }
@@ -61,14 +69,25 @@ function childCpuMs () {
 const scratch = mkdtempSync(join(tmpdir(), 'ocirt-bench-worker-'))
 const outPath = join(scratch, 'stdout')
 const errPath = join(scratch, 'stderr')
-/** Runtimes this worker has used ({ bin, root }), cleaned up on exit whatever happens. */
+/**
+ * Runtimes this worker has used, by root, cleaned up on exit whatever happens.
+ * @type {Map<string, RuntimeRef>}
+ */
 const registered = new Map()
 
+/**
+ * @param {string} path
+ * @returns {string} its text, or '' if it cannot be read
+ */
 function readText (path) {
   try { return readFileSync(path, 'utf8') } catch { return '' }
 }
 
-/** A fresh file for each call: a created init keeps the previous one open (it inherits stdio). */
+/**
+ * A fresh file for each call: a created init keeps the previous one open (it inherits stdio).
+ * @param {string} path
+ * @returns {number}
+ */
 function freshFd (path) {
   rmSync(path, { force: true })
   return openSync(path, 'w')
@@ -83,15 +102,40 @@ function epochNs () {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {[string, string[]]} the command and its arguments
+ */
+function commandOf (argv) {
+  const [command, ...args] = argv
+  if (command === undefined) throw new Error('bench worker: an empty command')
+  return [command, args]
+}
+
+/**
+ * @param {string[]} argv
+ * @param {Record<string, string>} [env] added to this process's environment
+ */
 function timeCmd (argv, env) {
+  const [command, args] = commandOf(argv)
   const out = freshFd(outPath)
   const err = freshFd(errPath)
+  /** @type {import('node:child_process').SpawnSyncOptions} */
   const options = { stdio: ['ignore', out, err], env: env === undefined ? process.env : { ...process.env, ...env } }
-  let t0, t1, e0, e1, r
+  /** @type {bigint} */
+  let t0
+  /** @type {bigint} */
+  let t1
+  /** @type {bigint} */
+  let e0
+  /** @type {bigint} */
+  let e1
+  /** @type {import('node:child_process').SpawnSyncReturns<string | Buffer>} */
+  let r
   try {
     e0 = epochNs()
     t0 = process.hrtime.bigint()
-    r = spawnSync(argv[0], argv.slice(1), options)
+    r = spawnSync(command, args, options)
     t1 = process.hrtime.bigint()
     e1 = epochNs()
   } finally {
@@ -123,15 +167,21 @@ function reap () {
   return n
 }
 
+/** @param {number} ms */
 function sleepMs (ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 }
 
-/** Waits for pid to exit (pidfd), then reaps it if it is our child. Returns false on timeout. */
+/**
+ * Waits for pid to exit (pidfd), then reaps it if it is our child. Returns false on timeout.
+ * @param {number} pid
+ * @param {number} timeoutMs
+ * @returns {boolean}
+ */
 function waitExit (pid, timeoutMs) {
   const fd = native.pidfdOpen(pid)
   if (fd >= 0) {
-    let done
+    let done = false
     try { done = native.pidfdWait(fd, timeoutMs) } finally { closeSync(fd) }
     if (!done) return false
   } else {
@@ -146,8 +196,14 @@ function waitExit (pid, timeoutMs) {
   return true
 }
 
-/** The processes below this worker: pid → { ppid, comm }. */
+/** @typedef {{ ppid: number, comm: string, state: string | undefined }} ProcInfo */
+
+/**
+ * The processes below this worker: pid → { ppid, comm }.
+ * @returns {Map<number, ProcInfo>}
+ */
 function descendants () {
+  /** @type {Map<number, ProcInfo>} */
   const parent = new Map()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
@@ -158,6 +214,7 @@ function descendants () {
     const fields = stat.slice(close + 2).split(' ')
     parent.set(Number(name), { ppid: Number(fields[1]), comm, state: fields[0] })
   }
+  /** @type {Map<number, ProcInfo>} */
   const found = new Map()
   const queue = [process.pid]
   while (queue.length > 0) {
@@ -172,12 +229,20 @@ function descendants () {
   return found
 }
 
+/**
+ * @param {string} text a /proc status or smaps_rollup file
+ * @param {string} key
+ * @returns {number | null} the key's value in kB
+ */
 function kb (text, key) {
   const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)
   return m ? Number(m[1]) : null
 }
 
-/** Resident memory of one process: VmRSS, and from smaps_rollup PSS and USS (private clean + dirty). */
+/**
+ * Resident memory of one process: VmRSS, and from smaps_rollup PSS and USS (private clean + dirty).
+ * @param {number} pid
+ */
 function memoryOf (pid) {
   const status = readText(`/proc/${pid}/status`)
   const rollup = readText(`/proc/${pid}/smaps_rollup`)
@@ -186,7 +251,10 @@ function memoryOf (pid) {
   return { rssKb: kb(status, 'VmRSS'), pssKb: kb(rollup, 'Pss'), ussKb: pc === null || pd === null ? null : pc + pd }
 }
 
-/** Creates one container and measures the processes it leaves behind. */
+/**
+ * Creates one container and measures the processes it leaves behind.
+ * @param {{ argv: string[], pidFile: string }} args
+ */
 function createMemory ({ argv, pidFile }) {
   const before = descendants()
   const r = timeCmd(argv)
@@ -199,7 +267,10 @@ function createMemory ({ argv, pidFile }) {
   return { ok: true, pid: Number(readText(pidFile).trim()), procs }
 }
 
-/** Peak RSS of the runtime process (and the children it waited for), from wait4 via /usr/bin/time. */
+/**
+ * Peak RSS of the runtime process (and the children it waited for), from wait4 via /usr/bin/time.
+ * @param {{ argv: string[] }} args
+ */
 function maxRss ({ argv }) {
   const file = join(scratch, 'time')
   rmSync(file, { force: true })
@@ -208,8 +279,14 @@ function maxRss ({ argv }) {
   return { ok: r.status === 0 && Number.isFinite(kbv), kb: kbv, status: r.status, stderr: r.stderr }
 }
 
-/** containerd's split lifecycle: create, start, wait for the exit, delete. */
+/** @typedef {{ bin: string, globals: string[], bundle: string, id: string, pidFile: string }} ContainerArgs one container's runtime, bundle, id and --pid-file */
+
+/**
+ * containerd's split lifecycle: create, start, wait for the exit, delete.
+ * @param {ContainerArgs} args
+ */
 function lifecycle ({ bin, globals, bundle, id, pidFile }) {
+  /** @type {{ ok: boolean, create?: number, start?: number, wait?: number, delete?: number, total?: number }} */
   const res = { ok: false }
   rmSync(pidFile, { force: true })
   const create = timeCmd([bin, ...globals, 'create', '--bundle', bundle, '--pid-file', pidFile, id])
@@ -234,7 +311,7 @@ function lifecycle ({ bin, globals, bundle, id, pidFile }) {
   const del = timeCmd([bin, ...globals, 'delete', id])
   res.delete = del.ms
   if (del.status !== 0) return { ...res, error: `delete: ${del.stderr || del.error}` }
-  res.total = res.create + res.start + res.wait + res.delete
+  res.total = create.ms + start.ms + res.wait + del.ms
   res.ok = true
   return res
 }
@@ -244,6 +321,7 @@ function lifecycle ({ bin, globals, bundle, id, pidFile }) {
  * create and start it, time the kill, then wait for the exit and delete it.
  * killCpuMs is the CPU of the kill process alone: the killed init is reaped
  * only after it is read, so its CPU is not in it.
+ * @param {ContainerArgs} args
  */
 function killRunning ({ bin, globals, bundle, id, pidFile }) {
   rmSync(pidFile, { force: true })
@@ -271,21 +349,32 @@ function killRunning ({ bin, globals, bundle, id, pidFile }) {
   return { ok: true, kill: kill.ms, killCpuMs }
 }
 
-/** Runs cmds with at most `concurrency` at a time; returns the wall time of the whole batch. */
+/**
+ * Runs cmds with at most `concurrency` at a time; returns the wall time of the whole batch.
+ * @param {{ cmds: string[][], concurrency: number }} args
+ * @returns {Promise<{ ms: number, failures: ParallelFailure[] }>}
+ */
 function parallel ({ cmds, concurrency }) {
   return new Promise(resolve => {
+    /** @type {ParallelFailure[]} */
     const failures = []
     let next = 0
     let running = 0
     const t0 = process.hrtime.bigint()
     const launch = () => {
       while (running < concurrency && next < cmds.length) {
-        const argv = cmds[next++]
+        // next < cmds.length: the loop's condition.
+        const argv = /** @type {string[]} */ (cmds[next++])
+        const [command, args] = commandOf(argv)
         const errFile = join(scratch, `perr-${next}`)
         const errFd = freshFd(errFile)
         running++
-        const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', errFd] })
+        const child = spawn(command, args, { stdio: ['ignore', 'ignore', errFd] })
         closeSync(errFd)
+        /**
+         * @param {number | null} status
+         * @param {string} [error]
+         */
         const done = (status, error) => {
           running--
           if (status !== 0) failures.push({ argv, status, stderr: (error ?? readText(errFile)).slice(0, 500) })
@@ -306,7 +395,11 @@ function parallel ({ cmds, concurrency }) {
   })
 }
 
-/** Ids of the containers under a runtime's root (one directory each, for all three runtimes). */
+/**
+ * Ids of the containers under a runtime's root (one directory each, for all three runtimes).
+ * @param {string} root
+ * @returns {string[]}
+ */
 function idsIn (root) {
   try {
     return readdirSync(root, { withFileTypes: true }).filter(d => d.isDirectory()).map(d => d.name)
@@ -315,7 +408,10 @@ function idsIn (root) {
   }
 }
 
-/** Deletes every container of a runtime, reaps, kills what we started and is still there, removes the root. */
+/**
+ * Deletes every container of a runtime, reaps, kills what we started and is still there, removes the root.
+ * @param {RuntimeRef} rt
+ */
 async function cleanup ({ bin, globals, root }) {
   const ids = idsIn(root)
   const res = await parallel({ cmds: ids.map(id => [bin, ...globals, 'delete', '--force', id]), concurrency: 16 })
@@ -341,21 +437,31 @@ function killLeftovers () {
 }
 
 async function cleanupAll () {
+  /** @type {Record<string, unknown>} */
   const out = {}
   for (const [key, rt] of registered) out[key] = await cleanup(rt)
   out.killed = killLeftovers()
   return out
 }
 
+/**
+ * The requests run.mjs sends. Each op's args are the ones run.mjs sends for
+ * it (the two files are one program in two processes), so they are typed
+ * here and not checked again.
+ * @type {Record<string, (args: any) => unknown>}
+ */
 const ops = {
   hello: () => ({ pid: process.pid, scratch }),
+  /** @param {RuntimeRef} rt */
   register: ({ bin, globals, root }) => { registered.set(root, { bin, globals, root }); return {} },
+  /** @param {{ argv: string[], env?: Record<string, string> }} args */
   time: ({ argv, env }) => timeCmd(argv, env),
   lifecycle,
   killRunning,
   parallel,
   maxRss,
   createMemory,
+  /** @param {{ pid: number, timeoutMs?: number }} args */
   waitExit: ({ pid, timeoutMs }) => ({ exited: waitExit(pid, timeoutMs ?? 10_000) }),
   reap: () => ({ reaped: reap() }),
   descendants: () => ({ procs: [...descendants()].map(([pid, i]) => ({ pid, ...i })) }),
@@ -384,21 +490,24 @@ const rl = createInterface({ input: process.stdin })
 let chain = Promise.resolve()
 rl.on('line', line => {
   chain = chain.then(async () => {
-    const req = JSON.parse(line)
+    // run.mjs's own request line.
+    const req = /** @type {{ id: number, op: string, args?: object }} */ (JSON.parse(line))
     if (req.op === 'exit') return shutdown()
     let reply
     try {
+      const op = ops[req.op]
+      if (op === undefined) throw new Error(`bench worker: no op ${req.op}`)
       // The CPU of an operation includes the inits it leaves that exit and are reaped during it.
       const cpu0 = childCpuMs()
-      const result = await ops[req.op](req.args ?? {})
+      const result = await op(req.args ?? {})
       reap()
-      if (typeof result === 'object' && result !== null) result.cpuMs = childCpuMs() - cpu0
+      if (typeof result === 'object' && result !== null) /** @type {Record<string, unknown>} */ (result).cpuMs = childCpuMs() - cpu0
       reply = { id: req.id, ok: true, result }
     } catch (e) {
-      reply = { id: req.id, ok: false, error: String(e?.stack ?? e) }
+      reply = { id: req.id, ok: false, error: String((e instanceof Error ? e.stack : undefined) ?? e) }
     }
     process.stdout.write(JSON.stringify(reply) + '\n')
   })
 })
 rl.on('close', () => { chain = chain.then(shutdown) })
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => { chain = chain.then(shutdown) })
+for (const sig of /** @type {NodeJS.Signals[]} */ (['SIGINT', 'SIGTERM', 'SIGHUP'])) process.on(sig, () => { chain = chain.then(shutdown) })
