@@ -1,5 +1,5 @@
 // Seccomp: compiles a filter with libseccomp, in the parent. The init loads
-// the resulting BPF program with seccomp(2) (init.cc).
+// the resulting BPF program with seccomp(2) (native/exec.cc).
 #pragma once
 
 #include <napi.h>

@@ -44,7 +44,7 @@ export const PHASE_TEXT: Readonly<Record<number, string>> = {
 
 /**
  * The step within a phase, for the phases whose steps are separate syscalls
- * (the numbers are the second argument of Fail() in native/init.cc).
+ * (the numbers are the second argument of Fail() in the child steps, native/child.cc and the files it calls, and of Failed() in native/parent.cc).
  */
 export const STEP_TEXT: Readonly<Record<number, Readonly<Record<number, string>>>> = {
   [InitPhase.Stage]: {
@@ -191,7 +191,7 @@ export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (er
   }
 }
 
-/** Steps of the parent's id map writing (native/init.cc): 0 setgroups, 1 uid map, 2 gid map. */
+/** Steps of the parent's id map writing (native/parent.cc): 0 setgroups, 1 uid map, 2 gid map. */
 function describeUserMapFailure (init: InitPlan, f: InitFailure, reason: string): string {
   if (f.step === 0) return `config.json /linux/gidMappings: writing "deny" to /proc/PID/setgroups: ${reason}`
   const [key, file, helper] = f.step === 1 ? ['uidMappings', 'uid_map', init.uidMapHelper] : ['gidMappings', 'gid_map', init.gidMapHelper]

@@ -164,7 +164,7 @@ function initDumpableUntil (caller: Caller): DumpableUntil {
 
 /**
  * hooks.startContainer run in the init itself (see RunStartContainerHooks in
- * native/init.cc): with the container's identity, capabilities,
+ * native/start_hooks.cc): with the container's identity, capabilities,
  * no_new_privs, seccomp and cgroup, as runc runs them. Their stdin is the
  * state (runtime.md "State") with status "created" and the pid the init has
  * in the container, which only the init knows.

@@ -1,7 +1,7 @@
 /**
  * config.md "Linux Process" scheduler, ioPriority, execCPUAffinity and
  * config-linux.md "Personality" → what the init applies just before exec
- * (native/init.cc ApplyProcessAttributes) and, for execCPUAffinity.initial,
+ * (native/identity.cc ApplyProcessAttributes) and, for execCPUAffinity.initial,
  * what the runtime applies to the new process at once.
  */
 import { ConfigError } from '../errors.js'
