@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/process.cc",
+        "native/napi_error.cc",
         "native/parent.cc",
         "native/exec_stage.cc",
         "native/sync_protocol.cc",

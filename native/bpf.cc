@@ -5,7 +5,7 @@
 // (each can only take access away), so the cgroup is never left unfiltered.
 #include "bpf.h"
 
-#include "process.h"
+#include "napi_error.h"
 
 #include <fcntl.h>
 #include <linux/bpf.h>

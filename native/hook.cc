@@ -22,7 +22,7 @@
 
 #include "hook_child.h"
 #include "hook_pump.h"
-#include "process.h"
+#include "napi_error.h"
 #include "sys.h"
 
 namespace ocirt {

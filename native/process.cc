@@ -1,5 +1,6 @@
 // Small process and file-descriptor syscalls for the commands: reaping,
 // locking, signalling through pidfds, and releasing a created init.
+#include "sys.h"
 #include "process.h"
 
 #include "unix_socket.h"
@@ -21,14 +22,6 @@
 #include <cstring>
 
 namespace ocirt {
-
-Napi::Error ErrnoError(Napi::Env env, const char* what, int err) {
-  Napi::Error e = Napi::Error::New(env, std::string(what) + ": " + strerror(err));
-  e.Set("errno", Napi::Number::New(env, err));
-  const char* name = strerrorname_np(err);
-  if (name != nullptr) e.Set("code", Napi::String::New(env, name));
-  return e;
-}
 
 Napi::Value ExitStatusToJs(Napi::Env env, int status) {
   Napi::Object o = Napi::Object::New(env);
@@ -198,10 +191,7 @@ Napi::Value ReadFileInRoot(const Napi::CallbackInfo& info) {
   size_t limit = info[2].As<Napi::Number>().Uint32Value();
   int rootfd = open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) throw ErrnoError(env, "open rootfs", errno);
-  struct open_how how {};
-  how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  int fd = static_cast<int>(syscall(SYS_openat2, rootfd, path.c_str(), &how, sizeof(how)));
+  int fd = OpenAt2(rootfd, path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
   int e = errno;
   close(rootfd);
   if (fd < 0) {

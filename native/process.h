@@ -3,9 +3,10 @@
 
 #include <napi.h>
 
+#include "napi_error.h"
+
 namespace ocirt {
 
-Napi::Error ErrnoError(Napi::Env env, const char* what, int err);
 Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info);
 Napi::Value WaitPid(const Napi::CallbackInfo& info);
 Napi::Value WaitPidAsync(const Napi::CallbackInfo& info);

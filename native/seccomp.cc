@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "process.h"
+#include "napi_error.h"
 
 namespace ocirt {
 namespace {
