@@ -110,7 +110,8 @@ t.test('config-linux.md#configLinuxNamespaces: without a mount entry the contain
     // runc refuses masked and read-only paths without a mount namespace.
     spec.linux!.maskedPaths = []
     spec.linux!.readonlyPaths = []
-    spec.process!.args = ['sh', '-c', `readlink /proc/self/ns/mnt > /shared/mnt; ls /dev/null /proc/self/stat > /shared/files; ${WAIT_GO}`]
+    // /shared/mnt is written last: the test waits for it, then reads /shared/files.
+    spec.process!.args = ['sh', '-c', `ls /dev/null /proc/self/stat > /shared/files; readlink /proc/self/ns/mnt > /shared/mnt; ${WAIT_GO}`]
   })
   t.teardown(() => {
     // A runtime that leaks mounts leaves them under the bundle: undo them before the bundle is removed.
