@@ -90,11 +90,8 @@ Napi::Value RunHook(const Napi::CallbackInfo& info) {
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int raw_pidfd = -1;
-  struct clone_args args_ {};
-  args_.flags = CLONE_PIDFD;
-  args_.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
-  args_.exit_signal = SIGCHLD;
-  long pid = Clone3(&args_);
+  struct clone_args clone_request = PidfdCloneArgs(&raw_pidfd);
+  long pid = Clone3(&clone_request);
   if (pid == 0) HookChild(namespaces.joins.data(), namespaces.joins.size(), stdin_read.Get(), output_write.Get(), path.c_str(), argv.data(), envp.data(), cwd.c_str());
   int clone_errno = errno;
   UniqueFd pidfd(raw_pidfd);

@@ -262,11 +262,8 @@ SpawnResult SpawnInit(InitPlan& plan, const std::function<void(int)>& on_pause,
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
   int raw_pidfd = -1;
-  struct clone_args args {};
   // The stage: no new namespaces yet (it clones the init with them).
-  args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
-  args.exit_signal = SIGCHLD;
+  struct clone_args args = PidfdCloneArgs(&raw_pidfd);
   // Born in its cgroup: moving a process between cgroups waits for an RCU grace
   // period (cgroup_threadgroup_rwsem), which clone3 into the cgroup does not.
   UniqueFd cgroup_fd(plan.clone_into_cgroup.empty() ? -1 : open(plan.clone_into_cgroup.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));

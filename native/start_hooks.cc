@@ -43,10 +43,7 @@ int RunOneHook(const HookPlan& hook, const char* state_parts[3], TextBuffer& out
   UniqueFd stdin_read, stdin_write, output_read, output_write;
   if (!MakePipe(stdin_read, stdin_write) || !MakePipe(output_read, output_write)) return -1;
   int raw_pidfd = -1;
-  struct clone_args args {};
-  args.flags = CLONE_PIDFD;
-  args.pidfd = reinterpret_cast<uint64_t>(&raw_pidfd);
-  args.exit_signal = SIGCHLD;
+  struct clone_args args = PidfdCloneArgs(&raw_pidfd);
   long pid = Clone3(&args);
   if (pid == 0) {
     // Only the state, the output pipe, and nothing else of the init's.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 
@@ -19,6 +20,16 @@ namespace ocirt {
 constexpr uint64_t kCloneIntoCgroup = 0x200000000ULL;  // CLONE_INTO_CGROUP (Linux 5.7)
 
 long Clone3(struct clone_args* args);
+// clone3 arguments for a plain child whose pidfd lands in *pidfd (CLONE_PIDFD,
+// SIGCHLD at exit): the stage, a runtime hook, a startContainer hook. Callers
+// add namespaces or CLONE_INTO_CGROUP on top.
+inline struct clone_args PidfdCloneArgs(int* pidfd) {
+  struct clone_args args {};
+  args.flags = CLONE_PIDFD;
+  args.pidfd = reinterpret_cast<uint64_t>(pidfd);
+  args.exit_signal = SIGCHLD;
+  return args;
+}
 int OpenAt2(int dirfd, const char* path, uint64_t flags, uint64_t resolve);
 int PivotRoot(const char* new_root, const char* put_old);
 int CloseRange(unsigned first, unsigned last);

@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../errors.js'
 import type { Spec, LinuxIDMapping, LinuxNamespaceType } from '../spec/types.js'
-import type { NamespaceJoin } from '../native.js'
+import type { InitPlan, NamespaceJoin } from '../native.js'
 import {
   CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWUSER, CLONE_NEWUTS,
 } from './constants.js'
@@ -35,16 +35,8 @@ export const PROC_NS_NAME: Readonly<Record<LinuxNamespaceType, string>> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 }
 
-export interface NamespacePlan {
-  cloneFlags: number
-  unshareFlags: number
-  joinNamespaces: NamespaceJoin[]
-  joinPidNamespace: string
-  forkAfterUnshare: boolean
-  /** Content for /proc/self/timens_offsets ("monotonic S NS\nboottime S NS\n"); '' for none. */
-  timeOffsets: string
-  uidMap: string
-  gidMap: string
+/** The init plan's namespace fields (their meaning is documented on InitPlan), and what the planner derives beside them. */
+export interface NamespacePlan extends Pick<InitPlan, 'cloneFlags' | 'unshareFlags' | 'joinNamespaces' | 'joinPidNamespace' | 'forkAfterUnshare' | 'timeOffsets' | 'uidMap' | 'gidMap'> {
   /** Types the container gets a namespace of its own for (new or joined), e.g. to check sysctls. */
   privateTypes: Set<LinuxNamespaceType>
   /** Types created new (not joined). */
