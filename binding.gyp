@@ -22,7 +22,8 @@
         "native/preserved_fds.cc",
         "native/plan_wire.cc",
         "native/stage_image.cc",
-        "native/hook_pump.cc"
+        "native/hook_pump.cc",
+        "native/file_io.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_DEPRECATED", "NAPI_CPP_EXCEPTIONS"],

@@ -2,6 +2,7 @@
 #include <napi.h>
 
 #include "bpf.h"
+#include "file_io.h"
 #include "hook.h"
 #include "init.h"
 #include "marshal.h"
@@ -59,6 +60,18 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("attachDeviceFilter", Napi::Function::New(env, AttachDeviceFilter));
   exports.Set("preservedFdProblem", Napi::Function::New(env, PreservedFdProblem));
   exports.Set("checkPlanWire", Napi::Function::New(env, CheckPlanWire));
+  exports.Set("fileOpen", Napi::Function::New(env, FileOpen));
+  exports.Set("fileClose", Napi::Function::New(env, FileClose));
+  exports.Set("fileReadAll", Napi::Function::New(env, FileReadAll));
+  exports.Set("fileWrite", Napi::Function::New(env, FileWrite));
+  exports.Set("fileStat", Napi::Function::New(env, FileStat));
+  exports.Set("fileReaddir", Napi::Function::New(env, FileReaddir));
+  exports.Set("fileMkdir", Napi::Function::New(env, FileMkdir));
+  exports.Set("fileRmdir", Napi::Function::New(env, FileRmdir));
+  exports.Set("fileUnlink", Napi::Function::New(env, FileUnlink));
+  exports.Set("fileRename", Napi::Function::New(env, FileRename));
+  exports.Set("fileReadlink", Napi::Function::New(env, FileReadlink));
+  exports.Set("fileAccess", Napi::Function::New(env, FileAccess));
   return exports;
 }
 

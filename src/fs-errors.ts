@@ -4,7 +4,7 @@
  * "internal error" and a stack trace: these come from the caller's setup
  * (a state root it cannot write, a bundle it cannot read), not from a bug.
  */
-import { relative, isAbsolute } from 'node:path'
+import { relative, isAbsolute } from './linux/path.js'
 import { errnoReason } from './errors.js'
 
 interface FsError {

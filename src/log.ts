@@ -10,7 +10,7 @@
  * (or fails, after its error), or until a foreground command starts to
  * wait for its container (flushWarnings).
  */
-import { appendFileSync, writeSync } from 'node:fs'
+import { appendFileSync, writeSync } from './linux/io.js'
 
 export type LogFormat = 'text' | 'json'
 type Level = 'debug' | 'info' | 'warning' | 'error'

@@ -7,9 +7,6 @@
  * (dist/ocirt.node beside dist/ocirt) and never extracted into a temp dir:
  * a runtime that runs as root must not dlopen from a directory others can write.
  */
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import type { InitPhase, InitPlan, NamespaceJoin } from './generated/plan.js'
 
 // The plan's types and the enums shared with native/ are generated from their one definition,
@@ -109,11 +106,45 @@ export interface NativeAddon {
    * to the same bytes; returns the byte count.
    */
   checkPlanWire (plan: InitPlan): number
+  // File syscalls for src/linux/io.ts (native/file_io.cc): each returns -errno on failure.
+  /** open(path, flags | O_CLOEXEC, mode) → fd. */
+  fileOpen (path: string, flags: number, mode: number): number
+  fileClose (fd: number): number
+  /** The rest of the file behind fd as UTF-8 text. */
+  fileReadAll (fd: number): string | number
+  /** One write(2) from byte `offset` of data; the bytes written. */
+  fileWrite (fd: number, data: string | Uint8Array, offset: number): number
+  /** stat (follow), lstat, or fstat (a number): [mode, uid, gid, size, ino, dev, nlink, rdev, mtimeMs]. */
+  fileStat (pathOrFd: string | number, follow: boolean): number[] | number
+  /** [name, d_type, name, d_type, ...] without . and .. */
+  fileReaddir (path: string): Array<string | number> | number
+  fileMkdir (path: string, mode: number): number
+  fileRmdir (path: string): number
+  fileUnlink (path: string): number
+  fileRename (from: string, to: string): number
+  fileReadlink (path: string): string | number
+  /** access(path, mode). */
+  fileAccess (path: string, mode: number): number
 }
 
 let loaded: NativeAddon | undefined
 
+/** process.execPath's directory, without node:path (the executable's path is absolute). */
+function executableDir (): string {
+  const path = process.execPath
+  const slash = path.lastIndexOf('/')
+  return slash <= 0 ? '/' : path.slice(0, slash)
+}
+
+/**
+ * Where the addon may be, in order. node:fs, node:path and node:url are taken
+ * only here, when the addon is not beside the executable (tests under node,
+ * dist/ocirt.mjs run from elsewhere): their first use costs a compiled
+ * executable 4 M instructions of start-up (issue 11).
+ */
 function addonCandidates (): string[] {
+  const { dirname, join } = process.getBuiltinModule('node:path')
+  const { fileURLToPath } = process.getBuiltinModule('node:url')
   const candidates = [join(dirname(process.execPath), 'ocirt.node')]
   try {
     const here = dirname(fileURLToPath(import.meta.url))
@@ -127,10 +158,17 @@ function addonCandidates (): string[] {
 
 export function loadNative (): NativeAddon {
   if (loaded !== undefined) return loaded
-  const path = addonCandidates().find(p => existsSync(p))
-  if (path === undefined) throw new Error(`ocirt.node not found (looked in ${addonCandidates().join(', ')}); run npm run build`)
   const module = { exports: {} as NativeAddon }
-  process.dlopen(module, path)
+  try {
+    // The first candidate, the one a compiled executable uses, tried without node:fs.
+    process.dlopen(module, `${executableDir()}/ocirt.node`)
+  } catch {
+    // Not there, or it failed to load: the search as before, which reports the same error.
+    const { existsSync } = process.getBuiltinModule('node:fs')
+    const path = addonCandidates().find(p => existsSync(p))
+    if (path === undefined) throw new Error(`ocirt.node not found (looked in ${addonCandidates().join(', ')}); run npm run build`)
+    process.dlopen(module, path)
+  }
   loaded = module.exports
   return loaded
 }

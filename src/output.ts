@@ -2,7 +2,7 @@
  * Synchronous writes to stdout: ocirt exits with process.exit as soon as a
  * command is done, and an asynchronous write to a pipe could be cut short.
  */
-import { writeSync } from 'node:fs'
+import { writeSync } from './linux/io.js'
 
 /** Only 7-bit characters: a string whose length is its length in UTF-8 bytes. */
 const ASCII = /^[\x00-\x7f]*$/

@@ -6,7 +6,7 @@
  * too (bun's process.hrtime counts from its own start, not from boot).
  * Unset, a mark is one branch on a constant.
  */
-import { writeSync } from 'node:fs'
+import { writeSync } from './linux/io.js'
 
 const enabled = process.env.OCIRT_TRACE_TIMING === '1'
 

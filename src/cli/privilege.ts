@@ -2,7 +2,7 @@
  * The global flags whose defaults depend on who runs ocirt: --root and
  * --rootless, with runc's rules.
  */
-import { isAbsolute, join } from 'node:path'
+import { isAbsolute, join } from '../linux/path.js'
 import { UsageError } from '../errors.js'
 import { type HostFacts, honorsXdgRuntimeDir, hostFacts, rootlessByDefault } from '../linux/host-facts.js'
 

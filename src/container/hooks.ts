@@ -5,7 +5,7 @@
  * listed order. A failing hook fails the operation, except poststop, whose
  * failures are warnings.
  */
-import { readFileSync, statSync, type Stats } from 'node:fs'
+import { readFileSync, statSync, type Stats } from '../linux/io.js'
 import { OcirtError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { JOIN_ORDER_WITH_PID, NAMESPACE_FLAGS, PROC_NS_NAME } from '../linux/namespaces.js'

@@ -3,7 +3,7 @@
  * pidfd opened while the pid still belongs to the init (checked by its start
  * time), so a recycled pid is never signalled.
  */
-import { closeSync, readdirSync, readlinkSync } from 'node:fs'
+import { closeSync, readdirSync, readlinkSync } from '../linux/io.js'
 import { OcirtError, UsageError } from '../errors.js'
 import { SIGNALS, SIGRTMAX, SIGRTMIN, signalNumber } from '../linux/constants.js'
 import { loadNative } from '../native.js'

@@ -5,8 +5,8 @@
  * connected to (ECONNREFUSED), so start fails at once instead of hanging.
  * A failing hook stops the container and fails start (lifecycle steps 7, 9).
  */
-import { rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { rmSync } from '../linux/io.js'
+import { join } from '../linux/path.js'
 import { containerNotFound, OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'

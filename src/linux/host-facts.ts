@@ -9,7 +9,7 @@
  * /etc/subuid range after it): the runtime's euid is 0 there, yet it has no
  * privilege over the host's cgroups, cannot mknod, and cannot write /run.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync } from './io.js'
 
 export interface HostFacts {
   /** The effective uid in ocirt's own user namespace. */

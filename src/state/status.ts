@@ -3,8 +3,8 @@
  * time: the init is alive (same pid and start time, not a zombie) or not,
  * and exec.sock exists until `start` has released it.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, readFileSync } from '../linux/io.js'
+import { join } from '../linux/path.js'
 import type { StoredState } from './store.js'
 import { managerFor } from '../linux/cgroups/index.js'
 

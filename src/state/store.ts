@@ -3,9 +3,9 @@
  * and renamed, so a reader never sees half of it), exec.sock while the
  * container is created, and serves as the lock (flock on the directory).
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import type { Stats } from 'node:fs'
-import { join } from 'node:path'
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from '../linux/io.js'
+import type { Stats } from '../linux/io.js'
+import { join } from '../linux/path.js'
 import { containerNotFound, OcirtError } from '../errors.js'
 import { describeFsError } from '../fs-errors.js'
 import { loadNative } from '../native.js'

@@ -12,8 +12,8 @@
  * /proc/PID/cgroup (systemd, cAdvisor, BPF programs keyed by cgroup) find
  * the container there, not at the root.
  */
-import { existsSync, readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { existsSync, readFileSync } from '../io.js'
+import { join, relative } from '../path.js'
 
 export interface Hierarchy {
   /** v1: the controllers (and "name=x" for a named hierarchy); v2: the one key "". */

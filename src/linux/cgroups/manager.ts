@@ -18,8 +18,8 @@
  * joined and left in place, as are the parents mkdir made on the way (other
  * containers may share them; runc does the same).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
-import { basename, join, normalize } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from '../io.js'
+import { basename, join, normalize } from '../path.js'
 import { ConfigError, OcirtError } from '../../errors.js'
 import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'

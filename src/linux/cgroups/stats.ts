@@ -5,7 +5,7 @@
  * its own files (V1Manager.stats, V2Manager.stats); the shape and the
  * parsing they share are here.
  */
-import { readdirSync } from 'node:fs'
+import { readdirSync } from '../io.js'
 
 export const NS_PER_SEC = 1e9
 

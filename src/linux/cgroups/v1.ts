@@ -4,8 +4,8 @@
  * hierarchy at /sys/fs/cgroup/unified (key "") holds the container too
  * (hierarchy.ts). runc's fs manager.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from '../io.js'
+import { join } from '../path.js'
 import { OcirtError } from '../../errors.js'
 import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'

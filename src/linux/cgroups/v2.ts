@@ -2,8 +2,8 @@
  * cgroup v2: one hierarchy, one directory for the container, every
  * controller in it once its ancestors enable it. runc's fs2 manager.
  */
-import { readFileSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync, writeFileSync } from '../io.js'
+import { join } from '../path.js'
 import { ConfigError, OcirtError } from '../../errors.js'
 import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'
