@@ -25,6 +25,7 @@ import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 import type { CgroupPlan, ContainerCgroup } from '../linux/cgroups/index.js'
 import { planCgroup, setUpCgroup } from '../linux/cgroups/index.js'
+import { readCgroupHostView } from '../linux/cgroups/hierarchy.js'
 
 export interface CreateOptions {
   root: string
@@ -87,10 +88,11 @@ export function planCreate (opts: CreateOptions): CreatePlan {
   mark('config')
   const store = new StateStore(opts.root)
   const stateDir = store.dir(id)
-  const planOptions: PlanOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket }
+  const cgroupHost = readCgroupHostView()
+  const planOptions: PlanOptions = { bundle, stateDir, id, preserveFds: opts.preserveFds, noPivot: opts.noPivot, noNewKeyring: opts.noNewKeyring, consoleSocket: opts.consoleSocket, cgroupHost }
   if (opts.rootless !== undefined) planOptions.rootless = opts.rootless
   const plan = buildPlan(spec, planOptions)
-  const cgroupPlan = planCgroup(spec, opts.systemdCgroup === true)
+  const cgroupPlan = planCgroup(spec, opts.systemdCgroup === true, cgroupHost)
   for (const w of [...plan.warnings, ...cgroupPlan.warnings]) opts.log.warn(w)
   mark('plan')
   return { id, bundle, spec, store, planOptions, plan, cgroupPlan }

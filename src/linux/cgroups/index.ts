@@ -8,6 +8,7 @@
 import { ConfigError } from '../../errors.js'
 import type { LinuxResources, Spec } from '../../spec/types.js'
 import type { CgroupLayout } from './hierarchy.js'
+import type { CgroupHostView } from './hierarchy.js'
 import { detectCgroupLayout } from './hierarchy.js'
 import type { CgroupManager, ContainerCgroup } from './manager.js'
 import { V1Manager } from './v1.js'
@@ -42,8 +43,8 @@ export interface CgroupPlan {
 }
 
 /** Everything about the cgroup that can be refused without touching the host. */
-export function planCgroup (spec: Spec, systemd = false): CgroupPlan {
-  const manager = cgroupManager(detectCgroupLayout(), systemd)
+export function planCgroup (spec: Spec, systemd = false, host?: CgroupHostView): CgroupPlan {
+  const manager = cgroupManager(detectCgroupLayout(host), systemd)
   const { writes, warnings } = manager.resourceWrites(spec.linux?.resources ?? {})
   return { manager, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
 }
