@@ -230,7 +230,8 @@ t.test('bad resources: a clear error naming the JSON path, and nothing left behi
 t.test('a relative cgroupsPath is under the cgroup ocirt runs in (runc\'s rule), an absent one is the id', async t => {
   // ocirt runs in a cgroup of this test's own, so the relative paths land there.
   const runner = `${TEST_CGROUP_PARENT}/runner-${process.pid}-${Date.now()}`
-  const hierarchies = ['memory', 'pids', 'cpu', 'cpuset', 'freezer', 'devices', 'blkio', 'cpuacct', 'systemd']
+  // The hybrid host's cgroup2 too: a relative path there is below our cgroup2 cgroup, and ocirt leaves the parents it made.
+  const hierarchies = ['memory', 'pids', 'cpu', 'cpuset', 'freezer', 'devices', 'blkio', 'cpuacct', 'systemd', ...(existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? ['unified'] : [])]
   const made: string[] = []
   t.teardown(() => { for (const d of made.reverse()) try { rmdirSync(d) } catch {} })
   for (const h of hierarchies) {
