@@ -52,7 +52,7 @@ export function planCgroup (spec: Spec, systemd = false): CgroupPlan {
 
 /**
  * Creates the container's cgroup and writes its limits; on failure nothing
- * is left. Rootless (--rootless; by default when not real root, see host-facts.ts), a cgroup that cannot be made (or, existing, joined) is no error
+ * is left. Rootless (--rootless; by default when not real root, see host-facts.ts), a cgroup that cannot be made or entered is no error
  * when the config asks for no limits: the container stays in its caller's
  * cgroup (runc --rootless does the same); with limits it is. `rootless` is
  * the plan's, the one decision the CLI made (resolveRootless), not decided again here.
@@ -67,13 +67,13 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
     if (rootless && denied) return withoutCgroup(plan, (e as Error).message, warn)
     throw e
   }
-  // Made is not enterable. mkdir(2) answers EEXIST before it checks
-  // permission, so for a rootless caller create "makes" any cgroup that
-  // already exists, root's too; and under a parent another user left
-  // world-writable its mkdir succeeds, but the kernel also wants write
-  // permission on the cgroup2 common ancestor. Either way the stage could not
-  // enter (clone3 with CLONE_INTO_CGROUP fails with EACCES): the same
-  // refusal as a mkdir refused. Root enters as before.
+  // Made (or found) is not yet enterable. mkdir(2) answers EEXIST before it
+  // checks permission, so for a rootless caller create "makes" any cgroup
+  // that already exists, root's too. Below a world-writable cgroup of root's
+  // the caller's mkdir succeeds, but the kernel also wants write permission
+  // on the cgroup2 common ancestor. Either way the stage could not enter
+  // (clone3 with CLONE_INTO_CGROUP fails with EACCES): it is the same refusal
+  // as a mkdir refused. Root enters as before.
   const unenterable = rootless ? unwritableEntryFile(cgroup, manager.placement(cgroup)) : undefined
   if (unenterable !== undefined) {
     manager.remove(cgroup)

@@ -106,9 +106,9 @@ export function containerCgroupPath (cgroupsPath: string | undefined, id: string
 
 /**
  * mkdir for one level; ENOENT means a racing rmdir removed the parent: the
- * caller makes it again. Mode 0755 as runc's, not the umask's 0777: under
- * umask 000 another user could make cgroups in ours (and, rootless, make one
- * below that it then cannot enter).
+ * caller makes it again. Mode 0755 (less the umask) as runc's, not 0777:
+ * under umask 000 another user could make cgroups in ours (and a rootless
+ * ocirt made one there that it then could not enter).
  */
 function makeDir (dir: string): boolean {
   try {
