@@ -2,7 +2,7 @@
 # Installs what ocirt needs to build and test on Debian 12, as root:
 # Debian packages (compiler, busybox for root filesystems, the runc/crun peers
 # for conformance and benchmarks, strace for the benchmarks and the init's
-# lookup budget (test/init-lookups.test.ts), criu for checkpoint/restore, containerd and
+# lookup budget (test/init-syscalls.test.ts), criu for checkpoint/restore, containerd and
 # podman, docker.io and buildah for the client tests) and the npm packages,
 # then builds dist/.
 set -euo pipefail

@@ -1,10 +1,12 @@
-// The init's lookups inside the rootfs (issue 11): every mount target, device
-// and link is resolved inside the root (openat2 RESOLVE_IN_ROOT), but not once
-// per component of its path and not again for each step in the same
-// directory. The budget is counted with strace on a real `run`; the other
-// tests prove that the cheaper walk still creates what it did, through
-// symlinks too, and only inside the rootfs. The last one checks the size of
-// what each create copies before the init exists: the stage executable.
+// The init's own syscalls on the create path (issue 11). Every mount target,
+// device and link is resolved inside the root (openat2 RESOLVE_IN_ROOT), but
+// not once per component of its path and not again for each step in the
+// same directory; the signal dispositions are reset where they differ from
+// SIG_DFL, not all 64. The budgets are counted with strace on a real `run`;
+// the other tests prove that the cheaper walk still creates what it did,
+// through symlinks too, and only inside the rootfs, and that a signal the
+// caller ignores is not ignored in the container. The last one checks the
+// size of what each create copies before the init exists: the stage executable.
 import t from 'tap'
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -14,14 +16,14 @@ import { Runtime } from '../conformance/lib/runtime.js'
 import type { TapLike } from '../conformance/lib/harness.js'
 import { ocirt, OCIRT, REPO } from './lib/ocirt.js'
 
-/** A runtime whose every command runs under `strace -f`, writing the openat2 calls to the returned file. */
+/** A runtime whose every command runs under `strace -f`, writing the calls the tests count to the returned file. */
 async function tracedRuntime (t: TapLike): Promise<{ rt: Runtime, trace: string }> {
-  const dir = mkdtempSync(join(tmpdir(), 'ocirt-init-lookups-'))
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-init-syscalls-'))
   chmodSync(dir, 0o755)
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const trace = join(dir, 'trace')
   const wrapper = join(dir, 'ocirt-traced')
-  writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=openat2 -o ${trace} -- ${OCIRT} "$@"\n`, { mode: 0o755 })
+  writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=openat2,rt_sigaction,sethostname,prctl -o ${trace} -- ${OCIRT} "$@"\n`, { mode: 0o755 })
   const rt = await Runtime.open(wrapper)
   t.teardown(async () => { await rt.cleanup() })
   return { rt, trace }
@@ -37,12 +39,46 @@ t.test('the init opens about one path in the root per step, not one per componen
   const { rt, trace } = await tracedRuntime(t)
   const r = await rt.runContainer(rt.newId('lookups'), bundle.dir, { timeoutMs: 60_000 })
   t.equal(r.code, 0, 'runs under strace', { stderr: r.stderr })
-  const inRoot = readFileSync(trace, 'utf8').split('\n').filter(line => line.includes('RESOLVE_IN_ROOT'))
+  const lines = readFileSync(trace, 'utf8').split('\n')
+  const inRoot = lines.filter(line => line.includes('RESOLVE_IN_ROOT'))
   // Before: each missing target was opened from the root once per component,
   // plus its parent again per device (136 opens for the 56 steps of the
   // default config on a cgroup v1 host with 10 hierarchies). Now at most 2 per step.
   t.ok(inRoot.length > 0, 'the trace holds the init\'s in-root opens')
   t.ok(inRoot.length <= 2 * steps, `${inRoot.length} in-root opens for ${steps} steps (at most ${2 * steps})`)
+
+  // The init is the process that sets the hostname; it is ready (and waits
+  // for start) at its prctl(PR_SET_PDEATHSIG, 0). Before: 64 rt_sigaction
+  // calls, one per signal; now one for each signal the runtime ignores or catches.
+  const init = lines.find(line => line.includes('sethostname('))?.split(' ')[0]
+  t.ok(init !== undefined, 'the trace holds the init')
+  const initLines = lines.filter(line => line.split(' ')[0] === init)
+  const ready = initLines.findIndex(line => line.includes('prctl(PR_SET_PDEATHSIG, 0)'))
+  t.ok(ready > 0, 'the init reports ready')
+  const resets = initLines.slice(0, ready).filter(line => line.includes('rt_sigaction(')).length
+  t.ok(resets <= 8, `${resets} rt_sigaction calls before ready (at most 8)`)
+})
+
+t.test('a signal the caller ignores is not ignored in the container', async t => {
+  const { bundle } = await ocirt(t, spec => { spec.process!.args = ['sleep', '60'] })
+  const dir = mkdtempSync(join(tmpdir(), 'ocirt-init-syscalls-'))
+  chmodSync(dir, 0o755)
+  t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
+  // As nohup and some engines do: SIGHUP and SIGUSR1 ignored from the start.
+  const wrapper = join(dir, 'ocirt-ignoring')
+  writeFileSync(wrapper, `#!/bin/sh\ntrap '' HUP USR1\nexec ${OCIRT} "$@"\n`, { mode: 0o755 })
+  const rt = await Runtime.open(wrapper)
+  t.teardown(async () => { await rt.cleanup() })
+  const id = rt.newId('sigign')
+  await rt.ok(['create', '--bundle', bundle.dir, id])
+  await rt.ok(['start', id])
+  // `exec`: its process goes from BecomeInit's reset straight to execve (the
+  // created init resets every signal again after `start`, so `run` alone would not show it).
+  // grep itself is the program (a shell would ignore SIGQUIT of its own).
+  const r = await rt.run(['exec', id, 'grep', '-E', '^Sig(Ign|Cgt)', '/proc/self/status'])
+  t.equal(r.code, 0, 'exec runs', { stderr: r.stderr })
+  t.equal(r.stdout, 'SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n', 'the program starts with every signal at SIG_DFL (the runtime had SigIgn 0000000000000201)')
+  await rt.ok(['kill', id, 'KILL'])
 })
 
 t.test('deep missing mount targets and targets through symlinks are created inside the rootfs', async t => {
