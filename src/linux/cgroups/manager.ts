@@ -104,10 +104,15 @@ export function containerCgroupPath (cgroupsPath: string | undefined, id: string
   return join(ownPath, normalize(`/${given}`))
 }
 
-/** mkdir for one level; ENOENT means a racing rmdir removed the parent: the caller makes it again. */
+/**
+ * mkdir for one level; ENOENT means a racing rmdir removed the parent: the
+ * caller makes it again. Mode 0755 (less the umask) as runc's, not 0777:
+ * under umask 000 another user could make cgroups in ours (and a rootless
+ * ocirt made one there that it then could not enter).
+ */
 function makeDir (dir: string): boolean {
   try {
-    mkdirSync(dir)
+    mkdirSync(dir, 0o755)
     return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
