@@ -54,8 +54,11 @@
         "native/hook_pump.cc",
         "native/fd_passing.cc"
       ],
-      "cflags_cc": ["-fno-exceptions", "-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2"],
-      "ldflags": ["-static", "-Wl,-z,relro,-z,now"]
+      # Stripped, and without the sections nothing calls (the plan encoder, for one): every create
+      # copies the stage into a sealed memfd (native/stage_image.cc), and that copy costs in
+      # proportion to its size (issue 11, docs/performance.md "The init's syscalls").
+      "cflags_cc": ["-fno-exceptions", "-std=c++20", "-O2", "-Wall", "-Wextra", "-Werror", "-fno-strict-aliasing", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2", "-ffunction-sections", "-fdata-sections"],
+      "ldflags": ["-static", "-Wl,-z,relro,-z,now", "-Wl,--gc-sections", "-s"]
     }
   ]
 }

@@ -42,8 +42,9 @@ void BecomeInit(Child& c) {
   // Only the parent reads the status pipe and writes the sync pipe; keeping
   // those ends would also hand them to the program if they fell inside the
   // preserved fd range.
-  close(c.parent_status_fd);
-  close(c.parent_sync_fd);
+  // (The init the stage clones has none of them: -1.)
+  if (c.parent_status_fd >= 0) close(c.parent_status_fd);
+  if (c.parent_sync_fd >= 0) close(c.parent_sync_fd);
   if (c.parent_recorded_fd >= 0) close(c.parent_recorded_fd);
 
   // Die with the parent while being set up; cleared before reporting ready.

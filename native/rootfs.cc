@@ -16,6 +16,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -39,6 +40,11 @@ int OpenInRoot(int rootfd, const char* path, uint64_t flags) {
 // empty file as `last` says. Returns an O_PATH fd of the result, or -1/errno.
 // A dangling symlink on the way is followed inside the root (its target is
 // created there), as runc's MkdirAllInRoot does; 40 hops at most, as ELOOP.
+//
+// Every directory it creates in is opened from the root (OpenInRoot), and
+// so is what it returns: a component it has just made is opened again from
+// the root, never relative to the fd of its parent, so no rename or symlink
+// swapped in meanwhile can take the result outside the root.
 int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
   int fd = OpenInRoot(rootfd, path, O_PATH);
   if (fd >= 0 || errno != ENOENT || last == kCreateNone) return fd;
@@ -51,10 +57,41 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
   }
   memcpy(prefix, path, len + 1);
 
-  UniqueFd parent(OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
-  if (!parent.Valid()) return -1;
-  int hops = 0;
+  // Start at the deepest ancestor that exists, found walking up from the
+  // path (usually its parent: /sys/fs/cgroup for /sys/fs/cgroup/cpu), not at
+  // "/": one open instead of one per component. Each component below it
+  // was just found missing, so it is created without being looked up first
+  // (`missing_from`); an EEXIST (a race, or a dangling symlink) still falls
+  // through to the open below. An error other than ENOENT on the way up
+  // starts from "/" instead, looking up every component as before.
+  UniqueFd parent;
   size_t pos = 0;
+  size_t missing_from = SIZE_MAX;
+  for (size_t cut = len; cut > 0 && !parent.Valid();) {
+    while (cut > 0 && prefix[cut - 1] == '/') cut--;
+    while (cut > 0 && prefix[cut - 1] != '/') cut--;
+    if (cut <= 1) {
+      // Only "/" is left: every component is missing.
+      missing_from = 0;
+      break;
+    }
+    prefix[cut - 1] = '\0';
+    parent.Reset(OpenInRoot(rootfd, prefix, O_PATH));
+    int open_errno = errno;
+    prefix[cut - 1] = '/';
+    if (parent.Valid()) {
+      pos = cut;
+      missing_from = cut;
+    } else if (open_errno != ENOENT) {
+      break;
+    }
+  }
+  if (!parent.Valid()) {
+    parent.Reset(OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
+    if (!parent.Valid()) return -1;
+    pos = 0;
+  }
+  int hops = 0;
   while (pos < len) {
     while (pos < len && prefix[pos] == '/') pos++;
     if (pos >= len) break;
@@ -69,7 +106,12 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
 
     char saved = prefix[end];
     prefix[end] = '\0';
-    int next = OpenInRoot(rootfd, prefix, O_PATH);
+    int next = -1;
+    if (pos >= missing_from) {
+      errno = ENOENT;
+    } else {
+      next = OpenInRoot(rootfd, prefix, O_PATH);
+    }
     if (next < 0 && errno == ENOENT) {
       const char* name = prefix + pos;
       int rc;
@@ -106,6 +148,8 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
         parent.Reset(OpenInRoot(rootfd, "/", O_PATH | O_DIRECTORY));
         if (!parent.Valid()) return -1;
         pos = 0;
+        // The rewritten path is looked up again component by component.
+        missing_from = SIZE_MAX;
         continue;
       }
     }
@@ -119,15 +163,42 @@ int MkdirAllInRoot(int rootfd, const char* path, int32_t last) {
 
 namespace {
 
-// Opens the parent directory of `path` inside the root (creating it) and
-// leaves the last component in `base`.
-int OpenParentInRoot(int rootfd, const char* path, char* base) {
+// What a run of consecutive steps shares (RunMountStep), so that each does
+// not open it again from the root: the directory of the last Mknod or
+// Symlink step (the default devices and the /dev links are eleven steps in
+// /dev), and the container's /dev/null, checked once, for the Mask steps.
+// Both are kept only while steps of the same kind follow each other.
+struct StepCache {
+  UniqueFd parent;
+  // Whether `parent` may serve the next step in `parent_path`.
+  bool parent_reusable = false;
+  char parent_path[PATH_MAX];
+  UniqueFd null_device;
+};
+
+// Opens the parent directory of a Mknod or Symlink step's `path` inside the
+// root (creating it) and leaves the last component in `base`; the fd stays
+// owned by the cache. It is reused for the next such step in the same directory only if
+// it was reached without following a symlink (RESOLVE_NO_SYMLINKS): then no
+// entry that these steps create or replace lies on the path that named it,
+// and since no step in between mounts anything, that path still names the
+// same directory. Otherwise (a symlink on the way, or a directory still to
+// create) it is opened as before, and for this step only.
+int CachedParentInRoot(int rootfd, const char* path, char* base, StepCache& cache) {
   char dir[PATH_MAX];
   if (!SplitPath(path, dir, base)) {
     errno = EINVAL;
     return -1;
   }
-  return MkdirAllInRoot(rootfd, dir, kCreateDirectory);
+  if (cache.parent_reusable && cache.parent.Valid() && strcmp(cache.parent_path, dir) == 0) return cache.parent.Get();
+  cache.parent.Reset(OpenAt2(rootfd, dir, O_PATH | O_DIRECTORY | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS));
+  cache.parent_reusable = cache.parent.Valid();
+  if (cache.parent_reusable) {
+    memcpy(cache.parent_path, dir, strlen(dir) + 1);
+  } else {
+    cache.parent.Reset(MkdirAllInRoot(rootfd, dir, kCreateDirectory));
+  }
+  return cache.parent.Get();
 }
 
 // A remount in a user namespace may not clear flags that the mount's owner
@@ -236,14 +307,20 @@ int MountCopyingUp(int rootfd, const char* target, int under, bool under_from_im
   return CopyTree(from.Get(), to.Get(), 0);
 }
 
-// Runs one mount step against `rootfd`; returns 0 or -1/errno.
-int RunMountStep(int rootfd, const MountStep& s) {
+// Runs one mount step against `rootfd`; returns 0 or -1/errno. `cache`
+// carries what the step before left for this one (see StepCache).
+int RunMountStep(int rootfd, const MountStep& s, StepCache& cache) {
   char fdpath[32];
   char base[PATH_MAX];
   const char* target = s.target.c_str();
   const char* data = s.has_data ? s.data.c_str() : nullptr;
   UniqueFd fd;
   int rc = 0;
+  if (s.op != kMknod && s.op != kSymlink) {
+    cache.parent.Reset();
+    cache.parent_reusable = false;
+  }
+  if (s.op != kMask) cache.null_device.Reset();
 
   switch (s.op) {
     case kMount:
@@ -255,9 +332,13 @@ int RunMountStep(int rootfd, const MountStep& s) {
       if (s.no_symlinks) {
         // procfs and sysfs only on a path without symlinks: an image that
         // points /proc elsewhere (CVE-2019-16884 class) gets an error, not a
-        // procfs mounted where it chose.
-        UniqueFd made(MkdirAllInRoot(rootfd, target, s.create));
+        // procfs mounted where it chose. The target usually exists (the
+        // image's /proc): then the one open that refuses symlinks is all.
         fd.Reset(OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS));
+        if (!fd.Valid()) {
+          UniqueFd made(MkdirAllInRoot(rootfd, target, s.create));
+          fd.Reset(OpenAt2(rootfd, target, O_PATH | O_CLOEXEC, kInRoot | RESOLVE_NO_SYMLINKS));
+        }
       } else {
         fd.Reset(MkdirAllInRoot(rootfd, target, s.create));
       }
@@ -286,29 +367,29 @@ int RunMountStep(int rootfd, const MountStep& s) {
       rc = mount("", FdPath(fd.Get(), fdpath), nullptr, static_cast<unsigned long>(s.flags), nullptr);
       break;
     case kMknod: {
-      fd.Reset(OpenParentInRoot(rootfd, target, base));
-      if (!fd.Valid()) return -1;
+      int dirfd = CachedParentInRoot(rootfd, target, base, cache);
+      if (dirfd < 0) return -1;
       dev_t dev = makedev(s.major, s.minor);
-      rc = mknodat(fd.Get(), base, s.mode, dev);
+      rc = mknodat(dirfd, base, s.mode, dev);
       if (rc < 0 && errno == EEXIST) {
         // The image has something there: replace it unless it is a directory.
         struct stat st {};
-        if (fstatat(fd.Get(), base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-            unlinkat(fd.Get(), base, 0) == 0) {
-          rc = mknodat(fd.Get(), base, s.mode, dev);
+        if (fstatat(dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) && unlinkat(dirfd, base, 0) == 0) {
+          rc = mknodat(dirfd, base, s.mode, dev);
         } else {
           errno = EEXIST;
         }
       }
-      if (rc == 0) rc = fchownat(fd.Get(), base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW);
+      if (rc == 0) rc = fchownat(dirfd, base, s.uid, s.gid, AT_SYMLINK_NOFOLLOW);
       break;
     }
-    case kSymlink:
-      fd.Reset(OpenParentInRoot(rootfd, target, base));
-      if (!fd.Valid()) return -1;
-      rc = symlinkat(s.source.c_str(), fd.Get(), base);
+    case kSymlink: {
+      int dirfd = CachedParentInRoot(rootfd, target, base, cache);
+      if (dirfd < 0) return -1;
+      rc = symlinkat(s.source.c_str(), dirfd, base);
       if (rc < 0 && errno == EEXIST) rc = 0;
       break;
+    }
     case kMask: {
       fd.Reset(OpenInRoot(rootfd, target, O_PATH));
       if (!fd.Valid()) return errno == ENOENT ? 0 : -1;
@@ -318,19 +399,26 @@ int RunMountStep(int rootfd, const MountStep& s) {
         break;
       }
       if (S_ISDIR(st.st_mode)) {
+        // A mask on a directory could cover /dev or "/": /dev/null is looked up again after it.
+        cache.null_device.Reset();
         rc = mount("tmpfs", FdPath(fd.Get(), fdpath), "tmpfs", MS_RDONLY, nullptr);
       } else {
         // The container's /dev/null must really be the null device: an image
         // whose /dev/null points at a host file would otherwise get that file
-        // bound over the masked path (CVE-2025-31133 class).
-        UniqueFd null_fd(OpenInRoot(rootfd, "/dev/null", O_PATH));
-        struct stat ns {};
-        if (!null_fd.Valid() || fstat(null_fd.Get(), &ns) != 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
-          errno = EXDEV;
-          return -1;
+        // bound over the masked path (CVE-2025-31133 class). The fd checked
+        // here serves the following file masks too (StepCache): it is that
+        // device node whatever happens to the path later.
+        if (!cache.null_device.Valid()) {
+          UniqueFd null_fd(OpenInRoot(rootfd, "/dev/null", O_PATH));
+          struct stat ns {};
+          if (!null_fd.Valid() || fstat(null_fd.Get(), &ns) != 0 || !S_ISCHR(ns.st_mode) || ns.st_rdev != makedev(1, 3)) {
+            errno = EXDEV;
+            return -1;
+          }
+          cache.null_device = std::move(null_fd);
         }
         char nullpath[32];
-        rc = mount(FdPath(null_fd.Get(), nullpath), FdPath(fd.Get(), fdpath), nullptr, MS_BIND, nullptr);
+        rc = mount(FdPath(cache.null_device.Get(), nullpath), FdPath(fd.Get(), fdpath), nullptr, MS_BIND, nullptr);
       }
       break;
     }
@@ -474,8 +562,11 @@ void SetUpRootfs(Child& c) {
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) Fail(c, kPhaseRootBind, 1, errno);
 
-  for (size_t i = 0; i < plan.mount_steps.size(); i++) {
-    if (RunMountStep(rootfd, plan.mount_steps[i]) != 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), errno);
+  {
+    StepCache cache;
+    for (size_t i = 0; i < plan.mount_steps.size(); i++) {
+      if (RunMountStep(rootfd, plan.mount_steps[i], cache) != 0) Fail(c, kPhaseMountStep, static_cast<int32_t>(i), errno);
+    }
   }
 
   if (plan.pause_before_pivot) {
@@ -529,8 +620,11 @@ void SetUpRootfs(Child& c) {
     if (write(fd, value.data(), value.size()) != static_cast<ssize_t>(value.size())) Fail(c, kPhaseSysctl, static_cast<int32_t>(i), errno);
     close(fd);
   }
-  for (size_t i = 0; i < plan.post_pivot_steps.size(); i++) {
-    if (RunMountStep(rootfd, plan.post_pivot_steps[i]) != 0) Fail(c, kPhasePostPivotStep, static_cast<int32_t>(i), errno);
+  {
+    StepCache cache;
+    for (size_t i = 0; i < plan.post_pivot_steps.size(); i++) {
+      if (RunMountStep(rootfd, plan.post_pivot_steps[i], cache) != 0) Fail(c, kPhasePostPivotStep, static_cast<int32_t>(i), errno);
+    }
   }
   close(rootfd);
 }

@@ -7,8 +7,11 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstring>
 
 namespace ocirt {
@@ -54,10 +57,55 @@ void UnblockAllSignals() {
   sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
+namespace {
+
+// The 64-bit mask in hex after `key` ("\nSigIgn:\t") in a /proc/PID/status text.
+bool FindSignalMask(const char* status, const char* key, uint64_t* mask) {
+  const char* p = strstr(status, key);
+  if (p == nullptr) return false;
+  p += strlen(key);
+  uint64_t value = 0;
+  int digits = 0;
+  for (; digits < 16; digits++, p++) {
+    int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10
+                                                                       : -1;
+    if (d < 0) break;
+    value = value << 4 | static_cast<uint64_t>(d);
+  }
+  if (digits != 16 || *p != '\n') return false;
+  *mask = value;
+  return true;
+}
+
+}  // namespace
+
 void ResetSignalDispositions() {
+  // Only a signal that is ignored or caught differs from SIG_DFL, and
+  // /proc/self/status lists both (SigIgn, SigCgt; bit N-1 is signal N): one
+  // read instead of 64 sigaction calls. Without that file, or with a status
+  // too long for the buffer (thousands of supplementary groups come before
+  // those lines), every signal is reset, as before.
+  uint64_t to_reset = ~0ULL;
+  char status[4096];
+  int fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0) {
+    size_t got = 0;
+    for (;;) {
+      ssize_t n = read(fd, status + got, sizeof(status) - 1 - got);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+      if (got == sizeof(status) - 1) break;
+    }
+    close(fd);
+    status[got] = '\0';
+    uint64_t ignored = 0, caught = 0;
+    if (FindSignalMask(status, "\nSigIgn:\t", &ignored) && FindSignalMask(status, "\nSigCgt:\t", &caught)) to_reset = ignored | caught;
+  }
   struct sigaction dfl {};
   dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
+  for (int sig = 1; sig < NSIG; sig++)
+    if ((to_reset >> (sig - 1)) & 1) sigaction(sig, &dfl, nullptr);
 }
 
 char* FormatDecimal(long v, char* out) {

@@ -46,7 +46,8 @@ int CapSet(uint64_t effective, uint64_t permitted, uint64_t inheritable);
 
 // Blocks nothing: the signal mask a program gets at execve.
 void UnblockAllSignals();
-// Every signal's disposition back to SIG_DFL (ignored ones survive execve).
+// Every signal's disposition back to SIG_DFL (ignored ones survive execve);
+// only those /proc/self/status lists as ignored or caught are touched.
 void ResetSignalDispositions();
 
 // ---- allocation-free string helpers ----

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what ocirt needs to build and test on Debian 12, as root:
 # Debian packages (compiler, busybox for root filesystems, the runc/crun peers
-# for conformance and benchmarks, criu for checkpoint/restore, containerd and
+# for conformance and benchmarks, strace for the benchmarks and the init's
+# lookup budget (test/init-syscalls.test.ts), criu for checkpoint/restore, containerd and
 # podman, docker.io and buildah for the client tests) and the npm packages,
 # then builds dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 unset NODE_EXTRA_CA_CERTS   # adds ~70 ms to every node start on these machines
 
-apt_packages=(busybox-static g++ make python3 clang-format libseccomp-dev runc crun criu hyperfine util-linux procps uidmap)
+apt_packages=(busybox-static g++ make python3 clang-format libseccomp-dev runc crun criu hyperfine util-linux procps uidmap strace)
 missing=()
 for p in "${apt_packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -5,10 +5,10 @@
 // Every container's cgroup is under TEST_CGROUP_PARENT (the bundle template's
 // cgroupsPath), never in a cgroup this test did not make.
 import t from 'tap'
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { TEST_CGROUP_PARENT, WAIT_GO, waitFor, waitForFile } from '../conformance/lib/harness.js'
+import { cgroupMounts, TEST_CGROUP_PARENT, WAIT_GO, waitFor, waitForFile } from '../conformance/lib/harness.js'
 import type { OciSpec } from '../conformance/lib/bundle.js'
 import type { Runtime } from '../conformance/lib/runtime.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
@@ -230,7 +230,8 @@ t.test('bad resources: a clear error naming the JSON path, and nothing left behi
 t.test('a relative cgroupsPath is under the cgroup ocirt runs in (runc\'s rule), an absent one is the id', async t => {
   // ocirt runs in a cgroup of this test's own, so the relative paths land there.
   const runner = `${TEST_CGROUP_PARENT}/runner-${process.pid}-${Date.now()}`
-  const hierarchies = ['memory', 'pids', 'cpu', 'cpuset', 'freezer', 'devices', 'blkio', 'cpuacct', 'systemd']
+  // The hybrid host's cgroup2 too: a relative path there is below our cgroup2 cgroup, and ocirt leaves the parents it made.
+  const hierarchies = ['memory', 'pids', 'cpu', 'cpuset', 'freezer', 'devices', 'blkio', 'cpuacct', 'systemd', ...(existsSync('/sys/fs/cgroup/unified/cgroup.procs') ? ['unified'] : [])]
   const made: string[] = []
   t.teardown(() => { for (const d of made.reverse()) try { rmdirSync(d) } catch {} })
   for (const h of hierarchies) {
@@ -438,5 +439,30 @@ t.test('v1 devices: with no linux.resources.devices, or [], a node the container
     t.equal(r.code, 0, `${label}: ${r.stderr}`)
     t.match(r.stdout, /denied/, `${label}: /dev/kmsg's numbers cannot be opened`, { stdout: r.stdout, stderr: r.stderr })
     t.match(r.stdout, /null-ok/, `${label}: the default devices can`)
+  }
+})
+
+// What made test/rootless.test.ts flaky: a root ocirt under umask 000 (test/security-local.test.ts item 5) made
+// /ocirt-tests 0777, so a rootless create running beside it made a cgroup of its own below, which it could not enter.
+t.test('under umask 000 the cgroup directories ocirt makes are 0755 (runc\'s mode): no other user can make cgroups in them', async t => {
+  const f = await ocirt(t, s => { s.process!.args = ['true'] })
+  const parent = `${TEST_CGROUP_PARENT}/${f.id}-parent`
+  const path = `${parent}/leaf`
+  const spec = f.bundle.readConfig()
+  spec.linux!.cgroupsPath = path
+  f.bundle.writeConfig(spec)
+  const root = join(f.bundle.dir, 'root')
+  t.teardown(() => {
+    spawnSync(OCIRT, ['--root', root, 'delete', '--force', f.id], { timeout: 10_000 })
+    for (const m of cgroupMounts()) for (const d of [path, parent]) try { rmdirSync(join(m, d)) } catch {}
+  })
+  // stdio to a file: the created init holds it until start, and a pipe would keep spawnSync waiting.
+  const errFile = join(f.bundle.dir, 'create.err')
+  const err = openSync(errFile, 'w')
+  const r = spawnSync('sh', ['-c', 'umask 000; exec "$@"', 'sh', OCIRT, '--root', root, 'create', '--bundle', f.bundle.dir, f.id], { stdio: ['ignore', err, err], timeout: 10_000 })
+  closeSync(err)
+  t.equal(r.status, 0, readFileSync(errFile, 'utf8'))
+  for (const m of cgroupMounts()) {
+    for (const d of [parent, path]) t.equal((statSync(join(m, d)).mode & 0o777).toString(8), '755', `${join(m, d)} is 0755`)
   }
 })

@@ -5,13 +5,13 @@
 // Also: a root-run container whose user namespace runs the process as a
 // non-root uid.
 import t from 'tap'
-import { chmodSync, chownSync, closeSync, readSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, closeSync, readSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { randomInt } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import type { OciSpec } from '../conformance/lib/bundle.js'
-import { bundleFor, sleep } from '../conformance/lib/harness.js'
+import { bundleFor, cgroupMounts, sleep, TEST_CGROUP_PARENT } from '../conformance/lib/harness.js'
 import { ensureSubreaper, killAndReap, reapOrphans, spawnTracked } from '../conformance/lib/reaper.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
 import { processesOfUid } from './clients/lib/rootless.js'
@@ -140,6 +140,12 @@ function rootlessBundle (t: Test, caller: Caller, configure?: (spec: OciSpec) =>
   return bundle
 }
 
+/**
+ * A container id of this run alone: a rootless create joins `<own cgroup>/<id>`
+ * if it exists, so a fixed id could meet another run's or another test's cgroup.
+ */
+const uniqueId = (name: string): string => `${name}-${process.pid}-${randomInt(1_000_000)}`
+
 const mapLines = (text: string | undefined): string[] => (text ?? '').trim().split('\n').map(l => l.trim().split(/\s+/).join(' '))
 
 /** What an unprivileged caller leaves: no process, no state dir, no host mount of its files. */
@@ -160,7 +166,7 @@ rootlessTest('an unprivileged caller runs a container as root of a user namespac
     // A cgroup namespace the user namespace owns: the hierarchies are mounted afresh in it.
     spec.linux!.namespaces!.push({ type: 'cgroup' })
   })
-  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-run'])
+  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-run')])
   t.equal(r.code, 7, `the program's exit status comes back (${r.stderr})`)
   const lines = r.stdout.trim().split('\n')
   t.same(lines.slice(0, 2), ['0', '0'], 'uid and gid 0 inside')
@@ -176,7 +182,7 @@ rootlessTest('an unprivileged caller runs a container as root of a user namespac
 rootlessTest('create, start, state, exec, kill, delete under the default state root $XDG_RUNTIME_DIR/ocirt', async t => {
   const caller = unprivilegedCaller(t)
   const bundle = rootlessBundle(t, caller, spec => { spec.process!.args = ['sleep', '60'] })
-  const id = 'rl-life'
+  const id = uniqueId('rl-life')
   const created = await ocirtAs(caller, ['create', '--bundle', bundle.dir, id])
   t.equal(created.code, 0, created.stderr)
   const stateFile = join(caller.xdg, 'ocirt', id, 'state.json')
@@ -232,7 +238,7 @@ rootlessTest('spec --rootless writes the config runc spec --rootless writes, and
   t.same(spec.mounts, runc.mounts, 'mounts as runc\'s')
   spec.process!.args = ['sh', '-c', 'cat /proc/self/uid_map; grep " /sys " /proc/self/mountinfo']
   writeFileSync(ours.configPath, JSON.stringify(spec))
-  const run = await ocirtAs(caller, ['run', '--bundle', ours.dir, 'rl-spec'])
+  const run = await ocirtAs(caller, ['run', '--bundle', ours.dir, uniqueId('rl-spec')])
   t.equal(run.code, 0, run.stderr)
   const [uidMap, sys] = run.stdout.trim().split('\n')
   t.same(mapLines(uidMap), [`0 ${caller.uid} 1`])
@@ -258,7 +264,7 @@ rootlessTest('a device in linux.devices is the host\'s node bind-mounted (mknod 
     spec.linux!.devices = [{ path: dev.path, type: 'c', major: dev.major, minor: dev.minor }, { path: '/dev/ocirt-fifo', type: 'p' }]
     spec.process!.args = ['sh', '-c', `stat -c '%F %t %T' ${dev.path}; grep -c " ${dev.path} " /proc/self/mountinfo; [ -p /dev/ocirt-fifo ] && echo fifo`]
   })
-  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-dev'])
+  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-dev')])
   t.equal(r.code, 0, r.stderr)
   const [kind, mounted, fifo] = r.stdout.trim().split('\n')
   t.equal(kind, `character special file ${dev.major.toString(16)} ${dev.minor.toString(16)}`, `${dev.path} is the device`)
@@ -278,13 +284,14 @@ rootlessTest('process.terminal: the pty master of the container\'s own devpts go
   const listenFd = native.listenUnix(socket)
   chmodSync(socket, 0o777)
   t.teardown(() => { closeSync(listenFd) })
-  const created = await ocirtAs(caller, ['create', '--console-socket', socket, '--bundle', bundle.dir, 'rl-tty'])
+  const id = uniqueId('rl-tty')
+  const created = await ocirtAs(caller, ['create', '--console-socket', socket, '--bundle', bundle.dir, id])
   t.equal(created.code, 0, created.stderr)
   const got = native.receiveFd(listenFd, 0)
   t.ok(got !== null, 'the master arrived')
   if (got === null) return
   t.teardown(() => { try { closeSync(got.fd) } catch {} })
-  t.equal((await ocirtAs(caller, ['start', 'rl-tty'])).code, 0)
+  t.equal((await ocirtAs(caller, ['start', id])).code, 0)
   let out = ''
   const buf = Buffer.alloc(4096)
   for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
@@ -294,7 +301,7 @@ rootlessTest('process.terminal: the pty master of the container\'s own devpts go
     out += buf.subarray(0, n).toString()
   }
   t.same(out.replace(/\r\n/g, '\n').trim().split('\n'), ['/dev/pts/0', '0'], 'the program\'s stdio is the pty')
-  t.equal((await ocirtAs(caller, ['delete', '--force', 'rl-tty'])).code, 0)
+  t.equal((await ocirtAs(caller, ['delete', '--force', id])).code, 0)
   assertNothingLeft(t, caller)
 })
 
@@ -312,7 +319,7 @@ rootlessTest('hooks: createRuntime as the caller; createContainer and startConta
     }
     spec.process!.args = ['sh', '-c', 'readlink /proc/self/ns/user > /shared/program']
   })
-  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-hooks'])
+  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-hooks')])
   t.equal(r.code, 0, r.stderr)
   const read = (name: string): string => readFileSync(join(bundle.shared, name), 'utf8').trim()
   t.equal(read('createRuntime'), String(caller.uid), 'createRuntime runs as the caller, on the host')
@@ -423,7 +430,7 @@ for (const c of errorCases) {
   rootlessTest(`rootless create fails clearly and leaves nothing: ${c.name}`, async t => {
     const caller = unprivilegedCaller(t)
     const bundle = rootlessBundle(t, caller, spec => { spec.process!.args = ['true']; c.configure(spec, caller) })
-    const r = await ocirtAs(caller, ['create', '--bundle', bundle.dir, 'rl-err'], c.opts?.(caller))
+    const r = await ocirtAs(caller, ['create', '--bundle', bundle.dir, uniqueId('rl-err')], c.opts?.(caller))
     t.equal(r.code, 1, 'exit code 1')
     t.match(r.stderr, c.error)
     t.notMatch(r.stderr, /internal error/)
@@ -463,7 +470,7 @@ rootlessTest('ranges /etc/subuid grants are mapped by newuidmap/newgidmap: a non
     spec.process!.args = ['sh', '-c', 'cat /proc/self/uid_map; cat /proc/self/setgroups; id; touch /shared/by-1000']
   })
   const prefix = withGrants(caller, { passwd: true, subuid: `ocirt-rl:${sub}:65536`, subgid: `${caller.uid}:${sub}:65536` })
-  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-sub'], { prefix })
+  const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-sub')], { prefix })
   t.equal(r.code, 0, r.stderr)
   const lines = r.stdout.trim().split('\n')
   t.same(mapLines(lines.slice(0, 2).join('\n')), [`0 ${caller.uid} 1`, `1 ${sub} 65536`], 'uid_map: the caller\'s uid and the granted range')
@@ -473,7 +480,7 @@ rootlessTest('ranges /etc/subuid grants are mapped by newuidmap/newgidmap: a non
   assertNothingLeft(t, caller)
 
   // No passwd entry: newuidmap itself refuses, after the clone.
-  const refused = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-sub2'], { prefix: withGrants(caller, { passwd: false, subuid: `${caller.uid}:${sub}:65536`, subgid: `${caller.uid}:${sub}:65536` }) })
+  const refused = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-sub2')], { prefix: withGrants(caller, { passwd: false, subuid: `${caller.uid}:${sub}:65536`, subgid: `${caller.uid}:${sub}:65536` }) })
   t.equal(refused.code, 1)
   t.match(refused.stderr, /config\.json \/linux\/uidMappings: \/usr\/bin\/newuidmap refused the mappings \(its message is above\)/)
   t.match(refused.stderr, /newuidmap: /, 'newuidmap\'s own message')
@@ -482,7 +489,7 @@ rootlessTest('ranges /etc/subuid grants are mapped by newuidmap/newgidmap: a non
   // No helper at all: the error names the maps and what is missing.
   const hidden = withGrants(caller, { passwd: true, subuid: `ocirt-rl:${sub}:65536`, subgid: `ocirt-rl:${sub}:65536` },
     'for f in /usr/bin/newuidmap /usr/sbin/newuidmap /bin/newuidmap /sbin/newuidmap; do [ ! -e $f ] || mount --bind /dev/null $f; done')
-  const missing = await ocirtAs(caller, ['run', '--bundle', bundle.dir, 'rl-sub3'], { prefix: hidden })
+  const missing = await ocirtAs(caller, ['run', '--bundle', bundle.dir, uniqueId('rl-sub3')], { prefix: hidden })
   t.equal(missing.code, 1)
   t.match(missing.stderr, /config\.json: \/linux\/uidMappings: ocirt runs without CAP_SETUID \(uid \d+\): it can map only its own uid .* other ranges need newuidmap \(package uidmap\) and a grant in \/etc\/subuid, and newuidmap is not installed/)
   assertNothingLeft(t, caller)
@@ -556,30 +563,47 @@ rootlessTest('a state root the caller cannot write: one line naming the path and
   // root's directory, 0755: it exists, so only the container's own directory fails (EACCES), as /run/ocirt did for podman.
   const root = join(caller.base, 'roots')
   mkdirSync(root, { mode: 0o755 })
-  const r = await ocirtAs(caller, ['--root', root, 'create', '--bundle', bundle.dir, 'rl-denied'])
+  const id = uniqueId('rl-denied')
+  const r = await ocirtAs(caller, ['--root', root, 'create', '--bundle', bundle.dir, id])
   t.equal(r.code, 1)
   t.equal(r.stderr.trim().split('\n').length, 1, 'one line', { stderr: r.stderr })
   t.notMatch(r.stderr, /internal error|\n\s+at /, 'no internal error, no stack trace')
-  t.match(r.stderr, new RegExp(`mkdir ${join(root, 'rl-denied')}: permission denied: the state root ${root} is not writable by uid ${caller.uid}; pass --root DIR`))
+  t.match(r.stderr, new RegExp(`mkdir ${join(root, id)}: permission denied: the state root ${root} is not writable by uid ${caller.uid}; pass --root DIR`))
   assertNothingLeft(t, caller)
 })
 
-rootlessTest('as root of a user namespace (a rootless engine\'s call, no --root): state in $XDG_RUNTIME_DIR/ocirt, no cgroup, devices bound, exec into created', async t => {
-  const caller = unprivilegedCaller(t)
-  // The config a rootless engine sends: no user namespace of its own (ocirt is already in one), ids the namespace maps.
-  const bundle = bundleFor(t, spec => {
-    spec.process!.args = ['sh', '-c', 'grep -c " /dev/null " /proc/self/mountinfo > /shared/.out; mv /shared/.out /shared/out; sleep 60']
-    spec.mounts = rootlessMounts(spec.mounts!)
-    delete spec.linux!.resources
-  }, { shared: true })
-  chmodSync(bundle.dir, 0o755)
-  // One user namespace for every call, as podman's pause process keeps one: it maps the caller's uid and gid to 0 (unshare -r).
+/**
+ * One user namespace for every call, as podman's pause process keeps one: it
+ * maps the caller's uid and gid to 0 (unshare -r). `holder` is its process;
+ * `end` kills it and waits.
+ */
+async function engineUserNamespace (t: Test, caller: Caller): Promise<{ holder: number, end: () => Promise<void> }> {
   const holderProcess = spawnTracked('setpriv', [`--reuid=${caller.uid}`, `--regid=${caller.gid}`, '--clear-groups', '--', 'unshare', '--user', '--map-root-user', 'sleep', '600'], { stdio: 'ignore' })
   const holderExited = new Promise(resolve => holderProcess.once('exit', resolve))
   t.teardown(() => { holderProcess.kill('SIGKILL') })
   const holder = holderProcess.pid!
   for (let i = 0; i < 100 && !/^\s*0\s+\d+\s+1\s*$/.test(readFileSync(`/proc/${holder}/uid_map`, 'utf8')); i++) await sleep(20)
-  const id = 'rl-engine'
+  return { holder, end: async () => { holderProcess.kill('SIGKILL'); await holderExited } }
+}
+
+/** The config a rootless engine sends: no user namespace of its own (ocirt is already in one), ids the namespace maps. */
+function engineBundle (t: Test, configure?: (spec: OciSpec) => void): ReturnType<typeof bundleFor> {
+  const bundle = bundleFor(t, spec => {
+    spec.mounts = rootlessMounts(spec.mounts!)
+    delete spec.linux!.resources
+    configure?.(spec)
+  }, { shared: true })
+  chmodSync(bundle.dir, 0o755)
+  return bundle
+}
+
+rootlessTest('as root of a user namespace (a rootless engine\'s call, no --root): state in $XDG_RUNTIME_DIR/ocirt, no cgroup, devices bound, exec into created', async t => {
+  const caller = unprivilegedCaller(t)
+  const bundle = engineBundle(t, spec => {
+    spec.process!.args = ['sh', '-c', 'grep -c " /dev/null " /proc/self/mountinfo > /shared/.out; mv /shared/.out /shared/out; sleep 60']
+  })
+  const { holder, end } = await engineUserNamespace(t, caller)
+  const id = uniqueId('rl-engine')
   const created = await ocirtAs(caller, ['create', '--bundle', bundle.dir, id], { userNamespaceOf: holder })
   t.equal(created.code, 0, `create (${created.stderr})`)
   t.notMatch(created.stderr, /internal error|\/run\/ocirt/, 'not /run/ocirt')
@@ -594,9 +618,107 @@ rootlessTest('as root of a user namespace (a rootless engine\'s call, no --root)
   t.equal(existsSync(out) ? readFileSync(out, 'utf8') : '', '1\n', '/dev/null is a bind mount of the host\'s (mknod is refused in a user namespace), as runc')
   const del = await ocirtAs(caller, ['delete', '--force', id], { userNamespaceOf: holder })
   t.equal(del.code, 0, del.stderr)
-  holderProcess.kill('SIGKILL')
-  await holderExited
+  await end()
   for (let i = 0; i < 50 && processesOf(caller.uid).length > 0; i++) { reapOrphans(); await sleep(20) }
+  assertNothingLeft(t, caller)
+})
+
+/**
+ * Root makes the cgroup `path` under the tests' parent in every hierarchy,
+ * with `mode`, as a root container or a leftover would have it. At teardown it
+ * goes, with anything below it and the tests' parent if that is then empty.
+ */
+function rootCgroup (t: Test, path: string, mode: number): string[] {
+  const dirs = cgroupMounts().map(m => join(m, path))
+  t.teardown(async () => {
+    for (const dir of dirs) {
+      // A process wrongly placed in it may still be exiting (EBUSY).
+      for (let i = 0; i < 50 && existsSync(dir); i++) {
+        try {
+          for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) rmdirSync(join(dir, e.name))
+          rmdirSync(dir)
+        } catch { await sleep(20) }
+      }
+      try { rmdirSync(dirname(dir)) } catch {}
+    }
+  })
+  for (const dir of dirs) {
+    for (const d of [dirname(dir), dir]) {
+      if (existsSync(d)) continue
+      mkdirSync(d)
+      // A new cpuset cgroup has no CPUs and takes no task: give it its parent's, as a runtime does.
+      for (const file of ['cpuset.cpus', 'cpuset.mems']) {
+        if (existsSync(join(d, file))) writeFileSync(join(d, file), readFileSync(join(d, '..', file), 'utf8').trim())
+      }
+    }
+    chmodSync(dir, mode)
+  }
+  return dirs
+}
+
+const cgroupLines = (text: string): string[] => text.trim().split('\n').sort()
+
+/** Each directory still there, with no process and no cgroup in it. */
+function assertUntouched (t: Test, dirs: string[]): void {
+  for (const dir of dirs) {
+    const inside = existsSync(dir) ? [readFileSync(join(dir, 'cgroup.procs'), 'utf8'), ...readdirSync(dir, { withFileTypes: true }).filter(e => e.isDirectory()).map(e => e.name)] : ['gone']
+    t.same(inside, [''], `${dir} is still there, with no process and no cgroup in it`)
+  }
+}
+
+const HAS_CGROUP2 = existsSync('/sys/fs/cgroup/unified/cgroup.procs') || existsSync('/sys/fs/cgroup/cgroup.procs')
+
+interface UnenterableCase {
+  name: string
+  /** The mode root gives the cgroup it makes. */
+  mode: number
+  /** The container's cgroupsPath, from root's cgroup. */
+  below: (path: string) => string
+  skip: string | false
+}
+
+const unenterableCases: UnenterableCase[] = [
+  // mkdir(2) answers EEXIST before it checks permission: the rootless create seemed to make it.
+  { name: 'an existing cgroup of root\'s at its cgroupsPath', mode: 0o755, below: path => path, skip: false },
+  // Made world-writable (by a root runtime under umask 000): the caller's mkdir below it succeeds, but
+  // entering needs write permission on the cgroup2 common ancestor too (cgroup_procs_write_permission).
+  { name: 'a cgroup it made below a world-writable one of root\'s', mode: 0o777, below: path => `${path}/leaf`, skip: !HAS_CGROUP2 && 'no cgroup2 hierarchy' },
+]
+
+for (const c of unenterableCases) {
+  for (const engine of [false, true]) {
+    const who = engine ? 'root of a user namespace (a rootless engine)' : 'an unprivileged user'
+    t.test(`${who}, ${c.name}, which it may not enter: the warning, the container runs in its caller's cgroups, root's cgroup is untouched`, { skip: USERNS_DENIED || c.skip }, async t => {
+      const caller = unprivilegedCaller(t)
+      const id = uniqueId('rl-cgroup')
+      const path = `${TEST_CGROUP_PARENT}/${id}`
+      const dirs = rootCgroup(t, path, c.mode)
+      const configure = (spec: OciSpec): void => { spec.process!.args = ['cat', '/proc/self/cgroup']; spec.linux!.cgroupsPath = c.below(path) }
+      const bundle = engine ? engineBundle(t, configure) : rootlessBundle(t, caller, configure)
+      const namespace = engine ? await engineUserNamespace(t, caller) : undefined
+      const r = await ocirtAs(caller, ['run', '--bundle', bundle.dir, id], namespace !== undefined ? { userNamespaceOf: namespace.holder } : {})
+      t.equal(r.code, 0, `run (${r.stderr})`)
+      t.match(r.stderr, new RegExp(`no cgroup of its own for the container \\(rootless\\): the cgroup ${c.below(path)} cannot be entered: /sys/fs/cgroup/\\S*cgroup\\.procs is not writable: permission denied`))
+      t.same(cgroupLines(r.stdout), cgroupLines(readFileSync('/proc/self/cgroup', 'utf8')), 'the container is in its caller\'s cgroups')
+      assertUntouched(t, dirs)
+      await namespace?.end()
+      assertNothingLeft(t, caller)
+    })
+  }
+}
+
+rootlessTest('with limits, an existing cgroup the caller may not enter is the error naming /linux/resources, and nothing of it is written', async t => {
+  const caller = unprivilegedCaller(t)
+  const id = uniqueId('rl-cgroup')
+  const path = `${TEST_CGROUP_PARENT}/${id}`
+  const dirs = rootCgroup(t, path, 0o755)
+  const bundle = rootlessBundle(t, caller, spec => { spec.process!.args = ['true']; spec.linux!.cgroupsPath = path; spec.linux!.resources = { pids: { limit: 10 } } })
+  const r = await ocirtAs(caller, ['create', '--bundle', bundle.dir, id])
+  t.equal(r.code, 1, 'exit code 1')
+  t.match(r.stderr, new RegExp(`^ocirt: config\\.json: /linux/resources: limits need a cgroup of the container's own, which ocirt cannot make without privilege \\(rootless; .*\\): the cgroup ${path} cannot be entered: /sys/fs/cgroup/\\S+ is not writable: permission denied\\n$`))
+  const pids = dirs.find(d => existsSync(join(d, 'pids.max')))
+  if (pids !== undefined) t.equal(readFileSync(join(pids, 'pids.max'), 'utf8').trim(), 'max', 'pids.max is not written')
+  assertUntouched(t, dirs)
   assertNothingLeft(t, caller)
 })
 

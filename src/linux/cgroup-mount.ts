@@ -7,7 +7,8 @@
  * cgroups the container is in are bind-mounted, as runc does, so the
  * container never sees its siblings.
  */
-import { cgroupMounts, ownCgroups } from './cgroups/hierarchy.js'
+import type { CgroupHostView, CgroupMount } from './cgroups/hierarchy.js'
+import { readCgroupHostView } from './cgroups/hierarchy.js'
 import { basename, posix } from 'node:path'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
@@ -25,9 +26,9 @@ interface Hierarchy {
 }
 
 /** The host's cgroup hierarchies mounted under /sys/fs/cgroup. */
-function hostHierarchies (): Hierarchy[] {
+function hostHierarchies (mounts: CgroupMount[]): Hierarchy[] {
   const known = new Set(['rw', 'ro', 'nsdelegate', 'memory_recursiveprot', 'clone_children', 'noprefix', 'xattr', 'favordynmods', 'memory_localevents'])
-  return cgroupMounts()
+  return mounts
     .filter(m => m.mountPoint === '/sys/fs/cgroup' || posix.dirname(m.mountPoint) === '/sys/fs/cgroup')
     .map(m => ({
       name: basename(m.mountPoint),
@@ -49,9 +50,9 @@ function ownCgroupPath (h: Hierarchy, own: Map<string, string>): string {
  * container's (linux.cgroupsPath resolved; the parent creates it and places
  * the init there before the init mounts anything).
  */
-export function cgroupMountSteps (destination: string, flags: number, cgroupNamespace: boolean, containerPath: (ownPath: string) => string): MountStep[] {
-  const hierarchies = hostHierarchies()
-  const own = ownCgroups()
+export function cgroupMountSteps (destination: string, flags: number, cgroupNamespace: boolean, containerPath: (ownPath: string) => string, host: CgroupHostView = readCgroupHostView()): MountStep[] {
+  const hierarchies = hostHierarchies(host.mounts)
+  const { own } = host
   const readOnly = (flags & MS_RDONLY) !== 0
   const baseFlags = flags & ~MS_RDONLY
 

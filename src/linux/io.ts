@@ -148,6 +148,11 @@ export function appendFileSync (path: string, data: string): void {
   writeWhole(path, data, 'a', 0o666)
 }
 
+/** access(path, mode); throws if it fails. */
+export function accessSync (path: string, mode: number = FS_CONSTANTS.F_OK): void {
+  check(loadNative().fileAccess(path, mode), 'access', path)
+}
+
 /** access(path, F_OK) == 0, as node's existsSync. */
 export function existsSync (path: string): boolean {
   return loadNative().fileAccess(path, FS_CONSTANTS.F_OK) === 0
@@ -194,8 +199,9 @@ export function readdirSync (path: string, options?: { withFileTypes: true }): s
   return options?.withFileTypes === true ? dirents : names
 }
 
-/** mkdir(2); with `recursive`, the missing parents too, and an existing directory is no error. */
-export function mkdirSync (path: string, options: { recursive?: boolean, mode?: number } = {}): void {
+/** mkdir(2) (`options` may be the mode); with `recursive`, the missing parents too, and an existing directory is no error. */
+export function mkdirSync (path: string, options: number | { recursive?: boolean, mode?: number } = {}): void {
+  if (typeof options === 'number') options = { mode: options }
   const mode = options.mode ?? 0o777
   const result = loadNative().fileMkdir(path, mode)
   if (result === 0) return

@@ -22,6 +22,7 @@ import { checkSpecSupported } from './unsupported.js'
 import type { Caller } from './rootless.js'
 import { checkDevicesBindable, checkUnprivilegedNamespaces, checkUserNamespaceMounts, currentCaller, planIdMaps } from './rootless.js'
 import { containerCgroupPath } from './cgroups/manager.js'
+import type { CgroupHostView } from './cgroups/hierarchy.js'
 import { type HostFacts, hostFacts, rootlessByDefault } from './host-facts.js'
 import { SPEC_VERSION } from '../version.js'
 
@@ -43,6 +44,8 @@ export interface PlanOptions {
   caller?: Caller
   /** The host's facts (user namespace, setgroups); default: this process's, read once (host-facts.ts). Fixed facts make the plan testable without root. */
   hostFacts?: HostFacts
+  /** The host's cgroup mounts and this process's cgroups, read once for the plan and the cgroup manager (create); default: read here. */
+  cgroupHost?: CgroupHostView
 }
 
 /**
@@ -94,6 +97,7 @@ export function buildPlan (spec: Spec, opts: PlanOptions): ContainerPlan {
     cgroupNamespace: ns.privateTypes.has('cgroup'),
     containerIdMapping: containerIdMapping(ns),
     cgroupPath: own => opts.inCallerCgroup === true ? own : containerCgroupPath(spec.linux?.cgroupsPath, opts.id, own),
+    cgroupHost: opts.cgroupHost,
   })
   const processPlan = planProcess(containerProcess, rootfs.rootfs)
   const execLabel = planExecLabel(containerProcess, 'config.json', '/process')

@@ -15,6 +15,7 @@ import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
 import type { LinuxDevice, Mount, Spec } from '../spec/types.js'
 import { cgroupMountSteps } from './cgroup-mount.js'
+import type { CgroupHostView } from './cgroups/hierarchy.js'
 import { unescapeMountinfo } from './cgroups/hierarchy.js'
 import * as c from './constants.js'
 import { parseMountOptions } from './mount-options.js'
@@ -40,6 +41,8 @@ export interface RootfsOptions {
   containerIdMapping?: ContainerIdMapping | undefined
   /** The caller's cgroup path in a hierarchy → the container's (see cgroups/manager.ts). */
   cgroupPath: (ownPath: string) => string
+  /** The host's cgroup mounts and this process's cgroups, if the caller has read them; else read here. */
+  cgroupHost?: CgroupHostView | undefined
 }
 
 const DEFAULT_DEVICES: ReadonlyArray<{ path: string, major: number, minor: number }> = [
@@ -98,7 +101,7 @@ function mountSteps (m: Mount, index: number, opts: RootfsOptions): MountStep[] 
   } else if (options.bind || m.type === 'bind') {
     steps = bindMountSteps(m, index, options, opts.bundle, opts.userNamespace)
   } else if (m.type === 'cgroup' || (m.type === 'cgroup2' && m.source !== 'cgroup2')) {
-    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath)
+    steps = cgroupMountSteps(target, options.flags, opts.cgroupNamespace, opts.cgroupPath, opts.cgroupHost)
   } else {
     steps = [{
       op: MountOp.Mount,

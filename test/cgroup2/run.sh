@@ -403,5 +403,77 @@ if start_container $id; then
     rt delete --force $id >/dev/null 2>&1
 fi
 
+# --- rootless: a cgroup is entered only where the kernel lets the caller in ---
+# An unprivileged uid runs the runtime with a user namespace of its own ids. On
+# cgroup v2, entering needs write permission on the target's cgroup.procs and on
+# the common ancestor's (cgroup_procs_write_permission): a subtree delegated to
+# the caller (its processes in a leaf below, as systemd's user@.service) is
+# entered; an existing cgroup of root's is not (mkdir's EEXIST comes before its
+# permission check), which is the "no cgroup of its own" warning, not clone3's EACCES.
+RL_UID=4242
+RL_STATE=$WORK/rl-state
+# rootless_bundle NAME CGROUPS-PATH: a bundle for RL_UID that prints the container's cgroup
+rootless_bundle() {
+    mkdir -p "$WORK/$1"
+    cat > "$WORK/$1/config.json" <<EOF
+{
+  "ociVersion": "1.0.2",
+  "process": {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "args": ["cat", "/proc/self/cgroup"], "env": ["PATH=/bin"], "noNewPrivileges": true},
+  "root": {"path": "$ROOTFS"},
+  "mounts": [
+    {"destination": "/proc", "type": "proc", "source": "proc"},
+    {"destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]}
+  ],
+  "linux": {
+    "cgroupsPath": "$2",
+    "namespaces": [{"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "mount"}, {"type": "user"}],
+    "uidMappings": [{"containerID": 0, "hostID": $RL_UID, "size": 1}],
+    "gidMappings": [{"containerID": 0, "hostID": $RL_UID, "size": 1}]
+  }
+}
+EOF
+}
+# rootless_run CGROUP NAME: as root, moves this shell into CGROUP (under $CG), then runs the bundle NAME as RL_UID
+rootless_run() {
+    sh -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' sh "$CG$1" \
+        setpriv --reuid=$RL_UID --regid=$RL_UID --clear-groups --inh-caps=-all -- \
+        timeout -k 5 120 "$RUNTIME" --root "$RL_STATE" run --bundle "$WORK/$2" "$2" > "$WORK/rl.out" 2> "$WORK/rl.err" </dev/null
+}
+rl_cleanup() { for d in "$@"; do [ ! -d "$CG$d" ] || rmdir "$CG$d" 2>/dev/null; done; }
+if ! setpriv --reuid=$RL_UID --regid=$RL_UID --clear-groups unshare --user true 2>/dev/null; then
+    skip "rootless: a delegated cgroup is entered" "unprivileged user namespaces are not allowed here"
+    skip "rootless: an existing cgroup of root's is not entered" "unprivileged user namespaces are not allowed here"
+else
+    chmod 755 "$WORK"
+    mkdir -p "$RL_STATE" && chown $RL_UID:$RL_UID "$RL_STATE"
+    mkdir -p "$CG/$PARENT"
+    # Root's part of a delegation: the controllers enabled down to the delegated cgroup, which the caller then owns.
+    for c in $(cat "$CG/cgroup.controllers"); do echo "+$c" > "$CG/cgroup.subtree_control" 2>/dev/null; done
+    for c in $(cat "$CG/$PARENT/cgroup.controllers"); do echo "+$c" > "$CG/$PARENT/cgroup.subtree_control" 2>/dev/null; done
+    deleg=/$PARENT/rl-deleg
+    mkdir -p "$CG$deleg/self"
+    chown $RL_UID:$RL_UID "$CG$deleg" "$CG$deleg/cgroup.procs" "$CG$deleg/cgroup.threads" "$CG$deleg/cgroup.subtree_control"
+    rootless_bundle rl-in "$deleg/rl-in"
+    if rootless_run "$deleg/self" rl-in; then
+        expect "rootless: a delegated cgroup is entered (the container's cgroup is below it)" "$(grep '^0::' "$WORK/rl.out")" "0::$deleg/rl-in"
+        expect "rootless: no warning for the delegated cgroup" "$(grep -c 'no cgroup of its own' "$WORK/rl.err")" 0
+    else
+        not_ok "rootless: a delegated cgroup is entered" "$(cat "$WORK/rl.err")"
+    fi
+    rl_cleanup "$deleg/rl-in" "$deleg/self" "$deleg"
+    # The caller in a leaf of its own (a cgroup with enabled controllers takes no process).
+    caller=/$PARENT/rl-caller taken=/$PARENT/rl-taken
+    mkdir -p "$CG$caller" "$CG$taken"
+    rootless_bundle rl-out "$taken"
+    if rootless_run "$caller" rl-out; then
+        expect_match "rootless: an existing cgroup of root's is not entered (the warning)" "$(cat "$WORK/rl.err")" "no cgroup of its own for the container \(rootless\): the cgroup $taken cannot be entered: .*cgroup.procs is not writable: permission denied"
+        expect "rootless: the container stays in its caller's cgroup" "$(grep '^0::' "$WORK/rl.out")" "0::$caller"
+        expect "rootless: root's cgroup is left empty" "$(cat "$CG$taken/cgroup.procs")" ""
+    else
+        not_ok "rootless: an existing cgroup of root's is not entered" "$(cat "$WORK/rl.err")"
+    fi
+    rl_cleanup "$taken" "$caller"
+fi
+
 echo "1..$n"
 [ $failed -eq 0 ] || { echo "# $failed of $n failed"; exit 1; }

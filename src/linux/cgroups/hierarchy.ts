@@ -70,11 +70,21 @@ export function ownCgroups (): Map<string, string> {
   return own
 }
 
+/**
+ * What the cgroup code reads of this process's mounts and cgroups. create
+ * reads it once and hands it to the rootfs plan (the container's
+ * /sys/fs/cgroup) and to the manager: the two read the same host, and
+ * mountinfo is read and parsed once instead of twice.
+ */
+export interface CgroupHostView { mounts: CgroupMount[], own: Map<string, string> }
+
+export function readCgroupHostView (): CgroupHostView {
+  return { mounts: cgroupMounts(), own: ownCgroups() }
+}
+
 const V1_CONTROLLERS = new Set(['cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'net_prio', 'blkio', 'perf_event', 'hugetlb', 'pids', 'rdma', 'misc'])
 
-export function detectCgroupLayout (): CgroupLayout {
-  const mounts = cgroupMounts()
-  const own = ownCgroups()
+export function detectCgroupLayout ({ mounts, own }: CgroupHostView = readCgroupHostView()): CgroupLayout {
   const unified = mounts.find(m => m.fstype === 'cgroup2' && m.mountPoint === '/sys/fs/cgroup')
   const v1 = mounts.filter(m => m.fstype === 'cgroup')
   if (unified !== undefined || v1.length === 0) {

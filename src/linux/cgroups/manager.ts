@@ -18,7 +18,7 @@
  * joined and left in place, as are the parents mkdir made on the way (other
  * containers may share them; runc does the same).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from '../io.js'
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, writeSync } from '../io.js'
 import { basename, join, normalize } from '../path.js'
 import { ConfigError, OcirtError } from '../../errors.js'
 import { sleepSync } from '../../sleep.js'
@@ -104,10 +104,15 @@ export function containerCgroupPath (cgroupsPath: string | undefined, id: string
   return join(ownPath, normalize(`/${given}`))
 }
 
-/** mkdir for one level; ENOENT means a racing rmdir removed the parent: the caller makes it again. */
+/**
+ * mkdir for one level; ENOENT means a racing rmdir removed the parent: the
+ * caller makes it again. Mode 0755 (less the umask) as runc's, not 0777:
+ * under umask 000 another user could make cgroups in ours (and a rootless
+ * ocirt made one there that it then could not enter).
+ */
 function makeDir (dir: string): boolean {
   try {
-    mkdirSync(dir)
+    mkdirSync(dir, 0o755)
     return true
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false
@@ -129,6 +134,23 @@ export function readCgroupFile (dir: string | undefined, file: string): string |
     return readFileSync(join(dir, file), 'utf8').trim()
   } catch {
     return undefined
+  }
+}
+
+/**
+ * Writes one value to a cgroup file as one write(2): open O_WRONLY (a
+ * cgroupfs file cannot be created, so ENOENT means the kernel has no such
+ * file), write, close; 3 syscalls where writeFileSync's O_CREAT open and
+ * ftruncate, after an existence check, made 5. O_NOFOLLOW: a file ocirt
+ * writes as root is never reached through a symlink.
+ */
+export function writeCgroupFile (file: string, value: string): void {
+  const fd = openSync(file, constants.O_WRONLY | constants.O_NOFOLLOW)
+  try {
+    // As writeFileSync did, an empty value opens the file and writes nothing (a write of 0 bytes reaches the kernel's handler).
+    if (value !== '') writeSync(fd, value)
+  } finally {
+    closeSync(fd)
   }
 }
 
@@ -303,15 +325,14 @@ export abstract class CgroupfsManager implements CgroupManager {
       if (w.optional === true) return null
       throw new ConfigError(source, w.pointer, `the ${w.controller} cgroup controller is not mounted on this host`)
     }
-    if (!existsSync(file)) {
-      if (w.optional === true) return null
-      throw new ConfigError(source, w.pointer, this.missingFileReason(dir, w))
-    }
     try {
-      writeFileSync(file, w.value)
+      writeCgroupFile(file, w.value)
       return null
     } catch (e) {
-      return { error: e as NodeJS.ErrnoException, file: basename(file) }
+      const error = e as NodeJS.ErrnoException
+      if (error.code !== 'ENOENT') return { error, file: basename(file) }
+      if (w.optional === true) return null
+      throw new ConfigError(source, w.pointer, this.missingFileReason(dir, w))
     }
   }
 

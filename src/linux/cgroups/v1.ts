@@ -11,7 +11,7 @@ import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'
 import type { Hierarchy } from './hierarchy.js'
 import type { ContainerCgroup, Placement } from './manager.js'
-import { CgroupfsManager, readCgroupFile } from './manager.js'
+import { CgroupfsManager, readCgroupFile, writeCgroupFile } from './manager.js'
 import type { CgroupWrite } from './resources.js'
 import type { PointedRule } from './devices.js'
 import { v1DeviceWrites } from './devices.js'
@@ -34,9 +34,17 @@ export class V1Manager extends CgroupfsManager {
     if (!h.controllers.includes('cpuset')) return
     const parent = dir.slice(0, dir.lastIndexOf('/'))
     for (const file of ['cpuset.cpus', 'cpuset.mems']) {
-      if (readFileSync(join(dir, file), 'utf8').trim() === '') writeFileSync(join(dir, file), readFileSync(join(parent, file), 'utf8').trim())
+      let value = readFileSync(join(dir, file), 'utf8').trim()
+      if (value === '') {
+        value = this.cpusetValues.get(join(parent, file)) ?? readFileSync(join(parent, file), 'utf8').trim()
+        writeCgroupFile(join(dir, file), value)
+      }
+      this.cpusetValues.set(join(dir, file), value)
     }
   }
+
+  /** The cpuset files of the levels prepareLevel has seen, by path: the level below reads its parent's value from here, not from the kernel again. */
+  private readonly cpusetValues = new Map<string, string>()
 
   resourceWrites (resources: LinuxResources, source?: string): { writes: CgroupWrite[], warnings: string[] } {
     return this.resourceWritesOf(resources, source)
