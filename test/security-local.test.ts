@@ -114,6 +114,28 @@ t.test('item 6: --pid-file does not follow a symlink planted at a temp name besi
   t.equal(readdirSync(dir).filter(n => !/^\.\d+\.pid\.tmp$/.test(n)).length, 1, 'no temp file of ours is left')
 })
 
+// The guide: every file ocirt writes as root is opened without following
+// symlinks. Traced on the main thread of ocirt itself (strace without -f:
+// not the stage, init or container, whose opens are inside the rootfs).
+t.test('item 6: every file create, start, kill and delete open for writing is opened with O_NOFOLLOW', async t => {
+  t.equal(spawnSync('strace', ['-V']).status, 0, 'strace is installed (scripts/install-deps.sh)')
+  const { rt, bundle, id } = await ocirt(t, spec => { spec.process!.args = ['sleep', '60'] }, { shared: false })
+  const dir = tempDir(t)
+  const traced = join(dir, 'ocirt-traced')
+  const trace = join(dir, 'trace')
+  writeFileSync(traced, `#!/bin/sh\nexec strace -qq -e trace=open,openat,openat2,creat -o ${trace}.$1 -- ${OCIRT} --root ${rt.root} "$@"\n`, { mode: 0o755 })
+  for (const args of [['create', '--bundle', bundle.dir, '--pid-file', join(dir, 'init.pid'), id], ['start', id], ['kill', id, 'KILL'], ['delete', '--force', id]]) {
+    // Output to a file: the container's init keeps create's stdio open.
+    const errors = join(dir, `stderr.${args[0]}`)
+    const r = spawnSync('sh', ['-c', `exec "$0" "$@" </dev/null >/dev/null 2>${errors}`, traced, ...args], { timeout: 60_000 })
+    t.equal(r.status, 0, `${args[0]} under strace (${readFileSync(errors, 'utf8')})`)
+  }
+  const opens = readdirSync(dir).filter(n => n.startsWith('trace.')).flatMap(n => readFileSync(join(dir, n), 'utf8').split('\n'))
+  const writes = opens.filter(l => /O_WRONLY|O_RDWR|O_CREAT/.test(l))
+  t.ok(writes.some(l => l.includes('state.json')), 'the trace holds the state file\'s write', { writes })
+  t.same(writes.filter(l => !l.includes('O_NOFOLLOW')), [], 'no open for writing follows a symlink')
+})
+
 t.test('item 7: a failed create leaves an existing --pid-file alone', async t => {
   const { rt, bundle, id } = await ocirt(t, spec => { spec.hooks = { createRuntime: [{ path: '/bin/false' }] } }, { shared: false })
   const pidFile = join(tempDir(t), 'other.pid')
