@@ -71,6 +71,8 @@ Napi::Object Register(Napi::Env env, Napi::Object exports) {
   exports.Set("fileUnlink", Napi::Function::New(env, FileUnlink));
   exports.Set("fileRename", Napi::Function::New(env, FileRename));
   exports.Set("fileReadlink", Napi::Function::New(env, FileReadlink));
+  exports.Set("fileRead", Napi::Function::New(env, FileRead));
+  exports.Set("fileRealpath", Napi::Function::New(env, FileRealpath));
   exports.Set("fileAccess", Napi::Function::New(env, FileAccess));
   return exports;
 }

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <climits>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -190,6 +192,32 @@ Napi::Value FileAccess(const Napi::CallbackInfo& info) {
   std::string path = PathArg(info, 0);
   if (HasNul(path)) return Failure(env, ENOENT);
   return Napi::Number::New(env, access(path.c_str(), info[1].As<Napi::Number>().Int32Value()) < 0 ? -errno : 0);
+}
+
+// read(fd, bytes + offset, length) → how many were read, as node's readSync(fd, buffer, offset, length, null):
+// from the fd's offset, once. EAGAIN is the caller's to handle (a non-blocking stdin).
+Napi::Value FileRead(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd = info[0].As<Napi::Number>().Int32Value();
+  Napi::Uint8Array bytes = info[1].As<Napi::Uint8Array>();
+  size_t offset = info[2].As<Napi::Number>().Uint32Value();
+  size_t length = info[3].As<Napi::Number>().Uint32Value();
+  if (offset > bytes.ByteLength()) offset = bytes.ByteLength();
+  if (length > bytes.ByteLength() - offset) length = bytes.ByteLength() - offset;
+  ssize_t n;
+  do n = read(fd, bytes.Data() + offset, length);
+  while (n < 0 && errno == EINTR);
+  return Napi::Number::New(env, n < 0 ? -errno : static_cast<double>(n));
+}
+
+// realpath(3): the path with every symlink, '.' and '..' resolved, as node's realpathSync.native.
+Napi::Value FileRealpath(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string path = PathArg(info, 0);
+  if (HasNul(path)) return Failure(env, ENOENT);
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) == nullptr) return Failure(env, errno);
+  return Napi::String::New(env, resolved);
 }
 
 }  // namespace ocirt

@@ -20,5 +20,7 @@ Napi::Value FileUnlink(const Napi::CallbackInfo& info);
 Napi::Value FileRename(const Napi::CallbackInfo& info);
 Napi::Value FileReadlink(const Napi::CallbackInfo& info);
 Napi::Value FileAccess(const Napi::CallbackInfo& info);
+Napi::Value FileRead(const Napi::CallbackInfo& info);
+Napi::Value FileRealpath(const Napi::CallbackInfo& info);
 
 }  // namespace ocirt

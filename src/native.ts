@@ -125,6 +125,10 @@ export interface NativeAddon {
   fileReadlink (path: string): string | number
   /** access(path, mode). */
   fileAccess (path: string, mode: number): number
+  /** One read(2) into bytes[offset, offset + length); the bytes read. */
+  fileRead (fd: number, bytes: Uint8Array, offset: number, length: number): number
+  /** realpath(3). */
+  fileRealpath (path: string): string | number
 }
 
 let loaded: NativeAddon | undefined

@@ -4,7 +4,6 @@ import type { execFlags } from '../cli/flags.js'
 import type { CommandContext } from '../cli/types.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
-import { TerminalProxy } from '../container/terminal-proxy.js'
 import { UsageError } from '../errors.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
@@ -73,7 +72,10 @@ export async function run (ctx: ExecContext): Promise<number> {
   const consoleSocket = ctx.flags['console-socket']
   // As runc exec -t in the foreground without --console-socket (and as `run`):
   // ocirt takes the pty master itself and copies between it and its stdio.
-  const proxy = !ctx.flags.detach && consoleSocket === undefined && proc.terminal === true ? new TerminalProxy() : undefined
+  // Loaded only then: its output stream is node:fs's, whose first use costs 2.6 M instructions (issue 11).
+  const proxy = !ctx.flags.detach && consoleSocket === undefined && proc.terminal === true
+    ? new (await import('../container/terminal-proxy.js')).TerminalProxy()
+    : undefined
   // The handlers go in before the process starts, as runc's (runner.run in
   // utils_linux.go makes its signal handler first): a signal sent to ocirt
   // once the process runs, but before execProcess returns, is kept and passed

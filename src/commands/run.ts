@@ -9,7 +9,6 @@ import { createContainer } from '../container/create.js'
 import { deleteContainer } from '../container/delete.js'
 import { signalInit } from '../container/signal.js'
 import { startContainer } from '../container/start.js'
-import { TerminalProxy } from '../container/terminal-proxy.js'
 import { loadBundle } from '../container/bundle.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
@@ -30,8 +29,9 @@ export async function run (ctx: CommandContext<typeof runFlags, ContainerArgs>):
   const options = createOptions(ctx)
   const loaded = loadBundle(options.bundle)
   // In the foreground, a terminal without a console socket is ours to proxy.
+  // Loaded only then: its output stream is node:fs's, whose first use costs 2.6 M instructions (issue 11).
   const proxy = !ctx.flags.detach && options.consoleSocket === undefined && loaded.spec.process?.terminal === true
-    ? new TerminalProxy()
+    ? new (await import('../container/terminal-proxy.js')).TerminalProxy()
     : undefined
   let state
   try {

@@ -1,5 +1,5 @@
 /** bundle.md: a directory with config.json (and usually the rootfs). */
-import { resolve } from 'node:path'
+import { resolve } from '../linux/path.js'
 import { readDocument } from './document.js'
 import type { Spec } from '../spec/types.js'
 import { parseConfig } from '../spec/validate.js'

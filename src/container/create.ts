@@ -4,8 +4,8 @@
  * init dies with us until it reports ready, and is killed on failure), no
  * mounts (they live in the init's mount namespace) and no state dir.
  */
-import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from 'node:fs'
-import { basename, dirname, join, resolve } from 'node:path'
+import { closeSync, constants, openSync, renameSync, rmSync, writeSync } from '../linux/io.js'
+import { basename, dirname, join, resolve } from '../linux/path.js'
 import { errorLine, OcirtError } from '../errors.js'
 import type { ContainerPlan, PlanOptions } from '../linux/plan.js'
 import { buildPlan, describeFailure } from '../linux/plan.js'

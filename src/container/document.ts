@@ -4,7 +4,7 @@
  * size no real document reaches. /dev/zero or a FIFO named there would
  * otherwise have ocirt read until memory runs out, or block forever.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from '../linux/io.js'
 import { errnoReason, OcirtError } from '../errors.js'
 import { sleepSync } from '../sleep.js'
 

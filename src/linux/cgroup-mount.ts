@@ -9,7 +9,7 @@
  */
 import type { CgroupHostView, CgroupMount } from './cgroups/hierarchy.js'
 import { readCgroupHostView } from './cgroups/hierarchy.js'
-import { basename, posix } from 'node:path'
+import { basename, dirname, join } from './path.js'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
 import { MS_BIND, MS_RDONLY, MS_REC } from './constants.js'
@@ -29,7 +29,7 @@ interface Hierarchy {
 function hostHierarchies (mounts: CgroupMount[]): Hierarchy[] {
   const known = new Set(['rw', 'ro', 'nsdelegate', 'memory_recursiveprot', 'clone_children', 'noprefix', 'xattr', 'favordynmods', 'memory_localevents'])
   return mounts
-    .filter(m => m.mountPoint === '/sys/fs/cgroup' || posix.dirname(m.mountPoint) === '/sys/fs/cgroup')
+    .filter(m => m.mountPoint === '/sys/fs/cgroup' || dirname(m.mountPoint) === '/sys/fs/cgroup')
     .map(m => ({
       name: basename(m.mountPoint),
       mountPoint: m.mountPoint,
@@ -62,7 +62,7 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
     const managed = h.fstype === 'cgroup' || h === unified || h.mountPoint === '/sys/fs/cgroup/unified'
     const path = managed ? containerPath(ownCgroupPath(h, own)) : ownCgroupPath(h, own)
     const relative = h.root !== '/' && path.startsWith(h.root) ? path.slice(h.root.length) : path
-    return posix.join(h.mountPoint, relative)
+    return join(h.mountPoint, relative)
   }
   const bindReadOnly = (source: string, target: string): MountStep[] => [
     { op: MountOp.Mount, source, target, flags: MS_BIND | MS_REC, create: CreateKind.Directory },
@@ -80,7 +80,7 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
     { op: MountOp.Mount, source: 'tmpfs', fstype: 'tmpfs', target: destination, flags: baseFlags, data: 'mode=755', create: CreateKind.Directory },
   ]
   for (const h of hierarchies) {
-    const target = posix.join(destination, h.name)
+    const target = join(destination, h.name)
     if (cgroupNamespace) {
       steps.push({ op: MountOp.Mount, source: 'cgroup', fstype: h.fstype, target, flags, ...(h.fstype === 'cgroup' ? { data: h.selector } : {}), create: CreateKind.Directory })
     } else {
@@ -89,7 +89,7 @@ export function cgroupMountSteps (destination: string, flags: number, cgroupName
     // Co-mounted controllers are reachable by each name, as on the host (cpu → cpu,cpuacct).
     if (h.fstype === 'cgroup' && h.name.includes(',')) {
       for (const alias of h.name.split(',')) {
-        steps.push({ op: MountOp.Symlink, source: h.name, target: posix.join(destination, alias) })
+        steps.push({ op: MountOp.Symlink, source: h.name, target: join(destination, alias) })
       }
     }
   }

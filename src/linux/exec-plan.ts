@@ -6,7 +6,7 @@
  * container's process gets: rlimits, user, capabilities, no_new_privs, the
  * container's seccomp filter.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { InitPlan, NamespaceJoin } from '../native.js'
 import type { Process, Spec } from '../spec/types.js'

@@ -6,8 +6,8 @@
  * lacks); the init moves the detached mount onto the target, resolved inside
  * the rootfs.
  */
-import { isAbsolute, resolve } from 'node:path'
-import { statSync } from 'node:fs'
+import { isAbsolute, resolve } from './path.js'
+import { statSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'

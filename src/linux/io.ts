@@ -1,6 +1,6 @@
 /**
  * The subset of node:fs that the hot commands (state, kill, start, delete,
- * list, --version) and the modules they load use, over the addon's file
+ * list, --version, and create, run, exec) and the modules they load use, over the addon's file
  * syscalls (native/file_io.cc). The first use of bun's node:fs costs a
  * compiled executable 2.6 M instructions of start-up; loading the addon costs
  * 0.44 M, and kill, start and delete load it anyway (issue 11,
@@ -124,6 +124,12 @@ export function readFileSync (file: string | number, encoding: 'utf8'): string {
   }
 }
 
+/** One read(2) into buffer[offset, offset + length) from the fd's offset (node's position null); the bytes read, 0 at its end. */
+export function readSync (fd: number, buffer: Uint8Array, offset: number, length: number, position: null): number {
+  void position
+  return check(loadNative().fileRead(fd, buffer, offset, length), 'read')
+}
+
 /** One write(2) of `data` (a string's UTF-8 bytes, or bytes from `offset`); returns the bytes written. */
 export function writeSync (fd: number, data: string | Uint8Array, offset = 0): number {
   return check(loadNative().fileWrite(fd, data, typeof data === 'string' ? 0 : offset), 'write')
@@ -156,6 +162,16 @@ export function accessSync (path: string, mode: number = FS_CONSTANTS.F_OK): voi
 /** access(path, F_OK) == 0, as node's existsSync. */
 export function existsSync (path: string): boolean {
   return loadNative().fileAccess(path, FS_CONSTANTS.F_OK) === 0
+}
+
+/**
+ * realpath(3), and its error as node's realpathSync.native's: one 'realpath'
+ * error naming the whole path (bun's realpathSync names an lstat of it). The
+ * one caller, --no-pivot's hostPseudoFilesystems, runs after planRootfs has
+ * stat'ed the same rootfs, so no error line depends on these words.
+ */
+export function realpathSync (path: string): string {
+  return check(loadNative().fileRealpath(path), 'realpath', path)
 }
 
 export function readlinkSync (path: string): string {

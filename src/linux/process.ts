@@ -2,7 +2,7 @@
  * config.md "Process" → what the init does last before exec: rlimits,
  * user and groups, capabilities, no_new_privs, umask, and the program's path.
  */
-import { readFileSync } from 'node:fs'
+import { readFileSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { Capabilities, ProcessPlan, Rlimit } from '../native.js'
 import type { LinuxCapabilities, Process } from '../spec/types.js'

@@ -8,8 +8,8 @@
  * Every path here is a path inside the container; the init resolves it
  * inside the rootfs and never follows a symlink out of it.
  */
-import { lstatSync, readFileSync, realpathSync, statSync } from 'node:fs'
-import { isAbsolute, posix, resolve } from 'node:path'
+import { lstatSync, readFileSync, realpathSync, statSync } from './io.js'
+import { isAbsolute, normalize, resolve } from './path.js'
 import { ConfigError } from '../errors.js'
 import type { MountStep } from '../native.js'
 import { CreateKind, MountOp } from '../native.js'
@@ -58,7 +58,7 @@ const DEVICE_TYPE_BITS: Readonly<Record<LinuxDevice['type'], number>> = { c: c.S
 
 /** config.md: a relative destination "MUST be interpreted as relative to /". */
 export function containerPath (destination: string): string {
-  return posix.normalize(destination.startsWith('/') ? destination : `/${destination}`)
+  return normalize(destination.startsWith('/') ? destination : `/${destination}`)
 }
 
 function bindMountSteps (m: Mount, index: number, options: ReturnType<typeof parseMountOptions>, bundle: string, userNamespace: boolean): MountStep[] {

@@ -12,7 +12,7 @@
  * helpers newuidmap/newgidmap (package uidmap), which check /etc/subuid and
  * /etc/subgid, as podman does (runc itself only writes the maps directly).
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs'
+import { accessSync, constants, readFileSync, statSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { LinuxIDMapping, Spec } from '../spec/types.js'
 import { parseMountOptions } from './mount-options.js'

@@ -8,7 +8,7 @@
  * SELinux label is ignored with a warning. runc 1.1.5 refuses the label
  * there instead (conformance/deviations.md records the difference).
  */
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { ProcessPlan } from '../native.js'
 import { MountOp } from '../native.js'

@@ -3,7 +3,7 @@
  * Which keys are allowed (only those of a namespace the container has of its
  * own) is checked with the config, in src/spec/semantic.ts.
  */
-import { statSync } from 'node:fs'
+import { statSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { Spec } from '../spec/types.js'
 import { pointerTo } from '../spec/json-pointer.js'

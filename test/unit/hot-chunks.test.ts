@@ -15,8 +15,13 @@ const bun = ['@oven/bun-linux-x64', '@oven/bun-linux-x64-baseline'].map(p => joi
 const out = mkdtempSync(join(tmpdir(), 'ocirt-chunks-'))
 t.teardown(() => { rmSync(out, { recursive: true, force: true }) })
 
-/** The commands whose whole run must stay off node:*, and the entry chunk (--version, help, argv). */
-const HOT = ['state', 'kill', 'start', 'delete', 'list']
+/**
+ * The commands whose whole run must stay off node:*, and the entry chunk (--version, help, argv).
+ * create, run and exec too: node:fs and node:path cost create a third of its start-up
+ * (docs/performance.md "create, run and exec without node:fs"). run and exec load
+ * the terminal proxy (node:fs's streams) with import() only when they copy a terminal.
+ */
+const HOT = ['state', 'kill', 'start', 'delete', 'list', 'create', 'run', 'exec']
 
 t.test('no chunk that --version or a hot command loads imports a node:* module', async t => {
   if (bun === undefined) return t.fail('bun not found in node_modules: run npm ci')

@@ -94,3 +94,25 @@ t.test('writes, directories, removal', async t => {
   io.unlinkSync(join(dir, 'w3'))
   same(t, 'unlinkSync of a missing file', () => { fs.unlinkSync(join(dir, 'w3')) }, () => { io.unlinkSync(join(dir, 'w3')) })
 })
+
+t.test('create, run and exec: readSync, realpathSync', async t => {
+  const fd = fs.openSync(join(dir, 'file'), 'r')
+  t.teardown(() => { fs.closeSync(fd) })
+  const nodeBuf = Buffer.alloc(8)
+  const ioBuf = Buffer.alloc(8)
+  same(t, 'readSync of a file', () => fs.readSync(fd, nodeBuf, 1, 4, 0), () => io.readSync(fd, ioBuf, 1, 4, null))
+  t.same(ioBuf, nodeBuf, 'readSync: the same bytes at the same offset')
+  t.equal(io.readSync(fd, ioBuf, 0, 8, null), 4, 'readSync goes on from the fd offset to the end')
+  t.equal(io.readSync(fd, ioBuf, 0, 8, null), 0, 'and returns 0 there')
+  same(t, 'readSync of a bad fd', () => fs.readSync(999, nodeBuf, 0, 8, null), () => io.readSync(999, ioBuf, 0, 8, null))
+  const dfd = fs.openSync(join(dir, 'sub'), 'r')
+  same(t, 'readSync of a directory', () => fs.readSync(dfd, nodeBuf, 0, 8, null), () => io.readSync(dfd, ioBuf, 0, 8, null))
+  fs.closeSync(dfd)
+  for (const p of [join(dir, 'link'), join(dir, 'sub', '..', 'file'), `${dir}//sub/`, '/']) {
+    same(t, `realpathSync ${p}`, () => fs.realpathSync(p), () => io.realpathSync(p))
+  }
+  // Errors as node's realpathSync.native (one realpath(3)); the JS one names the lstat that failed.
+  for (const p of [join(dir, 'missing'), join(dir, 'dangling'), join(dir, 'file', 'x')]) {
+    same(t, `realpathSync ${p}`, () => fs.realpathSync.native(p), () => io.realpathSync(p))
+  }
+})
