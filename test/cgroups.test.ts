@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { cgroupMounts, TEST_CGROUP_PARENT, WAIT_GO, waitFor, waitForFile } from '../conformance/lib/harness.js'
 import type { OciSpec } from '../conformance/lib/bundle.js'
 import type { Runtime } from '../conformance/lib/runtime.js'
+import { reapOrphans } from '../conformance/lib/reaper.js'
 import { OCIRT, ocirt } from './lib/ocirt.js'
 
 const V1 = existsSync('/sys/fs/cgroup/memory/cgroup.procs')
@@ -464,5 +465,31 @@ t.test('under umask 000 the cgroup directories ocirt makes are 0755 (runc\'s mod
   t.equal(r.status, 0, readFileSync(errFile, 'utf8'))
   for (const m of cgroupMounts()) {
     for (const d of [parent, path]) t.equal((statSync(join(m, d)).mode & 0o777).toString(8), '755', `${join(m, d)} is 0755`)
+  }
+})
+
+// delete rmdirs each hierarchy's cgroup at once and lists it only when the
+// kernel refuses with EBUSY (issue 11: listing all ten v1 hierarchies first
+// cost delete 70 syscalls). Both paths: cgroups made below the container's
+// (as a systemd inside it would) are removed first; without any, delete
+// opens no cgroup directory.
+t.test('delete removes cgroups made below the container\'s, and lists a cgroup directory only when it has some', async t => {
+  t.equal(spawnSync('strace', ['-V']).status, 0, 'strace is installed (scripts/install-deps.sh)')
+  for (const nested of [true, false]) {
+    // A stopped container whose init is reaped: a zombie would still keep its cgroup busy.
+    const { rt, id, spec } = await detached(t, 'true')
+    const { pid } = await rt.state(id)
+    t.ok(await waitFor(() => { reapOrphans(); return !existsSync(`/proc/${pid!}`) }), 'the init exited and was reaped')
+    const path = spec.linux!.cgroupsPath!
+    const below = nested ? [`${path}/sub`, `${path}/sub/deeper`] : []
+    t.teardown(() => { for (const m of cgroupMounts()) for (const d of [...below].reverse()) try { rmdirSync(join(m, d)) } catch {} })
+    for (const m of cgroupMounts()) for (const d of below) mkdirSync(join(m, d))
+    const trace = join(rt.root, `delete-${String(nested)}.trace`)
+    const r = spawnSync('strace', ['-qq', '-e', 'trace=openat,rmdir', '-o', trace, OCIRT, '--root', rt.root, 'delete', id], { encoding: 'utf8', timeout: 30_000 })
+    t.equal(r.status, 0, `delete (${r.stderr})`)
+    for (const m of cgroupMounts()) t.notOk(existsSync(join(m, path)), `${join(m, path)} is gone`)
+    const listed = readFileSync(trace, 'utf8').split('\n').filter(l => l.startsWith('openat(') && l.includes('/sys/fs/cgroup/') && l.includes('O_DIRECTORY'))
+    if (nested) t.ok(listed.length > 0, 'the cgroups with children were listed')
+    else t.same(listed, [], 'no cgroup directory was listed')
   }
 })

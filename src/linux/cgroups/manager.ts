@@ -400,6 +400,16 @@ function describeWriteError (w: CgroupWrite, { error: e, file }: WriteFailure, s
 }
 
 function removeTree (dir: string): void {
+  // Most cgroups have no sub-cgroups: rmdir first, and list the directory
+  // only when the kernel refuses with EBUSY (children, or processes: then the
+  // second rmdir refuses again and the caller waits). Listing each of the ten
+  // v1 hierarchies first cost delete 70 syscalls and their JS.
+  try {
+    rmdirSync(dir)
+    return
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw e
+  }
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.isDirectory()) removeTree(join(dir, e.name))
   }
