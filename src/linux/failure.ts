@@ -156,6 +156,16 @@ export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (er
       if (f.errno === EXDEV) return `config.json /linux/sysctl: refusing to write /proc/sys/${path}: it is not on procfs (something is mounted over /proc/sys)`
       return `config.json /linux/sysctl: writing ${value} to /proc/sys/${path}: ${reason}`
     }
+    case InitPhase.Clone:
+      // CLONE_INTO_CGROUP: the kernel checks write permission on the target's
+      // cgroup.procs and on that of the common ancestor with ocirt's own
+      // cgroup (cgroup_procs_write_permission); an unprivileged caller with
+      // --rootless false below a world-writable cgroup gets here.
+      if (f.step === 1 && f.errno === EACCES && init.cloneIntoCgroup !== undefined) {
+        return `config.json /linux/cgroupsPath: clone3 into the cgroup ${init.cloneIntoCgroup}: ${reason} ` +
+          '(entering it needs write permission on its cgroup.procs and on that of the cgroup it shares with ocirt\'s own)'
+      }
+      return byPhaseAndStep
     case InitPhase.Cgroup:
       // Steps count the parent's cgroup.procs writes first, then the stage's own tasks writes.
       return `config.json /linux/cgroupsPath: placing the init in its cgroup through ${[...(init.cgroupProcs ?? []), ...(init.selfPlaceTasks ?? [])][f.step] ?? 'cgroup.procs'}: ${reason}`

@@ -105,6 +105,14 @@ t.test('channel creation is not reported as clone3', async t => {
   t.type(PHASE_TEXT[InitPhase.Pivot], 'string')
 })
 
+t.test('clone3 refused with EACCES into the container\'s cgroup names /linux/cgroupsPath and the cgroup', async t => {
+  const into = { ...plan, init: { ...plan.init, cloneIntoCgroup: '/sys/fs/cgroup/unified/c1' } } as unknown as ContainerPlan
+  const eacces = { phase: InitPhase.Clone, step: 1, errno: 13, message: '' } as InitFailure
+  t.match(describeFailure(into, eacces, () => 'Permission denied'), /^config\.json \/linux\/cgroupsPath: clone3 into the cgroup \/sys\/fs\/cgroup\/unified\/c1: permission denied \(/)
+  t.match(describeFailure(plan, eacces, () => 'Permission denied'), /^clone3: permission denied$/, 'without a cgroup to enter, clone3 as before')
+  t.match(describeFailure(into, { ...eacces, errno: 1 }, () => 'Operation not permitted'), /^clone3: operation not permitted$/, 'another errno: clone3 as before')
+})
+
 t.test('a step number the plan does not hold still gets one line naming the phase, not a TypeError', async t => {
   // The plan above has one mount step, one post-pivot step and one sysctl: step 5 is none of them.
   for (const phase of [InitPhase.MountStep, InitPhase.PostPivotStep, InitPhase.Sysctl]) {
