@@ -159,8 +159,9 @@ export function describeFailure (plan: FailedPlan, f: InitFailure, strerror: (er
     case InitPhase.Clone:
       // CLONE_INTO_CGROUP: the kernel checks write permission on the target's
       // cgroup.procs and on that of the common ancestor with ocirt's own
-      // cgroup (cgroup_procs_write_permission); an unprivileged caller with
-      // --rootless false below a world-writable cgroup gets here.
+      // cgroup (cgroup_procs_write_permission). A caller who could make the
+      // cgroup but may not enter it gets here (unprivileged with --rootless
+      // false below a world-writable cgroup, where no devices rules refuse first).
       if (f.step === 1 && f.errno === EACCES && init.cloneIntoCgroup !== undefined) {
         return `config.json /linux/cgroupsPath: clone3 into the cgroup ${init.cloneIntoCgroup}: ${reason} ` +
           '(entering it needs write permission on its cgroup.procs and on that of the cgroup it shares with ocirt\'s own)'
