@@ -25,6 +25,16 @@ std::string PathArg(const Napi::CallbackInfo& info, size_t i) { return info[i].A
 // A path with a NUL byte cannot reach the kernel whole; node refuses it (ERR_INVALID_ARG_VALUE), here ENOENT.
 bool HasNul(const std::string& path) { return path.find('\0') != std::string::npos; }
 
+// A syscall on the path in argument 0 that returns 0 or -1, as 0 or -errno;
+// a path holding a NUL is ENOENT, as node reports it.
+template <typename Syscall>
+Napi::Value PathSyscall(const Napi::CallbackInfo& info, Syscall call) {
+  std::string path = PathArg(info, 0);
+  if (HasNul(path)) return Failure(info.Env(), ENOENT);
+  int rc = call(path.c_str());
+  return Napi::Number::New(info.Env(), rc < 0 ? -errno : 0);
+}
+
 // mode, uid, gid, size, ino, dev, nlink, rdev, mtime in ms: the fields of fs.Stats the callers read.
 Napi::Value StatToJs(Napi::Env env, const struct stat& st) {
   Napi::Array out = Napi::Array::New(env, 9);
@@ -149,24 +159,16 @@ Napi::Value FileReaddir(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FileMkdir(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = PathArg(info, 0);
-  if (HasNul(path)) return Failure(env, ENOENT);
-  return Napi::Number::New(env, mkdir(path.c_str(), info[1].As<Napi::Number>().Uint32Value()) < 0 ? -errno : 0);
+  mode_t mode = info[1].As<Napi::Number>().Uint32Value();
+  return PathSyscall(info, [mode](const char* path) { return mkdir(path, mode); });
 }
 
 Napi::Value FileRmdir(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = PathArg(info, 0);
-  if (HasNul(path)) return Failure(env, ENOENT);
-  return Napi::Number::New(env, rmdir(path.c_str()) < 0 ? -errno : 0);
+  return PathSyscall(info, [](const char* path) { return rmdir(path); });
 }
 
 Napi::Value FileUnlink(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = PathArg(info, 0);
-  if (HasNul(path)) return Failure(env, ENOENT);
-  return Napi::Number::New(env, unlink(path.c_str()) < 0 ? -errno : 0);
+  return PathSyscall(info, [](const char* path) { return unlink(path); });
 }
 
 Napi::Value FileRename(const Napi::CallbackInfo& info) {
@@ -188,10 +190,8 @@ Napi::Value FileReadlink(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value FileAccess(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string path = PathArg(info, 0);
-  if (HasNul(path)) return Failure(env, ENOENT);
-  return Napi::Number::New(env, access(path.c_str(), info[1].As<Napi::Number>().Int32Value()) < 0 ? -errno : 0);
+  int mode = info[1].As<Napi::Number>().Int32Value();
+  return PathSyscall(info, [mode](const char* path) { return access(path, mode); });
 }
 
 // read(fd, bytes + offset, length) → how many were read, as node's readSync(fd, buffer, offset, length, null):

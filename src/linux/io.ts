@@ -135,7 +135,7 @@ export function writeSync (fd: number, data: string | Uint8Array, offset = 0): n
   return check(loadNative().fileWrite(fd, data, typeof data === 'string' ? 0 : offset), 'write')
 }
 
-function writeWhole (path: string, data: string, flags: string, mode: number): void {
+function writeWhole (path: string, data: string, flags: string | number, mode: number): void {
   const fd = openSync(path, flags, mode)
   try {
     const bytes = new TextEncoder().encode(data)
@@ -146,8 +146,9 @@ function writeWhole (path: string, data: string, flags: string, mode: number): v
   }
 }
 
-export function writeFileSync (path: string, data: string, options: { mode?: number } = {}): void {
-  writeWhole(path, data, 'w', options.mode ?? 0o666)
+/** node's writeFileSync with `flag` ('w' or open(2) flags as a number) and `mode`. */
+export function writeFileSync (path: string, data: string, options: { mode?: number, flag?: string | number } = {}): void {
+  writeWhole(path, data, options.flag ?? 'w', options.mode ?? 0o666)
 }
 
 export function appendFileSync (path: string, data: string): void {

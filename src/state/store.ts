@@ -3,7 +3,7 @@
  * and renamed, so a reader never sees half of it), exec.sock while the
  * container is created, and serves as the lock (flock on the directory).
  */
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from '../linux/io.js'
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeFileSync } from '../linux/io.js'
 import type { Stats } from '../linux/io.js'
 import { join } from '../linux/path.js'
 import { containerNotFound, OcirtError } from '../errors.js'
@@ -129,36 +129,26 @@ export class StateStore {
     return dir
   }
 
+  /**
+   * state.json is a new file of root's, 0600, never written through a
+   * symlink (the guide: every file ocirt writes as root is opened without
+   * following symlinks; runc's CVE-2019-16884 class), then renamed over the
+   * old one. The temp name is the pid's: one left by a process that died with
+   * the same pid is removed (unlink does not follow) and made anew.
+   */
   write (state: StoredState): void {
     const dir = this.dir(state.id)
     const tmp = join(dir, `.state.json.${process.pid}`)
-    const fd = this.openNewFile(tmp)
+    const text = JSON.stringify(state)
+    const options = { mode: 0o600, flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW }
     try {
-      const text = JSON.stringify(state)
-      // Not ASCII only (an annotation can hold any text): write the UTF-8 bytes, all of them.
-      const bytes = new TextEncoder().encode(text)
-      for (let off = 0; off < bytes.length;) off += writeSync(fd, bytes, off)
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(tmp, join(dir, 'state.json'))
-  }
-
-  /**
-   * A new file of root's, 0600, never through a symlink (the guide: every
-   * file ocirt writes as root is opened without following symlinks; runc's
-   * CVE-2019-16884 class). The name is the pid's: one left by a process that
-   * died with the same pid is removed (unlink does not follow) and made anew.
-   */
-  private openNewFile (path: string): number {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW
-    try {
-      return openSync(path, flags, 0o600)
+      writeFileSync(tmp, text, options)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e
-      unlinkSync(path)
-      return openSync(path, flags, 0o600)
+      unlinkSync(tmp)
+      writeFileSync(tmp, text, options)
     }
+    renameSync(tmp, join(dir, 'state.json'))
   }
 
   /**

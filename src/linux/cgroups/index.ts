@@ -38,6 +38,8 @@ export function managerFor (cgroup: ContainerCgroup): CgroupManager {
 
 export interface CgroupPlan {
   manager: CgroupManager
+  /** The host's hierarchies the manager was made for (read once per create). */
+  hierarchies: readonly Hierarchy[]
   writes: CgroupWrite[]
   devices: PointedRule[]
   warnings: string[]
@@ -45,9 +47,10 @@ export interface CgroupPlan {
 
 /** Everything about the cgroup that can be refused without touching the host. */
 export function planCgroup (spec: Spec, systemd = false, host?: CgroupHostView): CgroupPlan {
-  const manager = cgroupManager(detectCgroupLayout(host), systemd)
+  const layout = detectCgroupLayout(host)
+  const manager = cgroupManager(layout, systemd)
   const { writes, warnings } = manager.resourceWrites(spec.linux?.resources ?? {})
-  return { manager, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
+  return { manager, hierarchies: layout.hierarchies, writes, devices: deviceRules(spec.linux?.resources?.devices), warnings }
 }
 
 /**
@@ -74,7 +77,7 @@ export function setUpCgroup (plan: CgroupPlan, cgroupsPath: string | undefined, 
   // on the cgroup2 common ancestor. Either way the stage could not enter
   // (clone3 with CLONE_INTO_CGROUP fails with EACCES): it is the same refusal
   // as a mkdir refused. Root enters as before.
-  const unenterable = rootless ? unwritableEntryFile(cgroup, manager.placement(cgroup)) : undefined
+  const unenterable = rootless ? unwritableEntryFile(cgroup, manager.placement(cgroup), plan.hierarchies) : undefined
   if (unenterable !== undefined) {
     manager.remove(cgroup)
     return withoutCgroup(plan, `the cgroup ${cgroup.path} cannot be entered: ${unenterable}`, warn)
@@ -115,9 +118,9 @@ function withoutCgroup (plan: CgroupPlan, why: string, warn: (message: string) =
  * CLONE_INTO_CGROUP applies too). access(2) checks as the kernel does, the
  * file's mode and owner against our ids (real ones: ocirt's are its caller's).
  */
-function unwritableEntryFile (cgroup: ContainerCgroup, placement: Placement): string | undefined {
+function unwritableEntryFile (cgroup: ContainerCgroup, placement: Placement, hierarchies: readonly Hierarchy[]): string | undefined {
   const files = [...placement.cgroupProcs, ...(placement.selfPlaceTasks ?? [])]
-  for (const h of detectCgroupLayout().hierarchies) {
+  for (const h of hierarchies) {
     const dir = cgroup.dirs[h.key]
     if (h.key === '' && dir !== undefined) files.push(join(commonAncestorDir(h, dir), 'cgroup.procs'))
   }
