@@ -6,10 +6,10 @@
  * too (bun's process.hrtime counts from its own start, not from boot).
  * Unset, a mark is one branch on a constant.
  */
-import { writeSync } from './linux/io.js'
+import { printError } from './output.js'
 
 const enabled = process.env.OCIRT_TRACE_TIMING === '1'
 
 export function mark (name: string): void {
-  if (enabled) writeSync(2, `ocirt-timing ${name} ${BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))}\n`)
+  if (enabled) printError(`ocirt-timing ${name} ${BigInt(Math.round((performance.timeOrigin + performance.now()) * 1e6))}\n`)
 }
