@@ -31,26 +31,41 @@ interface FlagScan {
   rest: string[]
 }
 
+/** The flag named `bare` (--bare), or with the short name `bare` when `short` (-b). */
+function findFlag (flags: readonly Flag[], bare: string, short: boolean): Flag | undefined {
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]
+    if (flag !== undefined && (flag.name === bare || (short && flag.short === bare))) return flag
+  }
+  return undefined
+}
+
 /**
  * Reads flags from the front of argv until the first argument (or all of
  * argv when `interleaved`, where flags and arguments may mix).
+ *
+ * Plain loops and slices, not find, map, spread or destructuring with a
+ * rest: JavaScriptCore writes those builtins in JavaScript and compiles each
+ * on its first use, which every ocirt process would pay (issue 11,
+ * docs/performance.md "The entry chunk").
  */
 function scanFlags (argv: string[], flags: readonly Flag[], where: string, interleaved: boolean): FlagScan {
   const values: Record<string, AnyFlagValue> = {}
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? ''
-    if (token === '--') { rest.push(...argv.slice(i + 1)); break }
+    if (token === '--') return { values, rest: rest.concat(argv.slice(i + 1)) }
     if (!token.startsWith('-') || token === '-') {
-      if (!interleaved) { rest.push(...argv.slice(i)); break }
+      if (!interleaved) return { values, rest: rest.concat(argv.slice(i)) }
       rest.push(token)
       continue
     }
     const eq = token.indexOf('=')
     const name = eq >= 0 ? token.slice(0, eq) : token
-    // runc (urfave/cli) accepts both -flag and --flag for long names.
-    const bare = name.replace(/^--?/, '')
-    const flag = flags.find(f => f.name === bare || (name.length === 2 && f.short === bare))
+    // runc (urfave/cli) accepts both -flag and --flag for long names. Not a
+    // regular expression: compiling one costs every run 20 K instructions.
+    const bare = name.slice(name.startsWith('--') ? 2 : 1)
+    const flag = findFlag(flags, bare, name.length === 2)
     if (flag === undefined) {
       const known = flags.map(f => `--${f.name}`).join(', ')
       throw new UsageError(`unknown flag ${name} for ${where} (known: ${known})`)
@@ -119,7 +134,8 @@ export function parseGlobals (argv: string[]): ParsedGlobals {
   // A wrong word is refused for every command; `auto` is decided on first use
   // (most commands never ask, and deciding reads /proc/self twice).
   const rootlessWord = parseRootlessWord(g.rootless)
-  const [name, ...rest] = globalScan.rest
+  const name = globalScan.rest[0]
+  const rest = globalScan.rest.slice(1)
   if (name === undefined) return { globalFlags: g, logFormat, rootlessWord, command: undefined, rest }
   const command = findCommand(name)
   if (command === undefined) {

@@ -96,5 +96,7 @@ export const COMMANDS = [
 export type TableCommand = typeof COMMANDS[number]
 
 export function findCommand (name: string): TableCommand | undefined {
-  return COMMANDS.find(c => c.name === name)
+  // A loop, not find: see scanFlags in parse.ts.
+  for (let i = 0; i < COMMANDS.length; i++) if (COMMANDS[i]?.name === name) return COMMANDS[i]
+  return undefined
 }
