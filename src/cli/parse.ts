@@ -31,6 +31,12 @@ interface FlagScan {
   rest: string[]
 }
 
+/** `list` with argv[from..] appended (what concat does; see scanFlags). */
+function appendFrom (list: string[], argv: string[], from: number): string[] {
+  for (let i = from; i < argv.length; i++) list.push(argv[i] ?? '')
+  return list
+}
+
 /** The flag named `bare` (--bare), or with the short name `bare` when `short` (-b). */
 function findFlag (flags: readonly Flag[], bare: string, short: boolean): Flag | undefined {
   for (let i = 0; i < flags.length; i++) {
@@ -54,9 +60,9 @@ function scanFlags (argv: string[], flags: readonly Flag[], where: string, inter
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? ''
-    if (token === '--') return { values, rest: rest.concat(argv.slice(i + 1)) }
+    if (token === '--') return { values, rest: appendFrom(rest, argv, i + 1) }
     if (!token.startsWith('-') || token === '-') {
-      if (!interleaved) return { values, rest: rest.concat(argv.slice(i)) }
+      if (!interleaved) return { values, rest: appendFrom(rest, argv, i) }
       rest.push(token)
       continue
     }
@@ -104,8 +110,9 @@ function scanFlags (argv: string[], flags: readonly Flag[], where: string, inter
  */
 export function parseCommandFlags<F extends readonly Flag[]> (argv: string[], flags: F, command: string, stopAtFirstArgument: boolean): { values: FlagValues<F>, rest: string[] } {
   const { values, rest } = scanFlags(argv, flags, `"${command}"`, !stopAtFirstArgument)
-  for (const flag of flags) {
-    if (Object.hasOwn(values, flag.name)) continue
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]
+    if (flag === undefined || Object.hasOwn(values, flag.name)) continue
     values[flag.name] = flag.type === 'boolean' ? false : flag.multiple === true ? [] : flag.default
   }
   // scanFlags gave each flag of `flags` a value of its kind (a string, true
