@@ -1,11 +1,10 @@
 /**
  * ocirt's global flags (before the command), which every run scans in the
  * entry chunk. Each command's own flags are declared in flags-NAME.ts, one
- * module per command (or pair of commands), loaded by the table
- * (table.ts) only for the command that runs, or by help and completion:
- * a compiled bun pays about 60 instructions per byte of JavaScript it loads,
- * used or not, and the declarations of all commands are 5 KB (issue 11,
- * docs/performance.md "The entry chunk"). Each command types its
+ * module per command (or pair of commands), which the command's module
+ * re-exports as `flags`: so they load with the command that runs (or whose
+ * help is asked for), not in the entry chunk, which every run loads (issue
+ * 11, docs/performance.md "The entry chunk"). Each command types its
  * `ctx.flags` from its own list (`CommandContext<typeof createFlags>`), so a
  * command reads `ctx.flags.bundle` as a string without a cast, and a flag
  * name the command does not declare is a compile error.
