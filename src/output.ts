@@ -1,11 +1,8 @@
 /**
- * Synchronous writes to stdout: ocirt exits with process.exit as soon as a
- * command is done, and an asynchronous write to a pipe could be cut short.
+ * Synchronous writes to stdout (and stderr, for what the entry writes itself):
+ * ocirt exits with process.exit as soon as a command is done, and an
+ * asynchronous write to a pipe could be cut short.
  */
-import { writeSync } from './linux/io.js'
-
-/** Only 7-bit characters: a string whose length is its length in UTF-8 bytes. */
-const ASCII = /^[\x00-\x7f]*$/
 
 /**
  * A compiled bun's console.log writes at once, and waits out a full or
@@ -13,7 +10,7 @@ const ASCII = /^[\x00-\x7f]*$/
  * single string as it is ('%' included). It needs no addon: --version and help
  * stay 0.44 M instructions cheaper (docs/performance.md "The hot commands
  * without node:fs"). Under node (dist/ocirt.mjs) a pipe may be written
- * asynchronously, so there the addon's write(2) is used.
+ * asynchronously, so there write(2) is used.
  */
 const CONSOLE_IS_SYNCHRONOUS = process.versions.bun !== undefined
 
@@ -23,25 +20,37 @@ export function print (text: string): void {
     console.log(line.slice(0, -1))
     return
   }
-  // Most output (versions, state JSON, ids) is ASCII, written as a string;
-  // other text as UTF-8 bytes from TextEncoder. Not Buffer: a chunk that names
-  // Buffer loads bun's node:buffer module, and the first Buffer made costs a
-  // process 0.6 M instructions, a quarter of ocirt's start-up (issue 11,
-  // docs/performance.md "Start-up").
-  if (ASCII.test(line)) {
-    writeAll(line.length, off => writeSync(1, off === 0 ? line : line.slice(off)))
-    return
-  }
-  const bytes = new TextEncoder().encode(line)
-  writeAll(bytes.length, off => writeSync(1, bytes, off))
+  writeAllUnderNode(1, line)
 }
 
-/** Calls `write` (which returns how many bytes it wrote from `off`) until `length` bytes are out. */
-function writeAll (length: number, write: (off: number) => number): void {
+/**
+ * Writes one line (ending in a newline) to stderr at once, as print does to
+ * stdout (console.error is as synchronous and exact: test/print.test.ts):
+ * the error line of a command line refused before any command's module (and
+ * its logger, with io.ts and the addon) is loaded, and OCIRT_TRACE_TIMING's
+ * marks.
+ */
+export function printError (line: string): void {
+  if (CONSOLE_IS_SYNCHRONOUS) {
+    console.error(line.slice(0, -1))
+    return
+  }
+  writeAllUnderNode(2, line)
+}
+
+/**
+ * Under node (dist/ocirt.mjs, the unit tests): node:fs's write(2), from
+ * process.getBuiltinModule, which is no import, so that no chunk of the
+ * executable names node:fs (test/unit/hot-chunks.test.ts) nor io.ts: this
+ * module is in the entry chunk (issue 11, docs/performance.md "The entry chunk").
+ */
+function writeAllUnderNode (fd: number, line: string): void {
+  const { writeSync } = process.getBuiltinModule('node:fs')
+  const bytes = new TextEncoder().encode(line)
   let off = 0
-  while (off < length) {
+  while (off < bytes.length) {
     try {
-      off += write(off)
+      off += writeSync(fd, bytes, off)
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e
     }

@@ -1,7 +1,32 @@
-/** Help text, generated from the command table. */
-import type { Command, Flag } from './types.js'
+/**
+ * Help text, generated from the command table. Imported by main() only for
+ * help, so the entry chunk does not carry it.
+ */
+import type { Flag } from './types.js'
 import { GLOBAL_FLAGS } from './flags.js'
-import { COMMANDS } from './table.js'
+import { COMMANDS, type TableCommand } from './table.js'
+
+/** What each command does, in a line: here, not in the table, which is in the entry chunk that every run loads. */
+const SUMMARIES: Record<TableCommand['name'], string> = {
+  create: 'create a container that waits for start',
+  start: 'run the user program of a created container',
+  state: 'print the state of a container as JSON',
+  kill: 'send a signal (default SIGTERM) to a container',
+  delete: 'delete a stopped (or, with --force, any) container',
+  run: 'create and start a container, wait for it and delete it',
+  exec: 'run a new process in a running container',
+  list: 'list the containers under --root',
+  ps: 'list the processes of a container',
+  pause: 'freeze every process of a container (its cgroup)',
+  resume: 'thaw a paused container',
+  update: 'change the cgroup limits of a running container',
+  events: 'print resource usage and OOM events of a container',
+  checkpoint: 'checkpoint a running container with criu',
+  restore: 'restore a container from a checkpoint with criu',
+  features: 'print what this runtime implements (features.md JSON)',
+  spec: 'write a default config.json',
+  completion: 'print a bash completion script',
+}
 
 function flagLines (flags: readonly Flag[]): string {
   const rows = flags.map(f => ({ flag: f, left: `  ${f.short !== undefined ? `-${f.short}, ` : '    '}--${f.name}${f.valueName !== undefined ? ` ${f.valueName}` : ''}` }))
@@ -17,7 +42,7 @@ export function mainHelp (): string {
     'usage: ocirt [global flags] <command> [flags] [arguments]',
     '',
     'commands:',
-    ...COMMANDS.map(c => `  ${c.name.padEnd(width)}${c.summary}`),
+    ...COMMANDS.map(c => `  ${c.name.padEnd(width)}${SUMMARIES[c.name]}`),
     '',
     'global flags:',
     flagLines(GLOBAL_FLAGS),
@@ -27,14 +52,15 @@ export function mainHelp (): string {
   ].join('\n')
 }
 
-export function commandHelp (c: Command): string {
+/** `flags`: the command's flags (loaded by parseArgv). */
+export function commandHelp (c: TableCommand, flags: readonly Flag[]): string {
   return [
-    `ocirt ${c.name}: ${c.summary}`,
+    `ocirt ${c.name}: ${SUMMARIES[c.name]}`,
     '',
     `usage: ocirt [global flags] ${c.name} [flags] ${c.usage}`.trimEnd(),
     '',
     'flags:',
-    flagLines(c.flags()),
+    flagLines(flags),
     '',
   ].join('\n')
 }

@@ -2,13 +2,15 @@
  * argv → globals, command, flags and arguments, from the one table in table.ts.
  * Like runc: global flags come before the command; a flag's value may be
  * given as --flag VALUE or --flag=VALUE; -- ends the flags.
+ *
+ * This module is in the entry chunk: what only a command needs (its flags,
+ * the defaults of --root and --rootless) comes with the command's module.
  */
 import { UsageError } from '../errors.js'
-import { defaultStateRoot, parseRootlessWord } from './privilege.js'
-import { rootlessByDefault } from '../linux/host-facts.js'
+import { parseRootlessWord } from './rootless-word.js'
 import { GLOBAL_FLAGS } from './flags.js'
-import type { AnyFlagValue, Command, Flag, FlagValues, Globals } from './types.js'
-import { COMMANDS, findCommand } from './table.js'
+import type { AnyFlagValue, CommandModule, CommandSupport, Flag, FlagValues, Globals } from './types.js'
+import { COMMANDS, findCommand, type TableCommand } from './table.js'
 
 /** The flags given on the command line, by name; an absent flag has no key. */
 type GivenFlags<F extends readonly Flag[]> = Partial<FlagValues<F>>
@@ -16,7 +18,9 @@ type GivenFlags<F extends readonly Flag[]> = Partial<FlagValues<F>>
 export interface Parsed {
   globals: Globals
   globalFlags: GivenFlags<typeof GLOBAL_FLAGS>
-  command: Command | undefined
+  command: TableCommand | undefined
+  /** The command's module, loaded (its flags, its support for main, its run). */
+  module: CommandModule | undefined
   flags: FlagValues<readonly Flag[]>
   args: string[]
 }
@@ -27,26 +31,47 @@ interface FlagScan {
   rest: string[]
 }
 
+/** `list` with argv[from..] appended (what concat does; see scanFlags). */
+function appendFrom (list: string[], argv: string[], from: number): string[] {
+  for (let i = from; i < argv.length; i++) list.push(argv[i] ?? '')
+  return list
+}
+
+/** The flag named `bare` (--bare), or with the short name `bare` when `short` (-b). */
+function findFlag (flags: readonly Flag[], bare: string, short: boolean): Flag | undefined {
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]
+    if (flag !== undefined && (flag.name === bare || (short && flag.short === bare))) return flag
+  }
+  return undefined
+}
+
 /**
  * Reads flags from the front of argv until the first argument (or all of
  * argv when `interleaved`, where flags and arguments may mix).
+ *
+ * Plain loops and slices, not find, map, spread or destructuring with a
+ * rest: JavaScriptCore writes those builtins in JavaScript and compiles each
+ * on its first use, which every ocirt process would pay (issue 11,
+ * docs/performance.md "The entry chunk").
  */
 function scanFlags (argv: string[], flags: readonly Flag[], where: string, interleaved: boolean): FlagScan {
   const values: Record<string, AnyFlagValue> = {}
   const rest: string[] = []
   for (let i = 0; i < argv.length; i++) {
     const token = argv[i] ?? ''
-    if (token === '--') { rest.push(...argv.slice(i + 1)); break }
+    if (token === '--') return { values, rest: appendFrom(rest, argv, i + 1) }
     if (!token.startsWith('-') || token === '-') {
-      if (!interleaved) { rest.push(...argv.slice(i)); break }
+      if (!interleaved) return { values, rest: appendFrom(rest, argv, i) }
       rest.push(token)
       continue
     }
     const eq = token.indexOf('=')
     const name = eq >= 0 ? token.slice(0, eq) : token
-    // runc (urfave/cli) accepts both -flag and --flag for long names.
-    const bare = name.replace(/^--?/, '')
-    const flag = flags.find(f => f.name === bare || (name.length === 2 && f.short === bare))
+    // runc (urfave/cli) accepts both -flag and --flag for long names. Not a
+    // regular expression: compiling one costs every run 20 K instructions.
+    const bare = name.slice(name.startsWith('--') ? 2 : 1)
+    const flag = findFlag(flags, bare, name.length === 2)
     if (flag === undefined) {
       const known = flags.map(f => `--${f.name}`).join(', ')
       throw new UsageError(`unknown flag ${name} for ${where} (known: ${known})`)
@@ -85,8 +110,9 @@ function scanFlags (argv: string[], flags: readonly Flag[], where: string, inter
  */
 export function parseCommandFlags<F extends readonly Flag[]> (argv: string[], flags: F, command: string, stopAtFirstArgument: boolean): { values: FlagValues<F>, rest: string[] } {
   const { values, rest } = scanFlags(argv, flags, `"${command}"`, !stopAtFirstArgument)
-  for (const flag of flags) {
-    if (Object.hasOwn(values, flag.name)) continue
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]
+    if (flag === undefined || Object.hasOwn(values, flag.name)) continue
     values[flag.name] = flag.type === 'boolean' ? false : flag.multiple === true ? [] : flag.default
   }
   // scanFlags gave each flag of `flags` a value of its kind (a string, true
@@ -95,35 +121,62 @@ export function parseCommandFlags<F extends readonly Flag[]> (argv: string[], fl
   return { values: values as FlagValues<F>, rest }
 }
 
-export function parseArgv (argv: string[]): Parsed {
+/** argv up to the command: its global flags and the command's entry, found before any command's module loads. */
+export interface ParsedGlobals {
+  globalFlags: GivenFlags<typeof GLOBAL_FLAGS>
+  logFormat: 'text' | 'json'
+  rootlessWord: boolean | 'auto'
+  command: TableCommand | undefined
+  /** argv after the command's name. */
+  rest: string[]
+}
+
+export function parseGlobals (argv: string[]): ParsedGlobals {
   const globalScan = scanFlags(argv, GLOBAL_FLAGS, 'ocirt', false)
   // As in parseCommandFlags, but without defaults (below): an absent flag has no value.
   const g = globalScan.values as GivenFlags<typeof GLOBAL_FLAGS>
   // Global flags keep no defaults from the table: --root's depends on the caller.
   const logFormat = g['log-format'] ?? 'text'
   if (logFormat !== 'text' && logFormat !== 'json') throw new UsageError(`flag --log-format must be text or json, not "${logFormat}"`)
-  const explicitRoot = g.root
   // A wrong word is refused for every command; `auto` is decided on first use
   // (most commands never ask, and deciding reads /proc/self twice).
   const rootlessWord = parseRootlessWord(g.rootless)
+  const name = globalScan.rest[0]
+  const rest = globalScan.rest.slice(1)
+  if (name === undefined) return { globalFlags: g, logFormat, rootlessWord, command: undefined, rest }
+  const command = findCommand(name)
+  if (command === undefined) {
+    throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map(c => c.name).join(', ')})`)
+  }
+  return { globalFlags: g, logFormat, rootlessWord, command, rest }
+}
+
+/**
+ * The rest of argv against the flags of the command's module (`module`,
+ * loaded by the caller: undefined without a command). Nothing of the module
+ * runs here, so a wrong flag is still reported before the command does anything.
+ */
+export function parseCommand (parsed: ParsedGlobals, module: CommandModule | undefined): Parsed {
+  const { globalFlags: g, logFormat, rootlessWord, command } = parsed
+  const explicitRoot = g.root
   const systemdCgroup = g['systemd-cgroup'] === true
+  const support = (): CommandSupport => {
+    if (module === undefined) throw new Error('--root and --rootless are decided for a command only')
+    return module.support
+  }
   const globals: Globals = {
     // Resolved when a command needs it: `spec` or `features` run without one.
-    get root () { return explicitRoot ?? defaultStateRoot() },
-    get rootless () { return rootlessWord === 'auto' ? rootlessByDefault(systemdCgroup) : rootlessWord },
+    get root () { return explicitRoot ?? support().defaultStateRoot() },
+    get rootless () { return rootlessWord === 'auto' ? support().resolveRootless('auto', systemdCgroup) : rootlessWord },
     log: g.log,
     logFormat,
     debug: g.debug === true,
     systemdCgroup,
     criu: g.criu ?? '/usr/sbin/criu',
   }
-  const [name, ...rest] = globalScan.rest
-  if (name === undefined) return { globals, globalFlags: g, command: undefined, flags: {}, args: [] }
-  const command = findCommand(name)
-  if (command === undefined) {
-    throw new UsageError(`unknown command "${name}" (commands: ${COMMANDS.map(c => c.name).join(', ')})`)
-  }
-  const scan = parseCommandFlags(rest, command.flags(), command.name, command.stopAtFirstArgument === true)
+  if (command === undefined || module === undefined) return { globals, globalFlags: g, command: undefined, module: undefined, flags: {}, args: [] }
+  const commandFlags = module.flags()
+  const scan = parseCommandFlags(parsed.rest, commandFlags, command.name, command.stopAtFirstArgument === true)
   if (scan.values.help !== true) {
     if (scan.rest.length < command.minArgs) {
       throw new UsageError(`"${command.name}" needs ${command.usage}`)
@@ -132,5 +185,11 @@ export function parseArgv (argv: string[]): Parsed {
       throw new UsageError(`"${command.name}" takes ${command.usage === '' ? 'no arguments' : command.usage}, got ${scan.rest.length}: ${scan.rest.join(' ')}`)
     }
   }
-  return { globals, globalFlags: g, command, flags: scan.values, args: scan.rest }
+  return { globals, globalFlags: g, command, module, flags: scan.values, args: scan.rest }
+}
+
+/** parseGlobals, the command's module loaded, then parseCommand. */
+export async function parseArgv (argv: string[]): Promise<Parsed> {
+  const parsed = parseGlobals(argv)
+  return parseCommand(parsed, await parsed.command?.load())
 }

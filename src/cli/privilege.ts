@@ -1,10 +1,13 @@
 /**
  * The global flags whose defaults depend on who runs ocirt: --root and
- * --rootless, with runc's rules.
+ * --rootless, with runc's rules. Loaded by parseArgv only once a command
+ * runs: deciding them reads /proc/self (io.ts and the addon), which
+ * --version and help never need.
  */
 import { isAbsolute, join } from '../linux/path.js'
 import { UsageError } from '../errors.js'
 import { type HostFacts, honorsXdgRuntimeDir, hostFacts, rootlessByDefault } from '../linux/host-facts.js'
+import { parseRootlessWord } from './rootless-word.js'
 
 export const ROOT_STATE_DIR = '/run/ocirt'
 
@@ -28,10 +31,6 @@ export function defaultStateRoot (env: NodeJS.ProcessEnv = process.env, facts: H
     'and XDG_RUNTIME_DIR is not set; set it or pass --root DIR')
 }
 
-/** The words runc's --rootless takes for true and false (Go's strconv.ParseBool). */
-const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True'])
-const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
-
 /**
  * --rootless true|false|auto (runc's flag): whether ocirt lacks privilege
  * over cgroups. auto (the default) is rootlessByDefault: the caller is not
@@ -40,16 +39,4 @@ const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False'])
 export function resolveRootless (flag: string | undefined, systemdCgroup = false, facts: HostFacts = hostFacts()): boolean {
   const word = parseRootlessWord(flag)
   return word === 'auto' ? rootlessByDefault(systemdCgroup, facts) : word
-}
-
-/**
- * --rootless's word alone: true, false or 'auto', which needs the host's
- * facts (read from /proc) and is decided only when a command asks (parse.ts).
- */
-export function parseRootlessWord (flag: string | undefined): boolean | 'auto' {
-  const word = flag ?? 'auto'
-  if (word === '' || word.toLowerCase() === 'auto') return 'auto'
-  if (TRUE_WORDS.has(word)) return true
-  if (FALSE_WORDS.has(word)) return false
-  throw new UsageError(`flag --rootless must be true, false or auto, not "${word}"`)
 }

@@ -52,14 +52,14 @@ export type FlagValues<F extends readonly Flag[]> = string extends F[number]['na
   ? Record<string, AnyFlagValue>
   : { [X in F[number] as X['name']]: FlagValue<X> }
 
-/** A command's flag list, built when it is first needed (src/cli/flags.ts). */
+/** A command's flag list, built when it is first needed (src/cli/flags-NAME.ts). */
 export type FlagDeclaration = () => readonly Flag[]
 
 /** The positional arguments of a command that names one container: <container-id>. */
 export type ContainerArgs = [id: string]
 
 /**
- * `F`: the command's flag declaration (src/cli/flags.ts), which types `flags`.
+ * `F`: the command's flag declaration (src/cli/flags-NAME.ts), which types `flags`.
  * `A`: its positional arguments as its usage in the table describes them,
  * e.g. ContainerArgs; parseArgv refuses fewer than minArgs or more than maxArgs.
  */
@@ -70,7 +70,20 @@ export interface CommandContext<F extends FlagDeclaration = FlagDeclaration, A e
   log: Logger
 }
 
+/**
+ * What main() needs to run any command beyond the entry chunk: the logger
+ * (io.ts, the addon), the defaults of --root and --rootless (the host's
+ * facts), the words for a filesystem error. One object (cli/support.ts)
+ * that every command module re-exports, so that a command's code, flags
+ * and support arrive by one import(): each import() costs a compiled bun
+ * about 90 K instructions (issue 11, docs/performance.md "The entry chunk").
+ */
+export type CommandSupport = typeof import('./support.js').support
+
 export interface CommandModule<F extends FlagDeclaration = FlagDeclaration> {
+  /** The command's flag declaration (src/cli/flags-NAME.ts). */
+  flags: F
+  support: CommandSupport
   /**
    * Returns the exit code. A method, so that its parameter is checked both
    * ways: a module typed for its own flags is a CommandModule for the table
@@ -80,16 +93,15 @@ export interface CommandModule<F extends FlagDeclaration = FlagDeclaration> {
   run (ctx: CommandContext<F>): Promise<number> | number
 }
 
-/** One entry of the table; `F` declares its flags. */
+/** One entry of the table; `F` declares its flags (the module's `flags`). */
 export interface Command<F extends FlagDeclaration = FlagDeclaration> {
   name: string
-  summary: string
-  /** Positional arguments, for help: "<container-id> [signal]" */
+  /** Positional arguments, for help and the usage errors: "<container-id> [signal]" */
   usage: string
   minArgs: number
   maxArgs: number
-  flags: F
   /** Everything after the first positional argument is arguments (exec's command line). */
   stopAtFirstArgument?: boolean
+  /** Imports the command's module: its code and its flags, for the command that runs or for its help. */
   load: () => Promise<CommandModule<F>>
 }

@@ -6,12 +6,16 @@ import { COMMANDS } from '../cli/table.js'
 import type { Flag } from '../cli/types.js'
 import { UsageError } from '../errors.js'
 import { print } from '../output.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { helpOnlyFlags as flags } from '../cli/flags.js'
+export { support } from '../cli/support.js'
 
-export function run (ctx: CommandContext<typeof helpOnlyFlags>): number {
+export async function run (ctx: CommandContext<typeof helpOnlyFlags>): Promise<number> {
   const shell = ctx.args[0] ?? 'bash'
   if (shell !== 'bash') throw new UsageError(`completion: only bash is supported, not "${shell}"`)
   const flagWords = (flags: readonly Flag[]) => flags.map(f => `--${f.name}`).join(' ')
-  const cases = COMMANDS.map(c => `    ${c.name}) words="${flagWords(c.flags())}" ;;`).join('\n')
+  // Each command's flags come with its module (cli/types.ts CommandModule): this loads them all.
+  const cases = (await Promise.all(COMMANDS.map(async c => `    ${c.name}) words="${flagWords((await c.load()).flags())}" ;;`))).join('\n')
   print(`# bash completion for ocirt (source it, or put it in /etc/bash_completion.d/ocirt)
 _ocirt() {
   local cur=\${COMP_WORDS[COMP_CWORD]} cmd="" words i

@@ -1,8 +1,11 @@
 /** ocirt events: see container/events.ts. */
-import type { eventsFlags } from '../cli/flags.js'
+import type { eventsFlags } from '../cli/flags-events.js'
 import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { printStats, streamEvents } from '../container/events.js'
 import { UsageError } from '../errors.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { eventsFlags as flags } from '../cli/flags-events.js'
+export { support } from '../cli/support.js'
 
 /** Go durations as runc takes them: "5s", "500ms", "1m", "1.5s". */
 export function parseDuration (text: string): number {

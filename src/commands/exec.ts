@@ -1,6 +1,6 @@
 /** ocirt exec: see container/exec.ts. Flags override the container's process, as with runc. */
 import { readDocument } from '../container/document.js'
-import type { execFlags } from '../cli/flags.js'
+import type { execFlags } from '../cli/flags-exec.js'
 import type { CommandContext } from '../cli/types.js'
 import { execProcess } from '../container/exec.js'
 import { findContainer } from '../container/lookup.js'
@@ -11,6 +11,9 @@ import type { Process } from '../spec/types.js'
 import { parseProcess } from '../spec/validate.js'
 import { preserveFdsFlag } from './flags.js'
 import { FORWARDED_SIGNALS } from './run.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { execFlags as flags } from '../cli/flags-exec.js'
+export { support } from '../cli/support.js'
 
 /** The process from the command line: the container's process with args and the flags' overrides. */
 /** exec's flags and its arguments: the container and the command line to run. */

@@ -1,5 +1,6 @@
 /** Flag values shared by several commands. */
-import type { createCommonFlags, criuCommonFlags } from '../cli/flags.js'
+import type { createCommonFlags } from '../cli/flags-create.js'
+import type { criuCommonFlags } from '../cli/flags-criu.js'
 import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import type { CreateOptions } from '../container/create.js'
 import type { CriuCommonOptions } from '../container/criu.js'
@@ -50,7 +51,7 @@ export function createOptions (ctx: CommandContext<typeof createCommonFlags, Con
   }
 }
 
-/** checkpoint's and restore's common flags (criuCommonFlags in cli/flags.ts). */
+/** checkpoint's and restore's common flags (criuCommonFlags in cli/flags-criu.ts). */
 export function criuCommonOptions (ctx: CommandContext<typeof criuCommonFlags>): CriuCommonOptions & { root: string, criu: string, imagePath: string | undefined, workPath: string | undefined, log: CommandContext['log'] } {
   const f = ctx.flags
   return {

@@ -1,10 +1,13 @@
 /** ocirt kill: runtime.md "Kill". */
-import type { killFlags } from '../cli/flags.js'
+import type { killFlags } from '../cli/flags-kill.js'
 import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { killContainer, parseSignal } from '../container/signal.js'
 import { OcirtError } from '../errors.js'
 import { mark } from '../trace.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { killFlags as flags } from '../cli/flags-kill.js'
+export { support } from '../cli/support.js'
 
 export function run (ctx: CommandContext<typeof killFlags, [id: string, ...signal: string[]]>): number {
   // As runc: signal 0 (kill(2)'s existence check) delivers nothing; exit 0 says the container is alive.

@@ -1,11 +1,14 @@
 /** ocirt list: every container under --root, as a table or JSON. */
-import type { listFlags } from '../cli/flags.js'
+import type { listFlags } from '../cli/flags-list.js'
 import type { CommandContext } from '../cli/types.js'
 import { stateJson } from '../container/state.js'
 import { UsageError } from '../errors.js'
 import { print } from '../output.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore } from '../state/store.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { listFlags as flags } from '../cli/flags-list.js'
+export { support } from '../cli/support.js'
 
 export function run (ctx: CommandContext<typeof listFlags, []>): number {
   const format = ctx.flags.format

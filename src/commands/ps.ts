@@ -5,12 +5,15 @@
  * "The container's processes" are those in its cgroup.
  */
 import { spawnSync } from 'node:child_process'
-import type { psFlags } from '../cli/flags.js'
+import type { psFlags } from '../cli/flags-ps.js'
 import type { CommandContext } from '../cli/types.js'
 import { findContainer } from '../container/lookup.js'
 import { containerPids } from '../container/signal.js'
 import { OcirtError, UsageError } from '../errors.js'
 import { print } from '../output.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { psFlags as flags } from '../cli/flags-ps.js'
+export { support } from '../cli/support.js'
 
 export function run (ctx: CommandContext<typeof psFlags, [id: string, ...psOptions: string[]]>): number {
   const format = ctx.flags.format

@@ -3,7 +3,7 @@
  * run): wait for the restored container, forwarding signals, delete it and
  * exit with its status.
  */
-import type { restoreFlags } from '../cli/flags.js'
+import type { restoreFlags } from '../cli/flags-criu.js'
 import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { deleteContainer } from '../container/delete.js'
 import { restoreContainer } from '../container/restore.js'
@@ -12,6 +12,9 @@ import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { criuCommonOptions } from './flags.js'
 import { FORWARDED_SIGNALS } from './run.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { restoreFlags as flags } from '../cli/flags-criu.js'
+export { support } from '../cli/support.js'
 
 export async function run (ctx: CommandContext<typeof restoreFlags, ContainerArgs>): Promise<number> {
   const detach = ctx.flags.detach

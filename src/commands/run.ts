@@ -3,7 +3,7 @@
  * forwarding signals to it, delete it and exit with its status (128+N for a
  * signal, as runc and shells do).
  */
-import type { runFlags } from '../cli/flags.js'
+import type { runFlags } from '../cli/flags-create.js'
 import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { createContainer } from '../container/create.js'
 import { deleteContainer } from '../container/delete.js'
@@ -13,6 +13,9 @@ import { loadBundle } from '../container/bundle.js'
 import { SIGNALS } from '../linux/constants.js'
 import { loadNative } from '../native.js'
 import { createOptions } from './flags.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { runFlags as flags } from '../cli/flags-create.js'
+export { support } from '../cli/support.js'
 
 /**
  * Signals passed on to the container (SIGUSR1 stays node's: it starts the

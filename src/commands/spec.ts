@@ -1,10 +1,13 @@
 /** ocirt spec: write a default config.json into the bundle (like runc spec). */
 import { closeSync, constants, openSync, writeSync } from 'node:fs'
 import { resolve } from 'node:path'
-import type { specFlags } from '../cli/flags.js'
+import type { specFlags } from '../cli/flags-spec.js'
 import type { CommandContext } from '../cli/types.js'
 import { OcirtError } from '../errors.js'
 import { defaultConfig } from '../spec/default-config.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { specFlags as flags } from '../cli/flags-spec.js'
+export { support } from '../cli/support.js'
 
 export function run (ctx: CommandContext<typeof specFlags, []>): number {
   const path = resolve(ctx.flags.bundle ?? '.', 'config.json')

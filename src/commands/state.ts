@@ -5,6 +5,9 @@ import { findContainer } from '../container/lookup.js'
 import { stateJson } from '../container/state.js'
 import { print } from '../output.js'
 import { mark } from '../trace.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { helpOnlyFlags as flags } from '../cli/flags.js'
+export { support } from '../cli/support.js'
 
 export function run (ctx: CommandContext<typeof helpOnlyFlags, ContainerArgs>): number {
   const { state, status } = findContainer(ctx.globals.root, ctx.args[0])

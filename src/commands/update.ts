@@ -3,12 +3,15 @@
  * --resources FILE (or - for stdin). See container/update.ts.
  */
 import { readBounded, readDocument } from '../container/document.js'
-import type { updateFlags } from '../cli/flags.js'
+import type { updateFlags } from '../cli/flags-update.js'
 import type { CommandContext, ContainerArgs } from '../cli/types.js'
 import { updateContainer } from '../container/update.js'
 import { UsageError } from '../errors.js'
 import { parseResources } from '../spec/validate.js'
 import type { LinuxResources } from '../spec/types.js'
+// The command's flags and main()'s support, loaded by the same import() as its code (cli/types.ts CommandModule).
+export { updateFlags as flags } from '../cli/flags-update.js'
+export { support } from '../cli/support.js'
 
 /** "512m", "1g", "1024", "-1": docker's RAMInBytes (powers of 1024), as runc's --memory takes. */
 export function parseBytes (flag: string, text: string): number {

@@ -14,7 +14,7 @@ import { bundleChunks } from '../lib/chunks.js'
  * budget not met yet (what it loaded on 2026-12-03 is in the comment).
  */
 const BUDGETS: Array<[string, number, { todo?: boolean }]> = [
-  ['--version (the entry chunk)', 12_000, { todo: true }], // 33,559
+  ['--version (the entry chunk)', 12_000, {}], // 33,559 on 2026-12-03; 10,708 after the entry branch
   ['state', 30_000, { todo: true }], // 66,198
   ['kill', 30_000, { todo: true }], // 71,741
   ['delete', 40_000, { todo: true }], // 77,545

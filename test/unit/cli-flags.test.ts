@@ -5,13 +5,15 @@
 // `npm run typecheck` (tsc): a `@ts-expect-error` below that stops being an
 // error fails it. No root and no built binary needed.
 import t from 'tap'
-import { createFlags, execFlags, helpOnlyFlags, runFlags } from '../../src/cli/flags.js'
+import { createFlags, runFlags } from '../../src/cli/flags-create.js'
+import { execFlags } from '../../src/cli/flags-exec.js'
+import { support } from '../../src/cli/support.js'
 import { parseArgv, parseCommandFlags } from '../../src/cli/parse.js'
 import { command, COMMANDS } from '../../src/cli/table.js'
 import type { CommandContext, ContainerArgs } from '../../src/cli/types.js'
 
 t.test('create: given values, defaults and absent flags', async t => {
-  const parsed = parseArgv(['--root', '/tmp/unit-root', 'create', '--bundle', '/b', '--no-pivot', 'c1'])
+  const parsed = await parseArgv(['--root', '/tmp/unit-root', 'create', '--bundle', '/b', '--no-pivot', 'c1'])
   t.equal(parsed.command?.name, 'create')
   t.same(parsed.args, ['c1'])
   t.same(parsed.flags, {
@@ -39,10 +41,10 @@ t.test('exec: repeatable flags collect in order, the command line stays argument
 })
 
 t.test('list, events, checkpoint: string defaults from the table', async t => {
-  t.equal(parseArgv(['list']).flags.format, 'table')
-  t.equal(parseArgv(['list', '-f', 'json']).flags.format, 'json')
-  t.equal(parseArgv(['events', 'c1']).flags.interval, '5s')
-  const checkpoint = parseArgv(['checkpoint', '--empty-ns', 'network', 'c1']).flags
+  t.equal((await parseArgv(['list'])).flags.format, 'table')
+  t.equal((await parseArgv(['list', '-f', 'json'])).flags.format, 'json')
+  t.equal((await parseArgv(['events', 'c1'])).flags.interval, '5s')
+  const checkpoint = (await parseArgv(['checkpoint', '--empty-ns', 'network', 'c1'])).flags
   t.equal(checkpoint['image-path'], './checkpoint')
   t.equal(checkpoint['manage-cgroups-mode'], 'soft')
   t.same(checkpoint['empty-ns'], ['network'])
@@ -50,7 +52,7 @@ t.test('list, events, checkpoint: string defaults from the table', async t => {
 })
 
 t.test('global flags keep no defaults: --root\'s depends on the caller', async t => {
-  const parsed = parseArgv(['--log-format=json', 'state', 'c1'])
+  const parsed = await parseArgv(['--log-format=json', 'state', 'c1'])
   t.equal(parsed.globalFlags.root, undefined)
   t.equal(parsed.globalFlags['log-format'], 'json')
   t.equal(parsed.globals.logFormat, 'json')
@@ -60,8 +62,8 @@ t.test('global flags keep no defaults: --root\'s depends on the caller', async t
 t.test('every command fills every flag it declares, with a value of its kind', async t => {
   for (const c of COMMANDS) {
     const args = Array.from({ length: c.minArgs }, () => 'c1')
-    const flags = parseArgv([c.name, ...args]).flags
-    const declared = c.flags()
+    const flags = (await parseArgv([c.name, ...args])).flags
+    const declared = (await c.load()).flags()
     t.same(Object.keys(flags), declared.map(f => f.name), c.name)
     for (const f of declared) {
       const value = flags[f.name]
@@ -72,10 +74,10 @@ t.test('every command fills every flag it declares, with a value of its kind', a
 })
 
 t.test('the words of refused flags are unchanged', async t => {
-  t.throws(() => parseArgv(['create', '--bundel', 'b', 'c1']), { message: /^unknown flag --bundel for "create" \(known: --bundle, --pid-file, / })
-  t.throws(() => parseArgv(['create', 'c1', '--bundle']), { message: 'flag --bundle needs a value (DIR)' })
-  t.throws(() => parseArgv(['kill', '--all=yes', 'c1']), { message: 'flag --all takes true or false, not "yes"' })
-  t.throws(() => parseArgv(['--nope', 'state', 'c1']), { message: /^unknown flag --nope for ocirt / })
+  await t.rejects(parseArgv(['create', '--bundel', 'b', 'c1']), { message: /^unknown flag --bundel for "create" \(known: --bundle, --pid-file, / })
+  await t.rejects(parseArgv(['create', 'c1', '--bundle']), { message: 'flag --bundle needs a value (DIR)' })
+  await t.rejects(parseArgv(['kill', '--all=yes', 'c1']), { message: 'flag --all takes true or false, not "yes"' })
+  await t.rejects(parseArgv(['--nope', 'state', 'c1']), { message: /^unknown flag --nope for ocirt / })
 })
 
 // Compile-time checks: never called, only typechecked.
@@ -93,9 +95,9 @@ export function typedFlags (ctx: CommandContext<typeof createFlags, ContainerArg
 
 export function typedTable (): unknown[] {
   return [
-    command({ name: 'state', summary: '', usage: '<container-id>', minArgs: 1, maxArgs: 1, flags: helpOnlyFlags, load: async () => await import('../../src/commands/state.js') }),
-    // @ts-expect-error run's module reads --detach and --keep, which create's flags do not declare.
-    command({ name: 'run', summary: '', usage: '<container-id>', minArgs: 1, maxArgs: 1, flags: createFlags, load: async () => await import('../../src/commands/run.js') }),
-    command({ name: 'run', summary: '', usage: '<container-id>', minArgs: 1, maxArgs: 1, flags: runFlags, load: async () => await import('../../src/commands/run.js') }),
+    command({ name: 'state', usage: '<container-id>', minArgs: 1, maxArgs: 1, load: async () => await import('../../src/commands/state.js') }),
+    command({ name: 'run', usage: '<container-id>', minArgs: 1, maxArgs: 1, load: async () => await import('../../src/commands/run.js') }),
+    // @ts-expect-error a module whose run reads --detach and --keep (run's flags) but declares create's flags.
+    command({ name: 'run', usage: '<container-id>', minArgs: 1, maxArgs: 1, load: async () => ({ flags: createFlags, support, run: (ctx: CommandContext<typeof runFlags, ContainerArgs>) => ctx.flags.keep ? 0 : 1 }) }),
   ]
 }
