@@ -2,9 +2,10 @@
  * ocirt's entry point: parse argv against the command table, load only the
  * command that runs, and turn errors into a message and exit code 1.
  *
- * Every run loads this module's chunk, and a compiled bun pays about 60
- * instructions per byte of JavaScript it loads, whether it runs or not
- * (issue 11, docs/performance.md "The entry chunk"): so the logger (io.ts,
+ * Every run loads this module's chunk, and a compiled bun pays for what a
+ * chunk defines (about 1 K instructions per top-level function, 2 K per key
+ * of a large object literal) whether it runs or not (issue 11,
+ * docs/performance.md "What loading a chunk costs"): so the logger (io.ts,
  * the addon), the command's flags and the filesystem errors' words come
  * with the command's module, by one import() (each costs about 90 K
  * instructions), and help is imported only for help.
