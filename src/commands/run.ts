@@ -46,7 +46,7 @@ export async function run (ctx: CommandContext<typeof runFlags, ContainerArgs>):
   }
   if (ctx.flags.detach) {
     try {
-      startContainer(root, id, ctx.log)
+      await startContainer(root, id, ctx.log)
     } catch (e) {
       deleteContainer(root, id, true, ctx.log)
       throw e
@@ -59,7 +59,7 @@ export async function run (ctx: CommandContext<typeof runFlags, ContainerArgs>):
     process.on(name, () => { signalInit(state, SIGNALS[name]) })
   }
   try {
-    startContainer(root, id, ctx.log)
+    await startContainer(root, id, ctx.log)
   } catch (e) {
     deleteContainer(root, id, true, ctx.log)
     await exited

@@ -6,7 +6,7 @@ import { startContainer } from '../container/start.js'
 export { helpOnlyFlags as flags } from '../cli/flags.js'
 export { support } from '../cli/support.js'
 
-export function run (ctx: CommandContext<typeof helpOnlyFlags, ContainerArgs>): number {
-  startContainer(ctx.globals.root, ctx.args[0], ctx.log)
+export async function run (ctx: CommandContext<typeof helpOnlyFlags, ContainerArgs>): Promise<number> {
+  await startContainer(ctx.globals.root, ctx.args[0], ctx.log)
   return 0
 }

@@ -12,18 +12,36 @@ import { loadNative } from '../native.js'
 import { containerStatus } from '../state/status.js'
 import { StateStore, validateId } from '../state/store.js'
 import type { Logger } from '../log.js'
-import { runHooks } from './hooks.js'
-import { seccompAgent } from './seccomp-agent.js'
+import type { StoredState } from '../state/store.js'
 import { stateJson } from './state.js'
-import { stopContainer } from './signal.js'
 import { mark } from '../trace.js'
 
-export function startContainer (root: string, id: string, log: Logger): void {
+// The hooks, the seccomp agent and stopContainer are imported only on the
+// paths that use them: a compiled bun pays for every byte of code it loads,
+// run or not (issue 11, test/unit/chunk-bytes.test.ts), and a plain start
+// has no poststart hook, no listenerPath and no failure.
+
+/** Kills the init after a failed release or poststart hook (lifecycle steps 7, 9). */
+async function stopAfterFailure (state: StoredState): Promise<void> {
+  const { stopContainer } = await import('./signal.js')
+  stopContainer(state)
+}
+
+/** seccompAgent's callback for the init's listener fd, or undefined without an agent. */
+async function listenerCallback (state: StoredState): Promise<((fd: number) => void) | undefined> {
+  // seccompAgent answers undefined without a listenerPath too; this spares loading it.
+  if (state.config.linux?.seccomp?.listenerPath === undefined) return undefined
+  const { seccompAgent } = await import('./seccomp-agent.js')
+  const agent = seccompAgent(state.config, () => stateJson(state, 'created'))
+  return agent === undefined ? undefined : fd => { agent(state.pid, fd) }
+}
+
+export async function startContainer (root: string, id: string, log: Logger): Promise<void> {
   validateId(id)
   const store = new StateStore(root)
   const dir = store.dir(id)
   mark('lookup')
-  store.withLock(id, () => {
+  await store.withLockAsync(id, async () => {
     const state = store.read(id)
     if (state === null) throw containerNotFound(id)
     const status = containerStatus(state, dir)
@@ -31,33 +49,32 @@ export function startContainer (root: string, id: string, log: Logger): void {
     if (status === 'running') throw new OcirtError('cannot start an already running container')
     if (status !== 'created') throw new OcirtError(`cannot start a container in the ${status} state`)
     if (state.config.process === undefined) throw new OcirtError('config.json has no process to start')
-    const stopOnFailure = (hooks: () => void): void => {
-      try {
-        hooks()
-      } catch (e) {
-        stopContainer(state)
-        throw e
-      }
-    }
     // The startContainer hooks run in the init, inside the container, after
     // start connects (see planStartContainerHooks); their failure comes back as `error`.
     let error: string
     // With no_new_privs the filter is loaded after start's connection: its listener comes on it.
-    const agent = seccompAgent(state.config, () => stateJson(state, 'created'))
+    const onListener = await listenerCallback(state)
     try {
-      error = loadNative().releaseInit(dir, agent === undefined ? undefined : fd => { agent(state.pid, fd) })
+      error = loadNative().releaseInit(dir, onListener)
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code
       if (code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'ECONNRESET') {
         throw new OcirtError('cannot start a container that has stopped (its init exited before start)')
       }
-      stopContainer(state)
+      await stopAfterFailure(state)
       throw e
     } finally {
       rmSync(join(dir, 'exec.sock'), { force: true })
     }
     mark('released')
     if (error !== '') throw new OcirtError(error)
-    stopOnFailure(() => { runHooks('poststart', state, 'running', log) })
+    if ((state.config.hooks?.poststart ?? []).length === 0) return
+    try {
+      const { runHooks } = await import('./hooks.js')
+      runHooks('poststart', state, 'running', log)
+    } catch (e) {
+      await stopAfterFailure(state)
+      throw e
+    }
   })
 }

@@ -214,6 +214,30 @@ export class StateStore {
    * one container are serialized. Throws if the container does not exist.
    */
   withLock<T> (id: string, fn: () => T): T {
+    const fd = this.lock(id)
+    try {
+      return fn()
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /**
+   * withLock for an `fn` that awaits: `start` loads the code of its uncommon
+   * paths (hooks, the seccomp agent, stopping after a failure) with import()
+   * while it holds the lock (issue 11: each byte of code loaded costs start-up).
+   */
+  async withLockAsync<T> (id: string, fn: () => Promise<T>): Promise<T> {
+    const fd = this.lock(id)
+    try {
+      return await fn()
+    } finally {
+      closeSync(fd)
+    }
+  }
+
+  /** An fd of the container's dir, locked exclusively; the caller closes it to unlock. */
+  private lock (id: string): number {
     let fd: number
     try {
       fd = openSync(this.dir(id), 'r')
@@ -222,9 +246,10 @@ export class StateStore {
     }
     try {
       loadNative().flock(fd, true, false)
-      return fn()
-    } finally {
+    } catch (e) {
       closeSync(fd)
+      throw e
     }
+    return fd
   }
 }

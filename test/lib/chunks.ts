@@ -25,6 +25,8 @@ export interface Chunks {
   closure: (entry: string) => Map<string, string[]>
   /** The bytes of JavaScript in closure(entry). */
   closureBytes: (entry: string) => number
+  /** The bytes of one chunk. */
+  chunkBytes: (chunk: string) => number
   remove: () => void
 }
 
@@ -60,6 +62,7 @@ export function bundleChunks (): Chunks {
     commandChunk: name => names.find(c => c.startsWith(`${name}-`)),
     closure,
     closureBytes: entry => [...closure(entry).keys()].reduce((sum, chunk) => sum + statSync(join(dir, chunk)).size, 0),
+    chunkBytes: chunk => statSync(join(dir, chunk)).size,
     remove: () => { rmSync(dir, { recursive: true, force: true }) },
   }
 }
