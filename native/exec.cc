@@ -3,8 +3,10 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -25,7 +27,33 @@ bool IsExecutableFile(int dirfd, const char* path) {
   return fstatat(dirfd, path, &st, 0) == 0 && !S_ISDIR(st.st_mode) && (st.st_mode & 0111) != 0;
 }
 
-void ExitOnSignal(int sig) { _exit(128 + sig); }
+// Waits for `start` on listen_fd; a signal of `exit_set` (blocked, read
+// from a signalfd) ends the init with 128 + its number instead. Returns the
+// connection, or -1.
+int AcceptStartOrExitOnSignal(int listen_fd, const sigset_t& exit_set) {
+  int signals = signalfd(-1, &exit_set, SFD_CLOEXEC);
+  if (signals < 0) return -1;
+  struct pollfd waits[2] = {{signals, POLLIN, 0}, {listen_fd, POLLIN, 0}};
+  for (;;) {
+    int rc = poll(waits, 2, -1);
+    if (rc < 0 && errno == EINTR) continue;
+    if (rc < 0) return -1;
+    // A signal first: as with a handler, it ends the init even with a connection pending.
+    if (waits[0].revents != 0) {
+      struct signalfd_siginfo info {};
+      if (read(signals, &info, sizeof(info)) == static_cast<ssize_t>(sizeof(info))) _exit(128 + static_cast<int>(info.ssi_signo));
+      continue;
+    }
+    int conn = accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (conn >= 0) {
+      // Closed here, not left to ExecUserProgram's CloseRange: in a gap of
+      // the preserved range it would lose FD_CLOEXEC there and reach the program.
+      close(signals);
+      return conn;
+    }
+    if (errno != EINTR && errno != EAGAIN && errno != ECONNABORTED) return -1;
+  }
+}
 
 }  // namespace
 
@@ -153,27 +181,28 @@ int LoadSeccomp(const InitPlan& plan, int channel, bool report) {
   // While created, a signal whose default is to terminate terminates the
   // init (as with runc, whose init is a Go program with handlers): pid 1 of a
   // pid namespace would otherwise ignore it, since its disposition is SIG_DFL.
-  struct sigaction exit_on_signal {};
-  exit_on_signal.sa_handler = ExitOnSignal;
-  sigfillset(&exit_on_signal.sa_mask);
+  // Those signals are blocked and read from a signalfd rather than caught:
+  // the dispositions stay SIG_DFL, so after `start` connects there are none
+  // to restore (64 rt_sigaction calls on start's path before, issue 11). A
+  // blocked signal is queued even to a pid namespace's init (the kernel
+  // ignores only unblocked ones with SIG_DFL), so the signalfd sees it.
+  // glibc's sigaddset leaves out its own two real-time signals, as its
+  // sigaction refused them before.
+  sigset_t exit_set, all;
+  sigemptyset(&exit_set);
   for (int sig = 1; sig < NSIG; sig++) {
     if (sig == SIGKILL || sig == SIGSTOP || sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH ||
         sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU) continue;
-    sigaction(sig, &exit_on_signal, nullptr);
+    sigaddset(&exit_set, sig);
   }
-  sigset_t none, all;
-  sigemptyset(&none);
   sigfillset(&all);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  sigprocmask(SIG_SETMASK, &exit_set, nullptr);
 
-  int conn;
-  do { conn = accept4(c.listen_fd, nullptr, nullptr, SOCK_CLOEXEC); } while (conn < 0 && errno == EINTR);
+  int conn = AcceptStartOrExitOnSignal(c.listen_fd, exit_set);
   if (conn < 0) _exit(1);
-  // From here a signal waits (blocked) for the program, which gets it with the default disposition.
+  // From here a signal waits (blocked) for the program, which gets it with
+  // the default disposition: every disposition is still SIG_DFL.
   sigprocmask(SIG_SETMASK, &all, nullptr);
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; sig++) sigaction(sig, &dfl, nullptr);
   close(c.listen_fd);
   ExecUserProgram(c, conn, false);
 }

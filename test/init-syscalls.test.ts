@@ -15,15 +15,16 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { Runtime } from '../conformance/lib/runtime.js'
 import type { TapLike } from '../conformance/lib/harness.js'
 import { ocirt, OCIRT, REPO } from './lib/ocirt.js'
+import { waitReaped } from '../conformance/lib/reaper.js'
 
-/** A runtime whose every command runs under `strace -f`, writing the calls the tests count to the returned file. */
-async function tracedRuntime (t: TapLike): Promise<{ rt: Runtime, trace: string }> {
+/** A runtime whose every command runs under `strace -f`, writing the calls the tests count (`calls`, strace's -e trace=) to the returned file. */
+async function tracedRuntime (t: TapLike, calls = 'openat2,rt_sigaction,sethostname,prctl'): Promise<{ rt: Runtime, trace: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'ocirt-init-syscalls-'))
   chmodSync(dir, 0o755)
   t.teardown(() => { rmSync(dir, { recursive: true, force: true }) })
   const trace = join(dir, 'trace')
   const wrapper = join(dir, 'ocirt-traced')
-  writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=openat2,rt_sigaction,sethostname,prctl -o ${trace} -- ${OCIRT} "$@"\n`, { mode: 0o755 })
+  writeFileSync(wrapper, `#!/bin/sh\nexec strace -f -qq -e trace=${calls} -o ${trace} -- ${OCIRT} "$@"\n`, { mode: 0o755 })
   const rt = await Runtime.open(wrapper)
   t.teardown(async () => { await rt.cleanup() })
   return { rt, trace }
@@ -79,6 +80,39 @@ t.test('a signal the caller ignores is not ignored in the container', async t =>
   t.equal(r.code, 0, 'exec runs', { stderr: r.stderr })
   t.equal(r.stdout, 'SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\n', 'the program starts with every signal at SIG_DFL (the runtime had SigIgn 0000000000000201)')
   await rt.ok(['kill', id, 'KILL'])
+})
+
+t.test('from start\'s connection to execve the init makes a dozen syscalls, none of them rt_sigaction', async t => {
+  const { bundle } = await ocirt(t, spec => { spec.process!.args = ['true'] })
+  const { rt, trace } = await tracedRuntime(t, 'all')
+  const r = await rt.runContainer(rt.newId('handoff'), bundle.dir, { timeoutMs: 60_000 })
+  t.equal(r.code, 0, 'runs under strace', { stderr: r.stderr })
+  const lines = readFileSync(trace, 'utf8').split('\n')
+  const init = lines.find(line => line.includes('sethostname('))?.split(' ')[0]
+  t.ok(init !== undefined, 'the trace holds the init')
+  const initCalls = lines.filter(line => line.split(' ')[0] === init && !line.includes(' <... '))
+  const accepted = initCalls.findIndex(line => line.includes('accept4('))
+  const exec = initCalls.findIndex((line, i) => i > accepted && line.includes('execve('))
+  t.ok(accepted > 0 && exec > accepted, 'the init accepts start\'s connection, then execs')
+  const between = initCalls.slice(accepted + 1, exec)
+  // Before: 64 rt_sigaction calls restoring the dispositions that the wait
+  // for start had set (72 calls in all). The terminating signals are now read
+  // from a signalfd while blocked, so every disposition is still SIG_DFL.
+  t.equal(between.filter(line => line.includes('rt_sigaction(')).length, 0, 'no disposition to restore')
+  t.ok(between.length <= 12, `${between.length} syscalls between accept4 and execve (at most 12)`, { calls: between })
+})
+
+t.test('a created container\'s init still ends on a terminating signal (128 + N), not on SIGWINCH', async t => {
+  const { rt, bundle } = await ocirt(t, spec => { spec.process!.args = ['true'] })
+  for (const [signal, status] of [['TERM', 143], ['HUP', 129], ['USR2', 140], ['RTMIN+3', 165]] as const) {
+    const id = rt.newId('created-signal')
+    await rt.ok(['create', '--bundle', bundle.dir, id])
+    const pid = (await rt.state(id)).pid as number
+    await rt.ok(['kill', id, 'WINCH'])
+    await rt.ok(['kill', id, signal])
+    t.same(await waitReaped(pid), { status, signal: null }, `SIG${signal}: the init exits with ${status}, after ignoring SIGWINCH`)
+    await rt.ok(['delete', id])
+  }
 })
 
 t.test('deep missing mount targets and targets through symlinks are created inside the rootfs', async t => {
