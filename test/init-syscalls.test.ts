@@ -100,6 +100,9 @@ t.test('from start\'s connection to execve the init makes a dozen syscalls, none
   // from a signalfd while blocked, so every disposition is still SIG_DFL.
   t.equal(between.filter(line => line.includes('rt_sigaction(')).length, 0, 'no disposition to restore')
   t.ok(between.length <= 12, `${between.length} syscalls between accept4 and execve (at most 12)`, { calls: between })
+  // start removes exec.sock with one unlink, not an lstat first (rmSync's).
+  const socketCalls = lines.filter(line => line.includes('/exec.sock') && !/ (bind|connect)\(/.test(line))
+  t.same(socketCalls.map(line => / (\w+)\(/.exec(line)?.[1]), ['access', 'unlink'], 'exec.sock after create: the status check\'s access and start\'s unlink', { socketCalls })
 })
 
 t.test('a created container\'s init still ends on a terminating signal (128 + N), not on SIGWINCH', async t => {

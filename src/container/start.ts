@@ -5,7 +5,7 @@
  * connected to (ECONNREFUSED), so start fails at once instead of hanging.
  * A failing hook stops the container and fails start (lifecycle steps 7, 9).
  */
-import { rmSync } from '../linux/io.js'
+import { unlinkSync } from '../linux/io.js'
 import { join } from '../linux/path.js'
 import { containerNotFound, OcirtError } from '../errors.js'
 import { loadNative } from '../native.js'
@@ -25,6 +25,19 @@ import { mark } from '../trace.js'
 async function stopAfterFailure (state: StoredState): Promise<void> {
   const { stopContainer } = await import('./signal.js')
   stopContainer(state)
+}
+
+/**
+ * After the release (or a failed one) exec.sock goes: its absence is what
+ * tells `state` that the container has left `created`. unlink alone, as a
+ * missing socket is the only case to forgive (rmSync would lstat first).
+ */
+function removeExecSock (dir: string): void {
+  try {
+    unlinkSync(join(dir, 'exec.sock'))
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e
+  }
 }
 
 /** seccompAgent's callback for the init's listener fd, or undefined without an agent. */
@@ -64,7 +77,7 @@ export async function startContainer (root: string, id: string, log: Logger): Pr
       await stopAfterFailure(state)
       throw e
     } finally {
-      rmSync(join(dir, 'exec.sock'), { force: true })
+      removeExecSock(dir)
     }
     mark('released')
     if (error !== '') throw new OcirtError(error)
