@@ -55,11 +55,22 @@ export async function run (ctx: CommandContext<typeof runFlags, ContainerArgs>):
   }
 
   const exited = loadNative().waitPidAsync(state.pid)
+  // A signal that comes while start runs is forwarded once the program runs,
+  // as runc's buffered signal channel does: start may await an import() (for
+  // hooks or a seccomp agent) with the init still created, and a signal
+  // forwarded then would end the init instead of reaching the program.
+  let heldSignals: number[] | undefined = []
   for (const name of FORWARDED_SIGNALS) {
-    process.on(name, () => { signalInit(state, SIGNALS[name]) })
+    process.on(name, () => {
+      if (heldSignals === undefined) signalInit(state, SIGNALS[name])
+      else heldSignals.push(SIGNALS[name])
+    })
   }
   try {
     await startContainer(root, id, ctx.log)
+    const held = heldSignals
+    heldSignals = undefined
+    for (const signal of held) signalInit(state, signal)
   } catch (e) {
     deleteContainer(root, id, true, ctx.log)
     await exited
