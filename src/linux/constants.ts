@@ -72,4 +72,5 @@ export const RLIMITS: Readonly<Record<string, number>> = {
 // signal(7) names and numbers are in signals.ts (kill loads them without the tables above).
 export { SIGNALS, signalNumber } from './signals.js'
 export type { SignalName } from './signals.js'
-export { ERRNO, SIGRTMAX, SIGRTMIN } from './os-constants.generated.js'
+export { SIGRTMAX, SIGRTMIN } from './os-constants.generated.js'
+export { ERRNO } from './errno.generated.js'
