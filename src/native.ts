@@ -11,7 +11,9 @@ import type { InitPhase, InitPlan, NamespaceJoin } from './generated/plan.js'
 
 // The plan's types and the enums shared with native/ are generated from their one definition,
 // scripts/wire/plan-definition.mjs, by scripts/build-wire.mjs (as are native/generated/*).
-export { CreateKind, DumpableUntil, InitPhase, MountOp } from './generated/plan.js'
+// The enums' values (InitPhase, MountOp, CreateKind, DumpableUntil) are imported from
+// ./generated/plan.js itself: re-exported from here, their tables went into the chunk of
+// every command that loads the addon (issue 11, docs/performance.md "Start-up (issue 11)").
 export type { Capabilities, HookPlan, InitPlan, MountStep, NamespaceJoin, ProcessPlan, Rlimit, SchedulerPlan } from './generated/plan.js'
 
 export interface SeccompRequest {

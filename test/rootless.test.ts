@@ -22,7 +22,8 @@ import { buildPlan } from '../src/linux/plan.js'
 import type { Caller as PlanCaller } from '../src/linux/rootless.js'
 import { grantedRanges } from '../src/linux/rootless.js'
 import { parseConfig } from '../src/spec/validate.js'
-import { DumpableUntil, loadNative } from '../src/native.js'
+import { DumpableUntil } from '../src/generated/plan.js'
+import { loadNative } from '../src/native.js'
 
 type Test = Parameters<typeof bundleFor>[0]
 

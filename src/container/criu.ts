@@ -12,7 +12,7 @@ import { release } from 'node:os'
 import { ConfigError, OcirtError, UsageError } from '../errors.js'
 import { MS_BIND } from '../linux/constants.js'
 import type { InitPlan } from '../native.js'
-import { MountOp } from '../native.js'
+import { MountOp } from '../generated/plan.js'
 import type { Spec } from '../spec/types.js'
 
 export interface CriuRun {

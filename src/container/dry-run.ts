@@ -4,7 +4,7 @@
  * runc has no way to show this; it helps to see why a config does what it does.
  */
 import type { MountStep } from '../native.js'
-import { CreateKind, MountOp } from '../native.js'
+import { CreateKind, MountOp } from '../generated/plan.js'
 import type { ContainerPlan } from '../linux/plan.js'
 import type { CgroupPlan } from '../linux/cgroups/index.js'
 import { CAPABILITIES } from '../spec/linux-names.js'

@@ -5,11 +5,11 @@
  */
 import { closeSync, readdirSync, readlinkSync } from '../linux/io.js'
 import { OcirtError, UsageError } from '../errors.js'
-import { SIGNALS, SIGRTMAX, SIGRTMIN, signalNumber } from '../linux/constants.js'
+import { SIGNALS, SIGRTMAX, SIGRTMIN, signalNumber } from '../linux/signals.js'
 import { loadNative } from '../native.js'
 import { initIsAlive } from '../state/status.js'
 import type { StoredState } from '../state/store.js'
-import { managerFor } from '../linux/cgroups/index.js'
+import { cgroupExists, cgroupPids, hasFreezer, removeCgroup, setFrozen } from '../linux/cgroups/existing.js'
 import type { ContainerCgroup } from '../linux/cgroups/manager.js'
 import { sleepSync } from '../sleep.js'
 
@@ -81,7 +81,7 @@ export function processesInPidNamespace (initPid: number): number[] {
  */
 export function containerPids (state: StoredState): number[] {
   const cgroup = state.cgroup
-  if (cgroup !== undefined && managerFor(cgroup).exists(cgroup)) return managerFor(cgroup).pids(cgroup)
+  if (cgroup !== undefined && cgroupExists(cgroup)) return cgroupPids(cgroup)
   if (!initIsAlive(state)) return []
   return [state.pid, ...processesInPidNamespace(state.pid)].sort((a, b) => a - b)
 }
@@ -93,10 +93,9 @@ export function containerPids (state: StoredState): number[] {
  * container's processes can act on the signal).
  */
 function signalAll (state: StoredState, signal: number): void {
-  const cgroup = state.cgroup !== undefined && managerFor(state.cgroup).exists(state.cgroup) ? state.cgroup : undefined
-  const manager = cgroup !== undefined ? managerFor(cgroup) : undefined
-  const freeze = cgroup !== undefined && manager !== undefined && manager.hasFreezer(cgroup)
-  if (freeze) manager.setFrozen(cgroup, true)
+  const cgroup = state.cgroup !== undefined && cgroupExists(state.cgroup) ? state.cgroup : undefined
+  const freeze = cgroup !== undefined && hasFreezer(cgroup)
+  if (freeze) setFrozen(cgroup, true)
   try {
     for (const pid of containerPids(state)) {
       if (pid === state.pid) continue
@@ -104,7 +103,7 @@ function signalAll (state: StoredState, signal: number): void {
     }
     signalInit(state, signal)
   } finally {
-    if (freeze) manager.setFrozen(cgroup, false)
+    if (freeze) setFrozen(cgroup, false)
   }
 }
 
@@ -124,19 +123,17 @@ export function destroyCgroup (state: StoredState): void {
   const cgroup = state.cgroup
   if (cgroup === undefined) return
   const ownPidNamespace = state.config.linux?.namespaces?.some(n => n.type === 'pid' && n.path === undefined) === true
-  const manager = managerFor(cgroup)
-  if (!ownPidNamespace && manager.exists(cgroup)) killCgroup(state, cgroup)
-  manager.remove(cgroup)
+  if (!ownPidNamespace && cgroupExists(cgroup)) killCgroup(state, cgroup)
+  removeCgroup(cgroup)
 }
 
 /** SIGKILL to what the cgroup holds, then waits (up to 5 s) until it is empty; returns the pids still there. */
 function killCgroup (state: StoredState, cgroup: ContainerCgroup): number[] {
-  const manager = managerFor(cgroup)
-  if (manager.pids(cgroup).length === 0) return []
+  if (cgroupPids(cgroup).length === 0) return []
   signalAll(state, SIGNALS.SIGKILL)
   const deadline = Date.now() + 5000
-  while (manager.pids(cgroup).length > 0 && Date.now() < deadline) sleepSync(5)
-  return manager.pids(cgroup)
+  while (cgroupPids(cgroup).length > 0 && Date.now() < deadline) sleepSync(5)
+  return cgroupPids(cgroup)
 }
 
 /** SIGKILL to every process of the container, then waits (up to timeoutMs) for the init to exit. */
@@ -167,8 +164,8 @@ export function waitForExit (state: StoredState, timeoutMs: number): boolean {
 export function destroyHalfMadeContainer (state: StoredState): void {
   const cgroup = state.cgroup
   // A cgroup the config named and that existed before (created is empty) is not the container's to sweep.
-  if (cgroup === undefined || cgroup.created.length === 0 || !managerFor(cgroup).exists(cgroup)) return
+  if (cgroup === undefined || cgroup.created.length === 0 || !cgroupExists(cgroup)) return
   const left = killCgroup(state, cgroup)
   if (left.length > 0) throw new OcirtError(`container "${state.id}": processes ${left.join(', ')} of its cgroup did not exit after SIGKILL`)
-  managerFor(cgroup).remove(cgroup)
+  removeCgroup(cgroup)
 }

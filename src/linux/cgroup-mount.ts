@@ -11,7 +11,7 @@ import type { CgroupHostView, CgroupMount } from './cgroups/hierarchy.js'
 import { readCgroupHostView } from './cgroups/hierarchy.js'
 import { basename, dirname, join } from './path.js'
 import type { MountStep } from '../native.js'
-import { CreateKind, MountOp } from '../native.js'
+import { CreateKind, MountOp } from '../generated/plan.js'
 import { MS_BIND, MS_RDONLY, MS_REC } from './constants.js'
 
 interface Hierarchy {

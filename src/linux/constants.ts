@@ -1,5 +1,4 @@
 /** Kernel ABI numbers for x86_64/aarch64 Linux (uapi headers), used to build plans. */
-import { SIGNALS as GENERATED_SIGNALS } from './os-constants.generated.js'
 
 export const CLONE_NEWTIME = 0x00000080
 export const CLONE_NEWNS = 0x00020000
@@ -70,16 +69,8 @@ export const RLIMITS: Readonly<Record<string, number>> = {
   RLIMIT_RTTIME: 15,
 }
 
-/**
- * signal(7) numbers by name: the generated table (node's os.constants.signals
- * at build time), plus SIGCLD, glibc's old alias of SIGCHLD, which node does
- * not list and `kill` has always accepted.
- */
-export const SIGNALS = { ...GENERATED_SIGNALS, SIGCLD: GENERATED_SIGNALS.SIGCHLD } as const
-export type SignalName = keyof typeof SIGNALS
-
-/** The number of a signal named as in SIGNALS ("SIGKILL"), or undefined for any other string. */
-export function signalNumber (name: string): number | undefined {
-  return Object.hasOwn(SIGNALS, name) ? SIGNALS[name as SignalName] : undefined
-}
-export { ERRNO, SIGRTMAX, SIGRTMIN } from './os-constants.generated.js'
+// signal(7) names and numbers are in signals.ts (kill loads them without the tables above).
+export { SIGNALS, signalNumber } from './signals.js'
+export type { SignalName } from './signals.js'
+export { SIGRTMAX, SIGRTMIN } from './os-constants.generated.js'
+export { ERRNO } from './errno.generated.js'

@@ -6,7 +6,7 @@
  * the native sources and checks that.
  */
 import type { InitPlan, InitFailure } from '../native.js'
-import { InitPhase, MountOp } from '../native.js'
+import { InitPhase, MountOp } from '../generated/plan.js'
 import { ERRNO } from './constants.js'
 
 /** errno values the failure messages explain. */

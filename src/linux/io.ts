@@ -12,21 +12,20 @@
  * the message "ENOENT: no such file or directory, open '/x'", which callers,
  * src/errors.ts and src/fs-errors.ts read. test/unit/io.test.ts compares them.
  */
-import { ERRNO, ERRNO_DESCRIPTIONS, FS_CONSTANTS } from './os-constants.generated.js'
+import { ERRNO_DESCRIPTIONS, ERRNO_NAMES, FS_CONSTANTS } from './fs-constants.generated.js'
 import { loadNative } from '../native.js'
 import { join } from './path.js'
 
 export const constants = FS_CONSTANTS
 
-/** errno → its name; the first name in ERRNO's number order wins (EAGAIN, not EWOULDBLOCK), as node names it. */
-let errnoNames: Map<number, string> | undefined
-
+/** errno → its name as node gives it (the first in number order: EAGAIN, not EWOULDBLOCK). */
 function errnoName (errno: number): string {
-  if (errnoNames === undefined) {
-    errnoNames = new Map()
-    for (const [name, n] of Object.entries(ERRNO)) if (!errnoNames.has(n)) errnoNames.set(n, name)
-  }
-  return errnoNames.get(errno) ?? 'UNKNOWN'
+  return ERRNO_NAMES[errno] ?? 'UNKNOWN'
+}
+
+/** The number of an errno name that ERRNO_NAMES lists. */
+function errnoNumber (name: string): number {
+  return ERRNO_NAMES.indexOf(name)
 }
 
 /** node:fs's error for a failed syscall: "CODE: words, syscall 'path' -> 'dest'". */
@@ -223,12 +222,12 @@ export function mkdirSync (path: string, options: number | { recursive?: boolean
   const result = loadNative().fileMkdir(path, mode)
   if (result === 0) return
   if (options.recursive !== true) throw fsError(-result, 'mkdir', path)
-  if (result === -ERRNO.EEXIST) {
+  if (errnoName(-result) === 'EEXIST') {
     if (statSync(path).isDirectory()) return
-    throw fsError(ERRNO.EEXIST, 'mkdir', path)
+    throw fsError(-result, 'mkdir', path)
   }
   const parent = join(path, '..')
-  if (result !== -ERRNO.ENOENT || parent === path) throw fsError(-result, 'mkdir', path)
+  if (errnoName(-result) !== 'ENOENT' || parent === path) throw fsError(-result, 'mkdir', path)
   mkdirSync(parent, options)
   check(loadNative().fileMkdir(path, mode), 'mkdir', path)
 }
@@ -255,7 +254,7 @@ export function rmSync (path: string, options: { recursive?: boolean, force?: bo
     throw e
   }
   if (!st.isDirectory()) return unlinkSync(path)
-  if (options.recursive !== true) throw fsError(ERRNO.EISDIR, 'rm', path)
+  if (options.recursive !== true) throw fsError(errnoNumber('EISDIR'), 'rm', path)
   for (const name of readdirSync(path)) rmSync(join(path, name), { recursive: true, force: true })
   rmdirSync(path)
 }

@@ -5,7 +5,7 @@
 import { requireProcess } from '../spec/semantic.js'
 import { ConfigError } from '../errors.js'
 import type { InitPlan } from '../native.js'
-import { DumpableUntil } from '../native.js'
+import { DumpableUntil } from '../generated/plan.js'
 
 import type { Spec } from '../spec/types.js'
 import { planNamespaces } from './namespaces.js'

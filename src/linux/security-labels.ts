@@ -11,7 +11,7 @@
 import { existsSync, readFileSync } from './io.js'
 import { ConfigError } from '../errors.js'
 import type { ProcessPlan } from '../native.js'
-import { MountOp } from '../native.js'
+import { MountOp } from '../generated/plan.js'
 import type { Process } from '../spec/types.js'
 import { MS_BIND } from './constants.js'
 import type { PlannedStep } from './rootfs.js'

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from '../linux/io.js'
 import { join } from '../linux/path.js'
 import type { StoredState } from './store.js'
-import { managerFor } from '../linux/cgroups/index.js'
+import { isFrozen } from '../linux/cgroups/existing.js'
 
 /** runtime.md's four, and runc's "paused" (a state the spec lets runtimes add: its cgroup is frozen). */
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped'
@@ -40,5 +40,5 @@ export function containerStatus (state: StoredState, stateDir: string): Status {
   if (state.pid <= 0) return 'creating'
   if (!initIsAlive(state)) return 'stopped'
   if (existsSync(join(stateDir, 'exec.sock'))) return 'created'
-  return state.cgroup !== undefined && managerFor(state.cgroup).isFrozen(state.cgroup) ? 'paused' : 'running'
+  return state.cgroup !== undefined && isFrozen(state.cgroup) ? 'paused' : 'running'
 }

@@ -6,7 +6,7 @@
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { InitPhase, MountOp } from '../../src/native.js'
+import { InitPhase, MountOp } from '../../src/generated/plan.js'
 import type { InitFailure } from '../../src/native.js'
 import { describeFailure, PHASE_TEXT, STEP_TEXT } from '../../src/linux/failure.js'
 import type { ContainerPlan } from '../../src/linux/plan.js'

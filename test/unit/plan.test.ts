@@ -20,7 +20,8 @@ import { requireProcess } from '../../src/spec/semantic.js'
 import { parseConfig } from '../../src/spec/validate.js'
 import { jsonSafe } from '../../src/json-safe.js'
 import { describeFailure } from '../../src/linux/failure.js'
-import { InitPhase, loadNative } from '../../src/native.js'
+import { InitPhase } from '../../src/generated/plan.js'
+import { loadNative } from '../../src/native.js'
 
 const HERE = dirname(fileURLToPath(import.meta.url))
 const FIXTURES = join(HERE, '..', 'fixtures', 'configs')

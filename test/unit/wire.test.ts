@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildPlan } from '../../src/linux/plan.js'
-import { CreateKind, DumpableUntil, type InitPlan, loadNative, MountOp } from '../../src/native.js'
+import { CreateKind, DumpableUntil, MountOp } from '../../src/generated/plan.js'
+import { type InitPlan, loadNative } from '../../src/native.js'
 import { parseConfig } from '../../src/spec/validate.js'
 import * as planDefinition from '../../scripts/wire/plan-definition.mjs'
 

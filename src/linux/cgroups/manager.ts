@@ -18,10 +18,9 @@
  * joined and left in place, as are the parents mkdir made on the way (other
  * containers may share them; runc does the same).
  */
-import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, statSync, writeFileSync, writeSync } from '../io.js'
+import { closeSync, constants, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from '../io.js'
 import { basename, join, normalize } from '../path.js'
 import { ConfigError, OcirtError } from '../../errors.js'
-import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'
 import type { Hierarchy } from './hierarchy.js'
 import { dirOf } from './hierarchy.js'
@@ -30,6 +29,7 @@ import type { CgroupWrite } from './resources.js'
 import { resourceWrites } from './resources.js'
 import type { PointedRule } from './devices.js'
 import type { Stats } from './stats.js'
+import { cgroupExists, cgroupPids, removeCgroup } from './existing.js'
 
 /**
  * What state.json keeps of a container's cgroup. Its shape is what older
@@ -337,43 +337,15 @@ export abstract class CgroupfsManager implements CgroupManager {
   }
 
   pids (c: ContainerCgroup): number[] {
-    const pids = new Set<number>()
-    const walk = (dir: string): void => {
-      let entries
-      try {
-        for (const p of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (p !== '') pids.add(Number(p))
-        entries = readdirSync(dir, { withFileTypes: true })
-      } catch {
-        return
-      }
-      for (const e of entries) if (e.isDirectory()) walk(join(dir, e.name))
-    }
-    for (const dir of Object.values(c.dirs)) walk(dir)
-    return [...pids].sort((a, b) => a - b)
+    return cgroupPids(c)
   }
 
-  /** A cgroup whose last processes are still exiting is busy for a moment: retry for up to a second. */
   remove (c: ContainerCgroup): void {
-    const failed: string[] = []
-    for (const dir of c.created) {
-      const deadline = Date.now() + 1000
-      while (true) {
-        try {
-          removeTree(dir)
-          break
-        } catch (e) {
-          const code = (e as NodeJS.ErrnoException).code
-          if (code === 'ENOENT') break
-          if (code !== 'EBUSY' || Date.now() > deadline) { failed.push(`${dir}: ${code ?? String(e)}`); break }
-          sleepSync(10)
-        }
-      }
-    }
-    if (failed.length > 0) throw new OcirtError(`removing the container's cgroup: ${failed.join(', ')}`)
+    removeCgroup(c)
   }
 
   exists (c: ContainerCgroup): boolean {
-    return Object.values(c.dirs).some(d => { try { return statSync(d).isDirectory() } catch { return false } })
+    return cgroupExists(c)
   }
 }
 
@@ -397,21 +369,4 @@ function describeWriteError (w: CgroupWrite, { error: e, file }: WriteFailure, s
   const reason = e.errno !== undefined ? loadNative().strerror(-e.errno).toLowerCase() : e.message
   // The file actually written, which is not always the one planned (blkio.bfq.weight for blkio.weight).
   return new ConfigError(source, w.pointer, `writing "${w.value}" to ${file}: ${reason}`)
-}
-
-function removeTree (dir: string): void {
-  // Most cgroups have no sub-cgroups: rmdir first, and list the directory
-  // only when the kernel refuses with EBUSY (children, or processes: then the
-  // second rmdir refuses again and the caller waits). Listing each of the ten
-  // v1 hierarchies first cost delete 70 syscalls and their JS.
-  try {
-    rmdirSync(dir)
-    return
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EBUSY') throw e
-  }
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    if (e.isDirectory()) removeTree(join(dir, e.name))
-  }
-  rmdirSync(dir)
 }

@@ -4,10 +4,8 @@
  * hierarchy at /sys/fs/cgroup/unified (key "") holds the container too
  * (hierarchy.ts). runc's fs manager.
  */
-import { readFileSync, writeFileSync } from '../io.js'
+import { readFileSync } from '../io.js'
 import { join } from '../path.js'
-import { OcirtError } from '../../errors.js'
-import { sleepSync } from '../../sleep.js'
 import type { LinuxResources } from '../../spec/types.js'
 import type { Hierarchy } from './hierarchy.js'
 import type { ContainerCgroup, Placement } from './manager.js'
@@ -16,6 +14,7 @@ import type { CgroupWrite } from './resources.js'
 import type { PointedRule } from './devices.js'
 import { v1DeviceWrites } from './devices.js'
 import type { MemoryEntry, Stats } from './stats.js'
+import { hasFreezer, isFrozen, setFrozen, v1ControllerDir } from './existing.js'
 import { hugetlbStats, keyed, num, NS_PER_SEC } from './stats.js'
 
 /** The kernel's USER_HZ: cpuacct.stat counts in its ticks. */
@@ -74,8 +73,7 @@ export class V1Manager extends CgroupfsManager {
   }
 
   dirFor (c: ContainerCgroup, controller: string): string | undefined {
-    const key = Object.keys(c.dirs).find(k => k.split(',').includes(controller))
-    return key === undefined ? undefined : c.dirs[key]
+    return v1ControllerDir(c, controller)
   }
 
   applyDeviceRules (c: ContainerCgroup, rules: PointedRule[], source = 'config.json'): void {
@@ -88,35 +86,15 @@ export class V1Manager extends CgroupfsManager {
   }
 
   hasFreezer (c: ContainerCgroup): boolean {
-    return this.dirFor(c, 'freezer') !== undefined
+    return hasFreezer(c)
   }
 
   isFrozen (c: ContainerCgroup): boolean {
-    try {
-      const dir = this.dirFor(c, 'freezer')
-      return dir !== undefined && readFileSync(join(dir, 'freezer.state'), 'utf8').trim() !== 'THAWED'
-    } catch {
-      return false
-    }
+    return isFrozen(c)
   }
 
-  setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs = 10_000): void {
-    const deadline = Date.now() + timeoutMs
-    const dir = this.dirFor(c, 'freezer')
-    if (dir === undefined) throw new OcirtError('the freezer cgroup controller is not mounted on this host: pause and resume need it')
-    const file = join(dir, 'freezer.state')
-    const want = frozen ? 'FROZEN' : 'THAWED'
-    for (let i = 0; ; i++) {
-      // A v1 freeze can stay in FREEZING while a task is in an uninterruptible
-      // sleep; writing the state again retries it.
-      if (i % 100 === 0) writeFileSync(file, want)
-      if (readFileSync(file, 'utf8').trim() === want) return
-      if (Date.now() > deadline) {
-        if (frozen) writeFileSync(file, 'THAWED')
-        throw new OcirtError(`the container's cgroup did not become ${want} within ${timeoutMs / 1000} s`)
-      }
-      sleepSync(1)
-    }
+  setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs?: number): void {
+    setFrozen(c, frozen, timeoutMs)
   }
 
   stats (c: ContainerCgroup): Stats {

@@ -4,8 +4,7 @@
  */
 import { readFileSync, writeFileSync } from '../io.js'
 import { join } from '../path.js'
-import { ConfigError, OcirtError } from '../../errors.js'
-import { sleepSync } from '../../sleep.js'
+import { ConfigError } from '../../errors.js'
 import type { LinuxResources } from '../../spec/types.js'
 import type { Hierarchy } from './hierarchy.js'
 import type { ContainerCgroup, Placement } from './manager.js'
@@ -15,17 +14,11 @@ import type { PointedRule } from './devices.js'
 import { compileDeviceFilter } from './device-filter.js'
 import { loadNative } from '../../native.js'
 import type { Stats } from './stats.js'
+import { hasFreezer, isFrozen, setFrozen, unifiedDir } from './existing.js'
 import { hugetlbStats, keyed, num } from './stats.js'
 
 /** cpu.stat counts in microseconds; runc prints nanoseconds. */
 const NS_PER_USEC = 1000
-
-/** The container's one directory (the hierarchy key is ""). */
-function unifiedDir (c: ContainerCgroup): string {
-  const dir = c.dirs['']
-  if (dir === undefined) throw new OcirtError(`the container's cgroup record has no cgroup2 directory (${JSON.stringify(c.dirs)})`)
-  return dir
-}
 
 function controllerEnabled (dir: string, controller: string): boolean {
   try {
@@ -94,29 +87,16 @@ export class V2Manager extends CgroupfsManager {
     return dir === undefined ? undefined : Number(readFileSync(join(dir, 'memory.current'), 'utf8'))
   }
 
-  /** cgroup.freeze is in every v2 cgroup but the root. */
-  hasFreezer (_c: ContainerCgroup): boolean {
-    return true
+  hasFreezer (c: ContainerCgroup): boolean {
+    return hasFreezer(c)
   }
 
   isFrozen (c: ContainerCgroup): boolean {
-    try {
-      return readFileSync(join(unifiedDir(c), 'cgroup.freeze'), 'utf8').trim() === '1'
-    } catch {
-      return false
-    }
+    return isFrozen(c)
   }
 
-  /** Freezing is asynchronous: cgroup.events says when it is done. */
-  setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs = 10_000): void {
-    const deadline = Date.now() + timeoutMs
-    const dir = unifiedDir(c)
-    writeFileSync(join(dir, 'cgroup.freeze'), frozen ? '1' : '0')
-    const want = `frozen ${frozen ? 1 : 0}`
-    while (!readFileSync(join(dir, 'cgroup.events'), 'utf8').split('\n').includes(want)) {
-      if (Date.now() > deadline) throw new OcirtError(`the container's cgroup did not become ${frozen ? 'frozen' : 'thawed'} within ${timeoutMs / 1000} s`)
-      sleepSync(1)
-    }
+  setFrozen (c: ContainerCgroup, frozen: boolean, timeoutMs?: number): void {
+    setFrozen(c, frozen, timeoutMs)
   }
 
   stats (c: ContainerCgroup): Stats {
