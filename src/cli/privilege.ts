@@ -1,8 +1,8 @@
 /**
  * The global flags whose defaults depend on who runs ocirt: --root and
- * --rootless, with runc's rules. Loaded by parseArgv only once a command
- * runs: deciding them reads /proc/self (io.ts and the addon), which
- * --version and help never need.
+ * --rootless, with runc's rules. Loaded with a command's module (through
+ * cli/support.ts), never by the entry chunk: deciding them reads /proc/self
+ * (io.ts and the addon), which --version and help never need.
  */
 import { isAbsolute, join } from '../linux/path.js'
 import { UsageError } from '../errors.js'

@@ -6,8 +6,8 @@
  *
  * This is delete without its poststop hooks (delete.ts runs them): the
  * `delete` command loads the hook code only for a config that has poststop
- * hooks, as a compiled bun pays for every byte of JavaScript a command
- * loads (issue 11, docs/performance.md "Start-up (issue 11)").
+ * hooks, as a compiled bun pays for the code a command loads, run or not
+ * (issue 11, docs/performance.md "What loading a chunk costs").
  */
 import { containerNotFound, OcirtError } from '../errors.js'
 import { containerStatus } from '../state/status.js'

@@ -17,8 +17,8 @@ import { stateJson } from './state.js'
 import { mark } from '../trace.js'
 
 // The hooks, the seccomp agent and stopContainer are imported only on the
-// paths that use them: a compiled bun pays for every byte of code it loads,
-// run or not (issue 11, test/unit/chunk-bytes.test.ts), and a plain start
+// paths that use them: a compiled bun pays for the code it loads, run or
+// not (issue 11, test/unit/chunk-bytes.test.ts), and a plain start
 // has no poststart hook, no listenerPath and no failure.
 
 /** Kills the init after a failed release or poststart hook (lifecycle steps 7, 9). */

@@ -225,7 +225,7 @@ export class StateStore {
   /**
    * withLock for an `fn` that awaits: `start` loads the code of its uncommon
    * paths (hooks, the seccomp agent, stopping after a failure) with import()
-   * while it holds the lock (issue 11: each byte of code loaded costs start-up).
+   * while it holds the lock (issue 11: code a command loads costs start-up, run or not).
    */
   async withLockAsync<T> (id: string, fn: () => Promise<T>): Promise<T> {
     const fd = this.lock(id)

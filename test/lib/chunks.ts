@@ -56,13 +56,14 @@ export function bundleChunks (): Chunks {
     walk(entry)
     return seen
   }
+  const chunkBytes = (chunk: string): number => statSync(join(dir, chunk)).size
   return {
     dir,
     names,
     commandChunk: name => names.find(c => c.startsWith(`${name}-`)),
     closure,
-    closureBytes: entry => [...closure(entry).keys()].reduce((sum, chunk) => sum + statSync(join(dir, chunk)).size, 0),
-    chunkBytes: chunk => statSync(join(dir, chunk)).size,
+    closureBytes: entry => [...closure(entry).keys()].reduce((sum, chunk) => sum + chunkBytes(chunk), 0),
+    chunkBytes,
     remove: () => { rmSync(dir, { recursive: true, force: true }) },
   }
 }

@@ -5,9 +5,8 @@
  * removal (`delete`). The managers (v1.ts, v2.ts, manager.ts) do these
  * through the same functions; they live here, apart from the managers'
  * resource writes, device filters and stats, because `state`, `kill` and
- * `delete` run them and a compiled bun pays for every byte of JavaScript a
- * command loads, run or not (issue 11, docs/performance.md "Start-up (issue
- * 11)").
+ * `delete` run them and a compiled bun pays for the code a command loads,
+ * run or not (issue 11, docs/performance.md "What loading a chunk costs").
  */
 import { readdirSync, readFileSync, rmdirSync, statSync, writeFileSync } from '../io.js'
 import { join } from '../path.js'
